@@ -1,0 +1,16 @@
+//! One example pair per synclint lint. Each file has a `buggy` module, written
+//! the way the bug is really written, and a `fixed` module, written the way the
+//! lint's "Fix" says. `tests/examples.rs` shows every buggy form failing for
+//! real (a panic, a hang caught by a timeout, or a lost update) and every fixed
+//! form holding.
+//!
+//! In the buggy modules, each line where synclint must report a finding ends
+//! with a `//~ lint_name` marker; no other line in the crate carries one.
+//! Running synclint over this crate must report exactly the marked lines.
+
+pub mod blocking_wait_in_async;
+pub mod closed_flag_check_then_set;
+pub mod deferred_wait_before_closed_check;
+pub mod non_idempotent_close;
+pub mod wait_guard_dropped_immediately;
+pub mod wait_while_holding_lock;
