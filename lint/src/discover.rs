@@ -1,0 +1,232 @@
+//! Packages and files: which files are asked for, which package each belongs
+//! to, and every file of those packages (the index needs them all).
+
+use crate::diag::Skipped;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Does this directory hold a package manifest (`[package]`)?
+pub fn is_package_dir(dir: &Path) -> bool {
+    manifest_has(dir, "[package]")
+}
+
+fn manifest_has(dir: &Path, table: &str) -> bool {
+    match std::fs::read_to_string(dir.join("Cargo.toml")) {
+        Ok(t) => t.lines().any(|l| l.trim() == table),
+        Err(_) => false,
+    }
+}
+
+/// The workspace root (topmost `[workspace]` manifest at or above `dir`) and
+/// the nearest package root.
+pub fn roots(dir: &Path) -> (Option<PathBuf>, Option<PathBuf>) {
+    let mut ws = None;
+    let mut pkg = None;
+    for a in dir.ancestors() {
+        if pkg.is_none() && is_package_dir(a) {
+            pkg = Some(a.to_path_buf());
+        }
+        if manifest_has(a, "[workspace]") {
+            ws = Some(a.to_path_buf());
+        }
+    }
+    (ws, pkg)
+}
+
+/// Files linted together: a package (or the loose files of the run).
+#[derive(Debug)]
+pub struct Unit {
+    pub root: Option<PathBuf>,
+    /// Every file to index, absolute, sorted.
+    pub files: Vec<PathBuf>,
+    /// Parallel to `files`: asked for (findings are reported in it).
+    pub requested: Vec<bool>,
+}
+
+pub struct Discovery {
+    pub units: Vec<Unit>,
+    pub skipped: Vec<Skipped>,
+    /// Command-line paths that do not exist.
+    pub missing: Vec<PathBuf>,
+}
+
+pub fn build_excludes(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        let g = Glob::new(p).map_err(|e| format!("invalid exclude glob {p:?}: {e}"))?;
+        b.add(g);
+        if !p.contains('/') {
+            b.add(Glob::new(&format!("**/{p}")).map_err(|e| e.to_string())?);
+        }
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+fn excluded(path: &Path, root: &Path, ex: &GlobSet) -> bool {
+    if ex.is_empty() {
+        return false;
+    }
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    ex.is_match(rel) || ex.is_match(path)
+}
+
+fn hidden_or_target(name: &std::ffi::OsStr) -> bool {
+    let s = name.to_string_lossy();
+    (s.starts_with('.') && s != "." && s != "..") || s == "target"
+}
+
+/// `.rs` files under `dir`: skips `target/`, hidden directories, excluded
+/// paths and, with `stop_at_packages`, nested packages.
+fn walk(
+    dir: &Path,
+    stop_at_packages: bool,
+    root: &Path,
+    ex: &GlobSet,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let it = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            if e.file_type().is_dir() {
+                if hidden_or_target(e.file_name()) || excluded(e.path(), root, ex) {
+                    return false;
+                }
+                if stop_at_packages && is_package_dir(e.path()) {
+                    return false;
+                }
+            }
+            true
+        });
+    for entry in it {
+        match entry {
+            Ok(e) => {
+                let p = e.path();
+                if p.extension().is_none_or(|x| x != "rs") || e.file_type().is_dir() {
+                    continue;
+                }
+                if excluded(p, root, ex) {
+                    continue;
+                }
+                if e.file_type().is_symlink() {
+                    match std::fs::metadata(p) {
+                        Ok(m) if m.is_file() => {}
+                        Ok(_) => continue,
+                        Err(err) => {
+                            skipped.push(Skipped {
+                                path: p.to_path_buf(),
+                                reason: format!("broken symbolic link: {err}"),
+                            });
+                            continue;
+                        }
+                    }
+                }
+                out.push(p.to_path_buf());
+            }
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_path_buf());
+                let reason = if err.loop_ancestor().is_some() {
+                    "symbolic link loop".to_string()
+                } else {
+                    match err.io_error() {
+                        Some(io) => io.to_string(),
+                        None => err.to_string(),
+                    }
+                };
+                skipped.push(Skipped { path, reason });
+            }
+        }
+    }
+    out
+}
+
+/// Lexically normalised absolute path (no symlink resolution).
+pub fn absolute(p: &Path, cwd: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+pub fn discover(paths: &[PathBuf], cwd: &Path, root: &Path, ex: &GlobSet) -> Discovery {
+    let mut skipped = Vec::new();
+    let mut missing = Vec::new();
+    let mut requested: BTreeSet<PathBuf> = BTreeSet::new();
+    for p in paths {
+        let abs = absolute(p, cwd);
+        match std::fs::metadata(&abs) {
+            Ok(m) if m.is_dir() => {
+                requested.extend(walk(&abs, false, root, ex, &mut skipped));
+            }
+            Ok(_) => {
+                if !excluded(&abs, root, ex) {
+                    requested.insert(abs);
+                }
+            }
+            Err(_) => missing.push(p.clone()),
+        }
+    }
+    // Package of each requested file.
+    let mut cache: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut by_pkg: BTreeMap<Option<PathBuf>, BTreeSet<PathBuf>> = BTreeMap::new();
+    for f in requested {
+        let mut pkg = None;
+        let mut visited = Vec::new();
+        for a in f.ancestors().skip(1) {
+            if let Some(hit) = cache.get(a) {
+                pkg = hit.clone();
+                break;
+            }
+            visited.push(a.to_path_buf());
+            if is_package_dir(a) {
+                pkg = Some(a.to_path_buf());
+                break;
+            }
+        }
+        for v in visited {
+            cache.insert(v, pkg.clone());
+        }
+        by_pkg.entry(pkg).or_default().insert(f);
+    }
+    let mut units = Vec::new();
+    for (pkg, req) in by_pkg {
+        let mut all: BTreeSet<PathBuf> = req.clone();
+        if let Some(root_dir) = &pkg {
+            let mut sk = Vec::new();
+            all.extend(walk(root_dir, true, root, ex, &mut sk));
+        }
+        let files: Vec<PathBuf> = all.into_iter().collect();
+        let requested = files.iter().map(|f| req.contains(f)).collect();
+        units.push(Unit {
+            root: pkg,
+            files,
+            requested,
+        });
+    }
+    Discovery {
+        units,
+        skipped,
+        missing,
+    }
+}

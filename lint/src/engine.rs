@@ -1,0 +1,509 @@
+//! The flow: discover -> read -> prefilter -> parse and model -> index ->
+//! rules -> suppression -> sort. I/O happens only in `read_file` and in the
+//! callers; `analyze_unit` is pure over file texts.
+
+use crate::config::Config;
+use crate::diag::{Finding, Label, Level, Skipped};
+use crate::discover::{self, Unit};
+use crate::index::Index;
+use crate::model::{build_file_model, FileModel};
+use crate::rules::{Cx, Lint, RawFinding};
+use aho_corasick::AhoCorasick;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Files larger than this are skipped, not parsed.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+/// Bracket nesting beyond this is refused before syn could overflow a stack.
+pub const MAX_NESTING: usize = 400;
+/// Stack for analysis threads: syn recurses per nesting level.
+const STACK_BYTES: usize = 256 << 20;
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    pub cwd: PathBuf,
+    pub config: Config,
+    pub jobs: usize,
+    pub prefilter: bool,
+    /// Read and parse every file, run nothing (the benchmark baseline).
+    pub parse_only: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub skipped: Vec<Skipped>,
+    /// Files asked for.
+    pub files: usize,
+    /// Files asked for that were analysed (parsed, or proven clean by the prefilter).
+    pub parsed: usize,
+    /// Files syn actually parsed (for the benchmark and `--no-prefilter` checks).
+    pub syn_parsed: usize,
+    pub elapsed_ms: u128,
+    /// Sources of every file a finding or label points into.
+    pub sources: HashMap<PathBuf, Arc<str>>,
+    /// Panics caught while analysing a file.
+    pub internal_errors: usize,
+    /// Command-line paths that do not exist.
+    pub missing: Vec<PathBuf>,
+}
+
+/// One file's text, or why it has none.
+pub fn read_file(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "file too large ({:.1} MB; the limit is {} MB)",
+            meta.len() as f64 / (1 << 20) as f64,
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
+    if bytes.iter().take(8192).any(|&b| b == 0) {
+        return Err("binary file (contains NUL bytes)".into());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not valid UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "file vanished before it could be read".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Deepest bracket nesting, skipping comments, strings and chars (roughly).
+pub fn nesting_depth(text: &str) -> usize {
+    let b = text.as_bytes();
+    let (mut i, mut depth, mut max) = (0usize, 0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    max
+}
+
+/// Parse and model one file, never panicking out.
+pub fn model_file(text: &str, config: &Config) -> Result<FileModel, String> {
+    let depth = nesting_depth(text);
+    if depth > MAX_NESTING {
+        return Err(format!(
+            "nested too deeply ({depth} levels; the limit is {MAX_NESTING})"
+        ));
+    }
+    match catch_unwind(AssertUnwindSafe(|| build_file_model(text, &config.vocab))) {
+        Ok(Ok(m)) => Ok(m),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(p) => {
+            proc_macro2::extra::invalidate_current_thread_spans();
+            Err(format!(
+                "internal error: the analyzer panicked: {}",
+                panic_text(&p)
+            ))
+        }
+    }
+}
+
+pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+fn prefilter_automaton(config: &Config) -> AhoCorasick {
+    let mut needles = config.vocab.needles();
+    needles.extend(config.vocab.close_state_variants.iter().cloned());
+    needles.extend(["defer", "guard", "drop", "Drop"].map(String::from));
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(&needles)
+        .expect("vocabulary needles build")
+}
+
+/// One file within a unit.
+struct Slot {
+    path: PathBuf,
+    requested: bool,
+    text: Option<Arc<str>>,
+    model: Option<FileModel>,
+    error: Option<String>,
+}
+
+/// Lints a set of files already read: the pure core of a unit.
+fn analyze_unit(slots: &mut [Slot], opts: &Options, auto: &AhoCorasick, report: &mut Report) {
+    let config = &opts.config;
+    // Which files to parse: first those with vocabulary, then those that name
+    // something the index found to wait or to read close state, to a fixpoint.
+    let mut want: Vec<bool> = slots
+        .iter()
+        .map(|s| {
+            s.text
+                .as_ref()
+                .is_some_and(|t| opts.parse_only || !opts.prefilter || auto.is_match(t.as_bytes()))
+        })
+        .collect();
+    let mut index;
+    loop {
+        let todo: Vec<usize> = (0..slots.len())
+            .filter(|&i| want[i] && slots[i].model.is_none() && slots[i].error.is_none())
+            .collect();
+        let results: Vec<(usize, Result<FileModel, String>)> = todo
+            .par_iter()
+            .map(|&i| {
+                let text = slots[i].text.as_ref().expect("wanted files have text");
+                (i, model_file(text, config))
+            })
+            .collect();
+        report.syn_parsed += results.len();
+        for (i, r) in results {
+            match r {
+                Ok(m) => slots[i].model = Some(m),
+                Err(e) => {
+                    if e.starts_with("internal error") {
+                        report.internal_errors += 1;
+                    }
+                    slots[i].error = Some(e);
+                }
+            }
+        }
+        if opts.parse_only {
+            return;
+        }
+        let models: Vec<&FileModel> = slots
+            .iter()
+            .map(|s| s.model.as_ref().unwrap_or(&EMPTY))
+            .collect();
+        index = Index::build(&models);
+        if !opts.prefilter {
+            break;
+        }
+        let needles = index.needles();
+        if needles.is_empty() {
+            break;
+        }
+        let names = AhoCorasick::new(&needles).expect("names build");
+        let mut grew = false;
+        for (i, s) in slots.iter().enumerate() {
+            if !want[i]
+                && s.text
+                    .as_ref()
+                    .is_some_and(|t| names.is_match(t.as_bytes()))
+            {
+                want[i] = true;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    let enabled: Vec<(&'static Lint, Level)> = config
+        .levels
+        .iter()
+        .filter(|(_, lv)| *lv != Level::Allow)
+        .copied()
+        .collect();
+    let paths: Vec<&Path> = slots.iter().map(|s| s.path.as_path()).collect();
+    let per_file: Vec<(Vec<Finding>, Option<String>)> = slots
+        .par_iter()
+        .enumerate()
+        .filter(|(_, s)| s.requested && s.model.is_some())
+        .map(|(fi, s)| {
+            let model = s.model.as_ref().expect("filtered");
+            let run = catch_unwind(AssertUnwindSafe(|| {
+                let mut out = Vec::new();
+                for (i, f) in model.fns.iter().enumerate() {
+                    let cx = Cx {
+                        fid: (fi, i),
+                        index: &index,
+                        vocab: &config.vocab,
+                        path: &s.path,
+                    };
+                    for (lint, level) in &enabled {
+                        if f.allows.iter().any(|a| a == lint.name) {
+                            continue;
+                        }
+                        let mut raw = Vec::new();
+                        (lint.check)(&cx, f, &mut raw);
+                        for r in raw {
+                            if suppressed_by_comment(model, lint.name, r.span.start.line) {
+                                continue;
+                            }
+                            out.push(finish(lint, *level, r, &paths, fi));
+                        }
+                    }
+                }
+                out
+            }));
+            match run {
+                Ok(v) => (v, None),
+                Err(p) => (
+                    Vec::new(),
+                    Some(format!(
+                        "internal error: a rule panicked: {}",
+                        panic_text(&p)
+                    )),
+                ),
+            }
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let requested_with_model: Vec<usize> = (0..slots.len())
+        .filter(|&i| slots[i].requested && slots[i].model.is_some())
+        .collect();
+    for (k, (f, err)) in per_file.into_iter().enumerate() {
+        if let Some(e) = err {
+            report.internal_errors += 1;
+            slots[requested_with_model[k]].error = Some(e);
+        }
+        findings.extend(f);
+    }
+    // Keep the sources that findings point into.
+    for f in &findings {
+        for p in std::iter::once(&f.path).chain(f.labels.iter().map(|l| &l.path)) {
+            if !report.sources.contains_key(p) {
+                if let Some(s) = slots.iter().find(|s| &s.path == p) {
+                    if let Some(t) = &s.text {
+                        report.sources.insert(p.clone(), t.clone());
+                    }
+                }
+            }
+        }
+    }
+    report.findings.extend(findings);
+}
+
+static EMPTY: FileModel = FileModel {
+    fns: Vec::new(),
+    allow_comments: Vec::new(),
+};
+
+fn suppressed_by_comment(m: &FileModel, lint: &str, line: u32) -> bool {
+    m.allow_comments.iter().any(|(l, names)| {
+        (*l == line || *l + 1 == line) && names.iter().any(|n| n == lint || n == "all")
+    })
+}
+
+fn finish(lint: &'static Lint, level: Level, r: RawFinding, paths: &[&Path], fi: usize) -> Finding {
+    Finding {
+        lint: lint.name,
+        level,
+        message: r.message,
+        path: paths[fi].to_path_buf(),
+        span: r.span,
+        labels: r
+            .labels
+            .into_iter()
+            .map(|(f, span, message)| Label {
+                path: paths[f].to_path_buf(),
+                span,
+                message,
+            })
+            .collect(),
+        notes: r.notes,
+        help: lint.help.to_string(),
+        example: lint.example,
+        fix: r.fix,
+    }
+}
+
+/// Builds the analysis thread pool: `jobs` threads with deep stacks.
+pub fn pool(jobs: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .stack_size(STACK_BYTES)
+        .thread_name(|i| format!("synclint-{i}"))
+        .build()
+        .expect("thread pool")
+}
+
+/// Lints the paths of `opts`: the whole run.
+pub fn run(opts: &Options) -> Report {
+    let start = Instant::now();
+    let ex = discover::build_excludes(&opts.config.exclude).unwrap_or_default();
+    let disc = discover::discover(&opts.paths, &opts.cwd, &opts.config.root, &ex);
+    let mut report = Report {
+        missing: disc.missing,
+        ..Default::default()
+    };
+    report.skipped.extend(disc.skipped);
+    let auto = prefilter_automaton(&opts.config);
+    let pool = pool(opts.jobs);
+    pool.install(|| {
+        for unit in disc.units {
+            run_unit(unit, opts, &auto, &mut report);
+        }
+    });
+    finalize(&mut report, &opts.cwd);
+    report.elapsed_ms = start.elapsed().as_millis();
+    report
+}
+
+fn run_unit(unit: Unit, opts: &Options, auto: &AhoCorasick, report: &mut Report) {
+    let texts: Vec<Result<String, String>> = unit.files.par_iter().map(|p| read_file(p)).collect();
+    let mut slots: Vec<Slot> = unit
+        .files
+        .into_iter()
+        .zip(unit.requested)
+        .zip(texts)
+        .map(|((path, requested), t)| {
+            let (text, error) = match t {
+                Ok(t) => (Some(Arc::from(t)), None),
+                Err(e) => (None, Some(e)),
+            };
+            Slot {
+                path,
+                requested,
+                text,
+                model: None,
+                error,
+            }
+        })
+        .collect();
+    report.files += slots.iter().filter(|s| s.requested).count();
+    analyze_unit(&mut slots, opts, auto, report);
+    for s in &slots {
+        if !s.requested {
+            continue;
+        }
+        match &s.error {
+            Some(e) => report.skipped.push(Skipped {
+                path: s.path.clone(),
+                reason: e.clone(),
+            }),
+            None => report.parsed += 1,
+        }
+    }
+}
+
+/// Display paths relative to the working directory, and a stable order.
+fn finalize(report: &mut Report, cwd: &Path) {
+    let rel = |p: &Path| -> PathBuf {
+        match p.strip_prefix(cwd) {
+            Ok(r) if !r.as_os_str().is_empty() => r.to_path_buf(),
+            _ => p.to_path_buf(),
+        }
+    };
+    for f in &mut report.findings {
+        f.path = rel(&f.path);
+        for l in &mut f.labels {
+            l.path = rel(&l.path);
+        }
+        if let Some(fix) = &mut f.fix {
+            for e in &mut fix.edits {
+                e.path = rel(&e.path);
+            }
+        }
+    }
+    for s in &mut report.skipped {
+        s.path = rel(&s.path);
+    }
+    report.sources = std::mem::take(&mut report.sources)
+        .into_iter()
+        .map(|(p, t)| (rel(&p), t))
+        .collect();
+    report.findings.sort_by(|a, b| {
+        (&a.path, a.span.start.byte, a.lint).cmp(&(&b.path, b.span.start.byte, b.lint))
+    });
+    report
+        .findings
+        .dedup_by(|a, b| a.path == b.path && a.span == b.span && a.lint == b.lint);
+    report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    report.skipped.dedup_by(|a, b| a.path == b.path);
+}
+
+/// Lints one source string as a single-file unit (tests, editors).
+pub fn lint_source(path: &Path, text: &str, config: &Config) -> Report {
+    lint_sources(&[(path.to_path_buf(), text.to_string())], config, true)
+}
+
+/// Lints several in-memory files as one package.
+pub fn lint_sources(files: &[(PathBuf, String)], config: &Config, prefilter: bool) -> Report {
+    let opts = Options {
+        paths: Vec::new(),
+        cwd: PathBuf::new(),
+        config: config.clone(),
+        jobs: 1,
+        prefilter,
+        parse_only: false,
+    };
+    let mut slots: Vec<Slot> = files
+        .iter()
+        .map(|(p, t)| Slot {
+            path: p.clone(),
+            requested: true,
+            text: Some(Arc::from(t.as_str())),
+            model: None,
+            error: None,
+        })
+        .collect();
+    let mut report = Report {
+        files: slots.len(),
+        ..Default::default()
+    };
+    let auto = prefilter_automaton(config);
+    analyze_unit(&mut slots, &opts, &auto, &mut report);
+    for s in &slots {
+        match &s.error {
+            Some(e) => report.skipped.push(Skipped {
+                path: s.path.clone(),
+                reason: e.clone(),
+            }),
+            None => report.parsed += 1,
+        }
+    }
+    finalize(&mut report, Path::new(""));
+    report
+}
+
+/// Counts by lint, for summaries.
+pub fn counts(report: &Report) -> BTreeMap<&'static str, usize> {
+    let mut m = BTreeMap::new();
+    for f in &report.findings {
+        *m.entry(f.lint).or_insert(0) += 1;
+    }
+    m
+}

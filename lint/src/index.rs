@@ -1,0 +1,333 @@
+//! Per-package facts, built from every file's model: which functions wait
+//! (transitively), which Drop types wait, which methods only read close
+//! state, where each lock is acquired and each field taken.
+
+use crate::model::{
+    CallTarget, CloseRead, CloseReadKind, EventKind, FileModel, FnModel, FrameId, GuardArm,
+    GuardKind,
+};
+use crate::span::Span;
+use std::collections::{HashMap, HashSet};
+
+/// (file index in the package, fn index in the file).
+pub type FnId = (usize, usize);
+
+/// Where a wait ultimately happens, and the calls that lead to it.
+#[derive(Clone, Debug)]
+pub struct Witness {
+    pub file: usize,
+    pub span: Span,
+    pub name: String,
+    /// Call chain from the site to the wait, outermost first (`Conn::join_loops`).
+    pub via: Vec<String>,
+}
+
+impl Witness {
+    pub fn direct(file: usize, span: Span, name: &str) -> Witness {
+        Witness {
+            file,
+            span,
+            name: name.to_string(),
+            via: Vec::new(),
+        }
+    }
+    pub fn via_text(&self) -> String {
+        self.via
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(" -> ")
+    }
+}
+
+#[derive(Default)]
+pub struct Index {
+    methods: HashMap<(String, String), Vec<FnId>>,
+    free: HashMap<String, Vec<FnId>>,
+    /// Types defined (struct/enum/union) per file.
+    waits: HashMap<FnId, Witness>,
+    async_fns: HashSet<FnId>,
+    drop_waits: HashMap<String, Vec<(usize, Witness)>>,
+    ctors: HashSet<(String, String)>,
+    close_methods: HashMap<(String, String), CloseRead>,
+    /// Lock key -> where it is acquired.
+    locks: HashMap<String, Vec<(FnId, FrameId)>>,
+    /// (type, field path) -> functions taking it.
+    takes: HashMap<(String, String), Vec<FnId>>,
+    names: HashMap<FnId, String>,
+}
+
+/// The key under which a lock is compared across functions: its field path
+/// without the root variable (`self.inner.state` -> `inner.state`). A lock on
+/// a bare local or static keeps its name.
+pub fn lock_key(path: &str) -> &str {
+    match path.split_once('.') {
+        Some((_, rest)) => rest,
+        None => path,
+    }
+}
+
+fn keys_match(a: &str, b: &str) -> bool {
+    a == b || a.ends_with(&format!(".{b}")) || b.ends_with(&format!(".{a}"))
+}
+
+impl Index {
+    pub fn build(files: &[&FileModel]) -> Index {
+        let mut ix = Index::default();
+        for (fi, fm) in files.iter().enumerate() {
+            for (i, f) in fm.fns.iter().enumerate() {
+                let id = (fi, i);
+                ix.names.insert(id, f.qualified_name());
+                if f.is_async {
+                    ix.async_fns.insert(id);
+                }
+                match &f.self_ty {
+                    Some(t) => {
+                        ix.methods
+                            .entry((t.clone(), f.name.clone()))
+                            .or_default()
+                            .push(id);
+                        if f.returns_self {
+                            ix.ctors.insert((t.clone(), f.name.clone()));
+                        }
+                        if let Some(r) = &f.close_read_only {
+                            ix.close_methods
+                                .insert((t.clone(), f.name.clone()), r.clone());
+                        }
+                    }
+                    None => ix.free.entry(f.name.clone()).or_default().push(id),
+                }
+                for e in &f.events {
+                    match &e.kind {
+                        EventKind::Lock(l) if l.path != "?" => {
+                            ix.locks
+                                .entry(lock_key(&l.path).to_string())
+                                .or_default()
+                                .push((id, e.frame));
+                        }
+                        EventKind::Take(t) => {
+                            if let Some(ty) = &f.self_ty {
+                                ix.takes
+                                    .entry((ty.clone(), t.path.clone()))
+                                    .or_default()
+                                    .push(id);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        // Which functions wait: a fixpoint over the call graph.
+        loop {
+            let mut changed = false;
+            for (fi, fm) in files.iter().enumerate() {
+                for (i, f) in fm.fns.iter().enumerate() {
+                    let id = (fi, i);
+                    if f.is_async || ix.waits.contains_key(&id) {
+                        continue;
+                    }
+                    if let Some(w) = ix.first_inline_wait(id, f) {
+                        if f.trait_name.as_deref() == Some("Drop") && f.name == "drop" {
+                            if let Some(t) = &f.self_ty {
+                                ix.drop_waits
+                                    .entry(t.clone())
+                                    .or_default()
+                                    .push((fi, w.clone()));
+                            }
+                        }
+                        ix.waits.insert(id, w);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        ix
+    }
+
+    /// The first wait this function runs itself (not in spawned or deferred code).
+    fn first_inline_wait(&self, id: FnId, f: &FnModel) -> Option<Witness> {
+        for e in &f.events {
+            if !f.frames[e.frame].runs_inline {
+                continue;
+            }
+            let w = match &e.kind {
+                EventKind::Wait(w) if !w.awaited => Some(Witness::direct(id.0, w.span, &w.name)),
+                EventKind::Call(c) if !c.awaited => self.call_waits(id, f, &c.target),
+                EventKind::Guard(g) => match g.kind {
+                    // Closure-bodied guards: their waits are inline events already.
+                    GuardKind::DropType { .. } | GuardKind::ScopeGuard(None) => {
+                        self.guard_waits(id, f, g)
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            if w.is_some() {
+                return w;
+            }
+        }
+        None
+    }
+
+    fn prefer_file(&self, from_file: usize, ids: &[FnId]) -> Vec<FnId> {
+        let local: Vec<FnId> = ids.iter().copied().filter(|i| i.0 == from_file).collect();
+        if local.is_empty() {
+            ids.to_vec()
+        } else {
+            local
+        }
+    }
+
+    /// The functions a call may reach. Candidates in the caller's own file
+    /// win over same-named ones elsewhere.
+    pub fn resolve(&self, from: FnId, f: &FnModel, target: &CallTarget) -> Vec<FnId> {
+        let ids: Vec<FnId> = match target {
+            CallTarget::SelfMethod(name) => {
+                let mut v = Vec::new();
+                for ty in f.self_ty.iter().chain(f.trait_name.iter()) {
+                    if let Some(ids) = self.methods.get(&(ty.clone(), name.clone())) {
+                        v.extend(ids);
+                    }
+                }
+                v
+            }
+            CallTarget::TypeFn(ty, name) => self
+                .methods
+                .get(&(ty.clone(), name.clone()))
+                .cloned()
+                .unwrap_or_default(),
+            CallTarget::Free(name) => self.free.get(name).cloned().unwrap_or_default(),
+        };
+        self.prefer_file(from.0, &ids)
+    }
+
+    /// Does calling `target` from `f` wait? Async callees never do (the call
+    /// only builds a future).
+    pub fn call_waits(&self, from: FnId, f: &FnModel, target: &CallTarget) -> Option<Witness> {
+        self.resolve(from, f, target)
+            .into_iter()
+            .filter(|id| *id != from && !self.async_fns.contains(id))
+            .find_map(|id| {
+                let mut w = self.waits.get(&id)?.clone();
+                w.via.insert(0, self.names[&id].clone());
+                Some(w)
+            })
+    }
+
+    /// Does this guard run a wait when it drops?
+    pub fn guard_waits(&self, from: FnId, f: &FnModel, g: &GuardArm) -> Option<Witness> {
+        match &g.kind {
+            GuardKind::Defer(frame) | GuardKind::ScopeGuard(Some(frame)) => {
+                f.events.iter().find_map(|e| {
+                    if !f.frame_inline_within(e.frame, *frame) {
+                        return None;
+                    }
+                    match &e.kind {
+                        EventKind::Wait(w) if !w.awaited => {
+                            Some(Witness::direct(from.0, w.span, &w.name))
+                        }
+                        EventKind::Call(c) if !c.awaited => self.call_waits(from, f, &c.target),
+                        _ => None,
+                    }
+                })
+            }
+            GuardKind::ScopeGuard(None) => {
+                let target = g.call.as_ref()?;
+                self.call_waits(from, f, target)
+            }
+            GuardKind::DropType { ty, ctor } => {
+                if let Some(c) = ctor {
+                    if !self.ctors.contains(&(ty.clone(), c.clone())) {
+                        return None;
+                    }
+                }
+                let cands = self.drop_waits.get(ty)?;
+                let local = cands.iter().find(|(fi, _)| *fi == from.0);
+                let (_, w) = local.or_else(|| cands.first())?;
+                let mut w = w.clone();
+                w.via.insert(0, format!("<{ty} as Drop>::drop"));
+                Some(w)
+            }
+        }
+    }
+
+    /// Is this read of close state real: a field/variant read, a vocabulary
+    /// method, or a same-impl method whose body only reads close state?
+    pub fn read_is_close(&self, f: &FnModel, r: &CloseRead) -> bool {
+        match &r.kind {
+            CloseReadKind::SelfMethod(name) => self.close_method(f, name).is_some(),
+            _ => true,
+        }
+    }
+
+    pub fn close_method(&self, f: &FnModel, name: &str) -> Option<&CloseRead> {
+        let ty = f.self_ty.as_ref()?;
+        self.close_methods.get(&(ty.clone(), name.to_string()))
+    }
+
+    /// The state path a read is about, resolving `self.is_closed()`.
+    pub fn read_path(&self, f: &FnModel, r: &CloseRead) -> Option<String> {
+        match &r.kind {
+            CloseReadKind::SelfMethod(name) | CloseReadKind::Method(name)
+                if r.path.as_deref().is_none_or(|p| p.ends_with("()")) =>
+            {
+                self.close_method(f, name).and_then(|m| m.path.clone())
+            }
+            _ => r.path.clone(),
+        }
+    }
+
+    /// Another function (or a closure/thread in this one) acquiring the same lock.
+    pub fn lock_elsewhere(&self, from: FnId, frame: FrameId, path: &str) -> Option<FnId> {
+        let key = lock_key(path);
+        let bare = !path.contains('.');
+        for (k, sites) in &self.locks {
+            if !keys_match(k, key) {
+                continue;
+            }
+            for &(id, fr) in sites {
+                if id != from && !bare {
+                    return Some(id);
+                }
+                if id == from && fr != frame {
+                    return Some(id);
+                }
+                if id != from && bare && key.chars().all(|c| c.is_uppercase() || c == '_') {
+                    return Some(id);
+                }
+            }
+        }
+        None
+    }
+
+    pub fn takers(&self, ty: &str, path: &str) -> &[FnId] {
+        self.takes
+            .get(&(ty.to_string(), path.to_string()))
+            .map(|v| v.as_slice())
+            .unwrap_or(&[])
+    }
+
+    pub fn name(&self, id: FnId) -> &str {
+        self.names.get(&id).map(|s| s.as_str()).unwrap_or("?")
+    }
+
+    /// Names the prefilter must also look for: functions that wait, Drop
+    /// types that wait, close-state methods.
+    pub fn needles(&self) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for id in self.waits.keys() {
+            if let Some(n) = self.names.get(id) {
+                v.push(n.rsplit("::").next().unwrap_or(n).to_string());
+            }
+        }
+        v.extend(self.drop_waits.keys().cloned());
+        v.extend(self.close_methods.keys().map(|(_, n)| n.clone()));
+        v.sort();
+        v.dedup();
+        v
+    }
+}

@@ -1,0 +1,1257 @@
+//! The one walk over a parsed file that produces its `FileModel`.
+
+use super::cond::{closed_when_true, leaves_block, leaves_expr, Reads};
+use super::path::{
+    arg_ident, as_lock_call, expr_path, is_lock_method, is_self, last_field, state_path,
+};
+use super::*;
+use crate::span::LineIndex;
+use crate::vocab::Vocab;
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, ImplItem, Item, Pat, Stmt, TraitItem};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildError {
+    Parse {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::Parse {
+                line,
+                column,
+                message,
+            } => {
+                write!(f, "parse error at {line}:{column}: {message}")
+            }
+        }
+    }
+}
+
+/// Parses `text` (a whole file as stored) and models every function in it.
+pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildError> {
+    let (base, src) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (3u32, rest),
+        None => (0u32, text),
+    };
+    // Blank a shebang line rather than cutting it, so byte offsets stay put.
+    let owned;
+    let src = if src.starts_with("#!") && !src[2..].trim_start().starts_with('[') {
+        let end = src.find('\n').unwrap_or(src.len());
+        owned = format!("{}{}", " ".repeat(end), &src[end..]);
+        owned.as_str()
+    } else {
+        src
+    };
+    let result = match syn::parse_file(src) {
+        Ok(file) => {
+            let li = LineIndex::new(text, base);
+            let mut fm = FileModel {
+                allow_comments: scan_allow_comments(text),
+                ..Default::default()
+            };
+            let uses_sleep = file.items.iter().any(|it| match it {
+                Item::Use(u) => {
+                    let s = u.tree.to_token_stream().to_string();
+                    s.contains("thread") && s.contains("sleep")
+                }
+                _ => false,
+            });
+            let mut cx = ItemCx {
+                vocab,
+                li: &li,
+                uses_sleep,
+                out: &mut fm.fns,
+            };
+            let allows = attr_allows(&file.attrs);
+            cx.items(&file.items, None, None, &allows);
+            drop(file);
+            Ok(fm)
+        }
+        Err(e) => {
+            let lc = e.span().start();
+            Err(BuildError::Parse {
+                line: lc.line,
+                column: lc.column + 1,
+                message: e.to_string(),
+            })
+        }
+    };
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result
+}
+
+/// `// synclint:allow(a, b) reason` comments, by line.
+fn scan_allow_comments(text: &str) -> Vec<(u32, Vec<String>)> {
+    const NEEDLE: &str = "synclint:allow(";
+    let mut out = Vec::new();
+    if !text.contains(NEEDLE) {
+        return out;
+    }
+    for (i, line) in text.lines().enumerate() {
+        if let Some(at) = line.find(NEEDLE) {
+            if !line[..at].contains("//") {
+                continue;
+            }
+            let rest = &line[at + NEEDLE.len()..];
+            if let Some(close) = rest.find(')') {
+                let names = rest[..close]
+                    .split(',')
+                    .map(|s| s.trim().trim_start_matches("synclint::").to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                out.push((i as u32 + 1, names));
+            }
+        }
+    }
+    out
+}
+
+/// Lints named in `#[cfg_attr(synclint, allow(synclint::a, synclint::b))]`.
+fn attr_allows(attrs: &[syn::Attribute]) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in attrs {
+        if !a.path().is_ident("cfg_attr") {
+            continue;
+        }
+        let s = a.meta.to_token_stream().to_string();
+        let mut rest = s.as_str();
+        while let Some(at) = rest.find("synclint ::") {
+            rest = rest[at + "synclint ::".len()..].trim_start();
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+fn last_ident(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Type::Reference(r) => last_ident(&r.elem),
+        syn::Type::Paren(p) => last_ident(&p.elem),
+        _ => None,
+    }
+}
+
+struct ItemCx<'a, 'v> {
+    vocab: &'v Vocab,
+    li: &'a LineIndex<'a>,
+    uses_sleep: bool,
+    out: &'a mut Vec<FnModel>,
+}
+
+impl ItemCx<'_, '_> {
+    fn items(
+        &mut self,
+        items: &[Item],
+        self_ty: Option<&str>,
+        tr: Option<&str>,
+        allows: &[String],
+    ) {
+        for item in items {
+            self.item(item, self_ty, tr, allows);
+        }
+    }
+
+    fn item(&mut self, item: &Item, self_ty: Option<&str>, tr: Option<&str>, allows: &[String]) {
+        let with = |attrs: &[syn::Attribute]| {
+            let mut a = allows.to_vec();
+            a.extend(attr_allows(attrs));
+            a
+        };
+        match item {
+            Item::Fn(f) => {
+                let a = with(&f.attrs);
+                self.func(&f.sig, &f.block, None, None, &a);
+            }
+            Item::Impl(i) => {
+                let a = with(&i.attrs);
+                let ty = last_ident(&i.self_ty);
+                let trait_name = i
+                    .trait_
+                    .as_ref()
+                    .and_then(|(_, p, _)| p.segments.last().map(|s| s.ident.to_string()));
+                for ii in &i.items {
+                    if let ImplItem::Fn(f) = ii {
+                        let a = {
+                            let mut a = a.clone();
+                            a.extend(attr_allows(&f.attrs));
+                            a
+                        };
+                        self.func(&f.sig, &f.block, ty.as_deref(), trait_name.as_deref(), &a);
+                    }
+                }
+            }
+            Item::Trait(t) => {
+                let a = with(&t.attrs);
+                let name = t.ident.to_string();
+                for ti in &t.items {
+                    if let TraitItem::Fn(f) = ti {
+                        if let Some(b) = &f.default {
+                            let mut a = a.clone();
+                            a.extend(attr_allows(&f.attrs));
+                            self.func(&f.sig, b, Some(&name), None, &a);
+                        }
+                    }
+                }
+            }
+            Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    let a = with(&m.attrs);
+                    self.items(items, None, None, &a);
+                }
+            }
+            _ => {
+                let _ = (self_ty, tr);
+            }
+        }
+    }
+
+    fn func(
+        &mut self,
+        sig: &syn::Signature,
+        body: &syn::Block,
+        self_ty: Option<&str>,
+        trait_name: Option<&str>,
+        allows: &[String],
+    ) {
+        let li = self.li;
+        let (receiver, takes_shared_ref) = receiver_of(sig);
+        let returns_self = match &sig.output {
+            syn::ReturnType::Type(_, t) => returns_self(t, self_ty),
+            syn::ReturnType::Default => false,
+        };
+        let is_async = sig.asyncness.is_some();
+        let body_span = li.span(body.span());
+        let mut m = FnModel {
+            name: sig.ident.to_string(),
+            name_span: li.span(sig.ident.span()),
+            span: li.span_bytes(li.span(sig.span()).start.byte, body_span.end.byte),
+            self_ty: self_ty.map(str::to_string),
+            trait_name: trait_name.map(str::to_string),
+            receiver,
+            takes_shared_ref,
+            is_async,
+            returns_self,
+            allows: allows.to_vec(),
+            close_read_only: None,
+            frames: vec![Frame {
+                parent: None,
+                kind: FrameKind::Body,
+                is_async,
+                runs_inline: true,
+            }],
+            blocks: Vec::new(),
+            events: Vec::new(),
+        };
+        // `fn is_closed(&self) -> bool { self.closed.load(..) }`
+        if let [Stmt::Expr(e, None)] = body.stmts.as_slice() {
+            let mut r = Reads {
+                vocab: self.vocab,
+                li,
+                aliases: &[],
+                guards: &[],
+                out: Vec::new(),
+            };
+            r.visit_expr(e);
+            if let [one] = r.out.as_slice() {
+                if one.path.is_some()
+                    && !one.claim
+                    && matches!(one.kind, CloseReadKind::Field | CloseReadKind::Variant(_))
+                {
+                    m.close_read_only = Some(one.clone());
+                }
+            }
+        }
+        let tail = match body.stmts.last() {
+            Some(Stmt::Expr(e, None)) => Some(e as *const Expr),
+            _ => None,
+        };
+        let mut w = Walker {
+            vocab: self.vocab,
+            li,
+            uses_sleep: self.uses_sleep,
+            m,
+            frame: 0,
+            block: usize::MAX,
+            temp_end: body_span.end.byte,
+            awaited: false,
+            named_lock: None,
+            lock_names: Vec::new(),
+            aliases: Vec::new(),
+            cond_paths: Vec::new(),
+            exit_paths: Vec::new(),
+            tail,
+            nested: Vec::new(),
+        };
+        w.visit_block(body);
+        let Walker { mut m, nested, .. } = w;
+        m.events.sort_by_key(|e| e.pos);
+        self.out.push(m);
+        for item in nested {
+            self.item(item, None, None, allows);
+        }
+    }
+}
+
+fn receiver_of(sig: &syn::Signature) -> (Receiver, bool) {
+    match sig.receiver() {
+        None => {
+            let shared = sig.inputs.iter().any(|a| match a {
+                syn::FnArg::Typed(t) => {
+                    matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_none())
+                }
+                _ => false,
+            });
+            (Receiver::None, shared)
+        }
+        Some(r) if r.colon_token.is_none() => match (&r.reference, &r.mutability) {
+            (Some(_), Some(_)) => (Receiver::Exclusive, false),
+            (Some(_), None) => (Receiver::Shared, false),
+            (None, _) => (Receiver::Value, false),
+        },
+        Some(r) => {
+            let s = r.ty.to_token_stream().to_string();
+            if s.contains("& mut") || s.contains("&mut") {
+                (Receiver::Exclusive, false)
+            } else if s.contains('&') || s.contains("Arc") || s.contains("Rc") {
+                (Receiver::Shared, false)
+            } else {
+                (Receiver::Value, false)
+            }
+        }
+    }
+}
+
+fn returns_self(t: &syn::Type, self_ty: Option<&str>) -> bool {
+    let is_self = |name: &str| name == "Self" || Some(name) == self_ty;
+    match t {
+        syn::Type::Path(p) => {
+            let Some(last) = p.path.segments.last() else {
+                return false;
+            };
+            let name = last.ident.to_string();
+            if is_self(&name) {
+                return true;
+            }
+            if matches!(name.as_str(), "Result" | "Option" | "Poll") {
+                if let syn::PathArguments::AngleBracketed(a) = &last.arguments {
+                    if let Some(syn::GenericArgument::Type(inner)) = a.args.first() {
+                        return returns_self(inner, self_ty);
+                    }
+                }
+            }
+            false
+        }
+        syn::Type::Paren(p) => returns_self(&p.elem, self_ty),
+        _ => false,
+    }
+}
+
+struct Walker<'a, 'v, 'ast> {
+    vocab: &'v Vocab,
+    li: &'a LineIndex<'a>,
+    uses_sleep: bool,
+    m: FnModel,
+    frame: FrameId,
+    block: BlockId,
+    /// Where a temporary created now is dropped.
+    temp_end: u32,
+    /// The expression being visited is (part of) an awaited future.
+    awaited: bool,
+    /// The lock call a `let name = x.lock()..` binds.
+    named_lock: Option<(*const syn::ExprMethodCall, String)>,
+    /// Named lock guards in scope: (binding, lock path).
+    lock_names: Vec<(String, String)>,
+    /// Locals holding a close read.
+    aliases: Vec<(String, CloseRead)>,
+    /// Paths named by enclosing `if` conditions (for guarded takes).
+    cond_paths: Vec<String>,
+    /// Paths named by earlier leaving checks in this fn.
+    exit_paths: Vec<String>,
+    tail: Option<*const Expr>,
+    nested: Vec<&'ast Item>,
+}
+
+impl<'ast> Walker<'_, '_, 'ast> {
+    fn span(&self, s: proc_macro2::Span) -> Span {
+        self.li.span(s)
+    }
+
+    fn push(&mut self, pos: u32, kind: EventKind) {
+        self.m.events.push(Event {
+            pos,
+            block: self.block,
+            frame: self.frame,
+            kind,
+        });
+    }
+
+    fn block_end(&self) -> u32 {
+        self.m.blocks[self.block].end
+    }
+
+    fn reads(&self, e: &Expr) -> Vec<CloseRead> {
+        let mut r = Reads {
+            vocab: self.vocab,
+            li: self.li,
+            aliases: &self.aliases,
+            guards: &self.lock_names,
+            out: Vec::new(),
+        };
+        r.visit_expr(e);
+        r.out
+    }
+
+    fn pat_is_closed(&self, p: &Pat) -> bool {
+        let r = Reads {
+            vocab: self.vocab,
+            li: self.li,
+            aliases: &[],
+            guards: &[],
+            out: Vec::new(),
+        };
+        r.pat_is_closed(p)
+    }
+
+    fn enter_block(&mut self, start: u32, end: u32) -> BlockId {
+        let id = self.m.blocks.len();
+        self.m.blocks.push(Block {
+            parent: (self.block != usize::MAX).then_some(self.block),
+            frame: self.frame,
+            start,
+            end,
+        });
+        self.block = id;
+        id
+    }
+
+    /// Walks a closure in a new frame; returns the frame.
+    fn closure(&mut self, c: &'ast syn::ExprClosure, kind: FrameKind) -> FrameId {
+        let parent = self.frame;
+        let pf = &self.m.frames[parent];
+        let is_async = c.asyncness.is_some() || (kind != FrameKind::Offload && pf.is_async);
+        let runs_inline = kind == FrameKind::Closure && pf.runs_inline;
+        let id = self.m.frames.len();
+        self.m.frames.push(Frame {
+            parent: Some(parent),
+            kind,
+            is_async,
+            runs_inline,
+        });
+        let (saved_frame, saved_block, saved_await, saved_temp) =
+            (self.frame, self.block, self.awaited, self.temp_end);
+        self.frame = id;
+        self.awaited = false;
+        let sp = self.span(c.body.span());
+        self.temp_end = sp.end.byte;
+        if let Expr::Block(b) = &*c.body {
+            self.visit_block(&b.block);
+        } else {
+            self.enter_block(sp.start.byte, sp.end.byte);
+            self.visit_expr(&c.body);
+        }
+        self.frame = saved_frame;
+        self.block = saved_block;
+        self.awaited = saved_await;
+        self.temp_end = saved_temp;
+        id
+    }
+
+    /// `defer! { .. }` / `scopeguard::defer!(..)`: an anonymous guard.
+    fn defer_macro(&mut self, mac: &syn::Macro, stmt: Span) -> bool {
+        if mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident != "defer")
+            .unwrap_or(true)
+        {
+            return false;
+        }
+        let Ok(stmts) = syn::parse::Parser::parse2(syn::Block::parse_within, mac.tokens.clone())
+        else {
+            return true;
+        };
+        let parent = self.frame;
+        let pf = &self.m.frames[parent];
+        let id = self.m.frames.len();
+        self.m.frames.push(Frame {
+            parent: Some(parent),
+            kind: FrameKind::Closure,
+            is_async: pf.is_async,
+            runs_inline: pf.runs_inline,
+        });
+        let (saved_frame, saved_block, saved_await) = (self.frame, self.block, self.awaited);
+        self.frame = id;
+        self.awaited = false;
+        self.enter_block(stmt.start.byte, stmt.end.byte);
+        self.sub(|w| {
+            for s in &stmts {
+                w.visit_stmt(s);
+            }
+        });
+        self.frame = saved_frame;
+        self.block = saved_block;
+        self.awaited = saved_await;
+        self.push(
+            stmt.start.byte,
+            EventKind::Guard(GuardArm {
+                stmt,
+                binding: Binding::Anonymous,
+                kind: GuardKind::Defer(id),
+                call: None,
+                pat: stmt,
+            }),
+        );
+        true
+    }
+
+    /// Any other macro: its arguments are walked when they parse as expressions.
+    fn other_macro(&mut self, mac: &'ast syn::Macro) {
+        let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+        if let Ok(args) = syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
+            for a in &args {
+                // The parsed tree is local; walk it with a fresh lifetime.
+                self.sub(|w| w.visit_expr(a));
+            }
+        }
+    }
+
+    /// `let g = scopeguard::guard(v, || ..)`, `let g = T::new(..)`, `let g = T { .. }`.
+    fn guard_local(&mut self, init: &'ast Expr, binding: Binding, stmt: Span, pat: Span) -> bool {
+        let push_guard = |w: &mut Self, kind: GuardKind, call: Option<CallTarget>| {
+            w.push(
+                stmt.start.byte,
+                EventKind::Guard(GuardArm {
+                    stmt,
+                    binding: binding.clone(),
+                    kind,
+                    call,
+                    pat,
+                }),
+            );
+        };
+        match init {
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else {
+                    return false;
+                };
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let last = segs.last().cloned().unwrap_or_default();
+                let scopeguard = matches!(
+                    last.as_str(),
+                    "guard" | "guard_on_success" | "guard_on_unwind" | "with_strategy"
+                ) && c.args.len() == 2;
+                if scopeguard {
+                    self.visit_expr(&c.args[0]);
+                    match &c.args[1] {
+                        Expr::Closure(cl) => {
+                            let fid = self.closure(cl, FrameKind::Closure);
+                            push_guard(self, GuardKind::ScopeGuard(Some(fid)), None);
+                        }
+                        Expr::Path(fp) => {
+                            let name = fp.path.segments.last().map(|s| s.ident.to_string());
+                            let target = name.map(CallTarget::Free);
+                            push_guard(self, GuardKind::ScopeGuard(None), target);
+                        }
+                        other => self.visit_expr(other),
+                    }
+                    return true;
+                }
+                let upper = |s: &str| s.chars().next().is_some_and(|c| c.is_uppercase());
+                if upper(&last) {
+                    push_guard(
+                        self,
+                        GuardKind::DropType {
+                            ty: last,
+                            ctor: None,
+                        },
+                        None,
+                    );
+                } else if segs.len() >= 2 {
+                    let ty = &segs[segs.len() - 2];
+                    let ty = if ty == "Self" {
+                        self.m.self_ty.clone().unwrap_or_default()
+                    } else {
+                        ty.clone()
+                    };
+                    if upper(&ty) {
+                        push_guard(
+                            self,
+                            GuardKind::DropType {
+                                ty,
+                                ctor: Some(last),
+                            },
+                            None,
+                        );
+                    }
+                }
+                false
+            }
+            Expr::Struct(s) => {
+                if let Some(last) = s.path.segments.last() {
+                    let mut ty = last.ident.to_string();
+                    if ty == "Self" {
+                        ty = self.m.self_ty.clone().unwrap_or_default();
+                    }
+                    push_guard(self, GuardKind::DropType { ty, ctor: None }, None);
+                }
+                false
+            }
+            Expr::Paren(p) => self.guard_local(&p.expr, binding, stmt, pat),
+            _ => false,
+        }
+    }
+
+    fn if_expr(&mut self, i: &'ast syn::ExprIf, tail: bool) {
+        let reads = self.reads(&i.cond);
+        let if_span = self.span(i.span());
+        let cond_span = self.span(i.cond.span());
+        let then_span = self.span(i.then_branch.span());
+        if !reads.is_empty() {
+            let closed_true = closed_when_true(&i.cond);
+            let then_leaves = leaves_block(&i.then_branch) || tail;
+            let else_leaves = match &i.else_branch {
+                Some((_, e)) => leaves_expr(e) || tail,
+                None => tail,
+            };
+            let closed_leaves = if closed_true {
+                then_leaves
+            } else {
+                else_leaves
+            };
+            let after = (if_span.end.byte, self.block_end());
+            let else_range = i.else_branch.as_ref().map(|(_, e)| {
+                let s = self.span(e.span());
+                (s.start.byte, s.end.byte)
+            });
+            let mut open = Vec::new();
+            if closed_true {
+                open.extend(else_range);
+                if then_leaves {
+                    open.push(after);
+                }
+            } else {
+                open.push((then_span.start.byte, then_span.end.byte));
+                if else_leaves {
+                    open.push(after);
+                }
+            }
+            if closed_leaves {
+                for r in &reads {
+                    if let Some(p) = &r.path {
+                        self.exit_paths.push(p.clone());
+                    }
+                }
+            }
+            self.push(
+                if_span.start.byte,
+                EventKind::Check(ClosedCheck {
+                    span: cond_span,
+                    stmt: if_span,
+                    reads,
+                    leaves: closed_leaves,
+                    open,
+                }),
+            );
+        }
+        let is_let = has_let(&i.cond);
+        let saved = self.temp_end;
+        self.temp_end = if is_let {
+            if_span.end.byte
+        } else {
+            cond_span.end.byte
+        };
+        self.visit_expr(&i.cond);
+        self.temp_end = saved;
+        let paths = mentioned_paths(&i.cond);
+        let then_leaves = leaves_block(&i.then_branch);
+        let n = self.cond_paths.len();
+        self.cond_paths.extend(paths.iter().cloned());
+        self.visit_block(&i.then_branch);
+        self.cond_paths.truncate(n);
+        if then_leaves {
+            self.exit_paths.extend(paths);
+        }
+        if let Some((_, e)) = &i.else_branch {
+            if tail {
+                self.tail = Some(&**e as *const Expr);
+            }
+            self.visit_expr(e);
+        }
+    }
+
+    fn match_expr(&mut self, mm: &'ast syn::ExprMatch, tail: bool) {
+        let reads = self.reads(&mm.expr);
+        let m_span = self.span(mm.span());
+        let mut closed_arms = Vec::new();
+        let mut open = Vec::new();
+        for arm in &mm.arms {
+            let is_true =
+                matches!(&arm.pat, Pat::Lit(l) if matches!(&l.lit, syn::Lit::Bool(b) if b.value));
+            let closed = self.pat_is_closed(&arm.pat) || (!reads.is_empty() && is_true);
+            let body = self.span(arm.body.span());
+            if closed {
+                closed_arms.push((self.span(arm.pat.span()), leaves_expr(&arm.body) || tail));
+            } else {
+                open.push((body.start.byte, body.end.byte));
+            }
+        }
+        if let Some(&(pat_span, _)) = closed_arms.first() {
+            let leaves = closed_arms.iter().any(|(_, l)| *l);
+            if closed_arms.iter().all(|(_, l)| *l) {
+                open.push((m_span.end.byte, self.block_end()));
+            }
+            let mut reads = reads;
+            let (path, via_lock) = match state_path(&mm.expr) {
+                Some((p, l)) => (Some(p), l),
+                None => (None, false),
+            };
+            reads.push(CloseRead {
+                kind: CloseReadKind::Variant("match".into()),
+                path,
+                via_lock,
+                claim: false,
+                span: pat_span,
+            });
+            self.push(
+                m_span.start.byte,
+                EventKind::Check(ClosedCheck {
+                    span: pat_span,
+                    stmt: m_span,
+                    reads,
+                    leaves,
+                    open,
+                }),
+            );
+        }
+        let saved = self.temp_end;
+        self.temp_end = m_span.end.byte;
+        self.visit_expr(&mm.expr);
+        self.temp_end = saved;
+        for arm in &mm.arms {
+            if let Some((_, g)) = &arm.guard {
+                self.visit_expr(g);
+            }
+            if tail {
+                self.tail = Some(&*arm.body as *const Expr);
+            }
+            self.visit_expr(&arm.body);
+        }
+    }
+}
+
+fn has_let(e: &Expr) -> bool {
+    match e {
+        Expr::Let(_) => true,
+        Expr::Binary(b) => has_let(&b.left) || has_let(&b.right),
+        Expr::Paren(p) => has_let(&p.expr),
+        _ => false,
+    }
+}
+
+/// Field paths named in an expression (for "is this take guarded").
+fn mentioned_paths(e: &Expr) -> Vec<String> {
+    struct V(Vec<String>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_field(&mut self, f: &'ast syn::ExprField) {
+            if let Some(p) = expr_path(&Expr::Field(f.clone())) {
+                self.0.push(p);
+            }
+            visit::visit_expr_field(self, f);
+        }
+    }
+    let mut v = V(Vec::new());
+    v.visit_expr(e);
+    v.0
+}
+
+fn empty_fn() -> FnModel {
+    FnModel {
+        name: String::new(),
+        name_span: Span::default(),
+        span: Span::default(),
+        self_ty: None,
+        trait_name: None,
+        receiver: Receiver::None,
+        takes_shared_ref: false,
+        is_async: false,
+        returns_self: false,
+        allows: Vec::new(),
+        close_read_only: None,
+        frames: Vec::new(),
+        blocks: Vec::new(),
+        events: Vec::new(),
+    }
+}
+
+impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
+    fn visit_item(&mut self, i: &'ast Item) {
+        self.nested.push(i);
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        let sp = self.span(b.span());
+        let saved_block = self.block;
+        let saved_await = self.awaited;
+        let (nl, na) = (self.lock_names.len(), self.aliases.len());
+        self.awaited = false;
+        self.enter_block(sp.start.byte, sp.end.byte);
+        for s in &b.stmts {
+            self.visit_stmt(s);
+        }
+        self.lock_names.truncate(nl);
+        self.aliases.truncate(na);
+        self.block = saved_block;
+        self.awaited = saved_await;
+    }
+
+    fn visit_stmt(&mut self, s: &'ast Stmt) {
+        let sp = self.span(s.span());
+        let saved = self.temp_end;
+        self.temp_end = sp.end.byte;
+        match s {
+            Stmt::Local(l) => self.visit_local(l),
+            Stmt::Macro(m) => {
+                if !self.defer_macro(&m.mac, sp) {
+                    self.other_macro(&m.mac);
+                }
+            }
+            Stmt::Expr(e, _) => self.visit_expr(e),
+            Stmt::Item(i) => self.nested.push(i),
+        }
+        self.temp_end = saved;
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        let stmt = self.span(l.span());
+        let mut pat = &l.pat;
+        while let Pat::Type(t) = pat {
+            pat = &t.pat;
+        }
+        let binding = match pat {
+            Pat::Ident(pi) => Some(Binding::Named(pi.ident.to_string())),
+            Pat::Wild(_) => Some(Binding::Underscore),
+            _ => None,
+        };
+        let pat_span = self.span(pat.span());
+        let Some(init) = &l.init else { return };
+        let mut handled = false;
+        if let Some(b) = binding.clone() {
+            handled = self.guard_local(&init.expr, b, stmt, pat_span);
+        }
+        let mut new_lock = None;
+        if let Some(Binding::Named(name)) = &binding {
+            if let Some(call) = as_lock_call(&init.expr) {
+                self.named_lock = Some((call as *const _, name.clone()));
+                let path = expr_path(&call.receiver).unwrap_or_else(|| "?".into());
+                new_lock = Some((name.clone(), path));
+            }
+        }
+        if !handled {
+            self.visit_expr(&init.expr);
+        }
+        self.named_lock = None;
+        if let Some(Binding::Named(name)) = &binding {
+            let reads = self.reads(&init.expr);
+            if let [one] = reads.as_slice() {
+                if !one.claim {
+                    self.aliases.push((name.clone(), one.clone()));
+                }
+            }
+        }
+        if let Some((_, diverge)) = &init.diverge {
+            let reads = self.reads(&init.expr);
+            if !reads.is_empty() || self.pat_is_closed(&l.pat) {
+                let mut reads = reads;
+                if reads.is_empty() {
+                    reads.push(CloseRead {
+                        kind: CloseReadKind::Variant("let-else".into()),
+                        path: state_path(&init.expr).map(|p| p.0),
+                        via_lock: false,
+                        claim: false,
+                        span: pat_span,
+                    });
+                }
+                let end = self.block_end();
+                self.push(
+                    stmt.start.byte,
+                    EventKind::Check(ClosedCheck {
+                        span: self.span(init.expr.span()),
+                        stmt,
+                        reads,
+                        leaves: true,
+                        open: vec![(stmt.end.byte, end)],
+                    }),
+                );
+            }
+            self.visit_expr(diverge);
+        }
+        if let Some(l) = new_lock {
+            self.lock_names.push(l);
+        }
+    }
+
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        let tail = self.tail.is_some_and(|t| std::ptr::eq(t, e));
+        match e {
+            Expr::If(i) => self.if_expr(i, tail),
+            Expr::Match(m) => self.match_expr(m, tail),
+            Expr::Block(b) if tail => {
+                if let Some(Stmt::Expr(last, None)) = b.block.stmts.last() {
+                    self.tail = Some(last as *const Expr);
+                }
+                self.visit_block(&b.block);
+            }
+            Expr::Macro(m) => {
+                let sp = self.span(m.span());
+                if !self.defer_macro(&m.mac, sp) {
+                    self.other_macro(&m.mac);
+                }
+            }
+            _ => visit::visit_expr(self, e),
+        }
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        self.closure(c, FrameKind::Closure);
+    }
+
+    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+        let parent = self.frame;
+        let id = self.m.frames.len();
+        self.m.frames.push(Frame {
+            parent: Some(parent),
+            kind: FrameKind::AsyncBlock,
+            is_async: true,
+            runs_inline: false,
+        });
+        let saved = (self.frame, self.awaited);
+        self.frame = id;
+        self.visit_block(&a.block);
+        (self.frame, self.awaited) = saved;
+    }
+
+    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        let saved = self.awaited;
+        self.awaited = true;
+        self.visit_expr(&a.base);
+        self.awaited = saved;
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let awaited = self.awaited;
+        let name = m.method.to_string();
+        let nargs = m.args.len();
+        let span = self.span(m.method.span());
+        let pos = span.start.byte;
+        let mut receiver: &'ast Expr = &m.receiver;
+
+        if (name == "unwrap" || name == "expect") && !awaited {
+            if let Expr::MethodCall(inner) = &*m.receiver {
+                if inner.method == "take" && inner.args.is_empty() {
+                    self.take(inner, true);
+                    receiver = &inner.receiver;
+                }
+            }
+        } else if name == "take" && nargs == 0 {
+            self.take(m, false);
+        }
+
+        if self.vocab.is_wait_method(&name, nargs) {
+            let arg_idents = m.args.iter().filter_map(arg_ident).collect();
+            let always_blocking = self.vocab.blocking_methods.contains(&name) || name == "block_on";
+            self.push(
+                pos,
+                EventKind::Wait(WaitCall {
+                    name: name.clone(),
+                    span,
+                    awaited,
+                    arg_idents,
+                    always_blocking,
+                }),
+            );
+        } else if is_self(&m.receiver) {
+            self.push(
+                pos,
+                EventKind::Call(CallRef {
+                    target: CallTarget::SelfMethod(name.clone()),
+                    span,
+                    awaited,
+                }),
+            );
+        }
+
+        if nargs == 0 && is_lock_method(&name) {
+            let path = expr_path(&m.receiver).unwrap_or_else(|| "?".into());
+            let named = self
+                .named_lock
+                .as_ref()
+                .filter(|(p, _)| std::ptr::eq(*p, m))
+                .map(|(_, n)| n.clone());
+            let live_end = if named.is_some() {
+                self.block_end()
+            } else {
+                self.temp_end
+            };
+            self.push(
+                pos,
+                EventKind::Lock(LockAcq {
+                    path,
+                    span,
+                    binding: named,
+                    live_end,
+                }),
+            );
+        }
+
+        if name == "store" && nargs >= 1 {
+            if let Some(path) = expr_path(&m.receiver) {
+                let close_field = self.vocab.close_state_fields.contains(last_field(&path));
+                let close_value = match &m.args[0] {
+                    Expr::Path(p) => p
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|s| self.vocab.is_close_variant(&s.ident.to_string())),
+                    _ => false,
+                };
+                if close_field || close_value {
+                    let whole = self.span(m.span());
+                    self.push(
+                        pos,
+                        EventKind::Write(FlagWrite {
+                            path,
+                            span: whole,
+                            via_lock: false,
+                            via_guard: None,
+                        }),
+                    );
+                }
+            }
+        }
+
+        let offload = self.vocab.offload_functions.contains(&name);
+        self.awaited = awaited;
+        self.visit_expr(receiver);
+        for a in &m.args {
+            self.awaited = awaited;
+            match a {
+                Expr::Closure(c) if offload => {
+                    self.closure(c, FrameKind::Offload);
+                }
+                _ => self.visit_expr(a),
+            }
+        }
+        self.awaited = awaited;
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        let awaited = self.awaited;
+        let mut offload = false;
+        if let Expr::Path(p) = &*c.func {
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            let n = segs.len();
+            let last = segs[n - 1].as_str();
+            let prev = if n >= 2 { segs[n - 2].as_str() } else { "" };
+            let span = self.span(p.span());
+            let pos = span.start.byte;
+            offload = self.vocab.offload_functions.contains(last);
+            let is_sleep = last == "sleep" && (prev == "thread" || (n == 1 && self.uses_sleep));
+            if self.vocab.wait_functions.contains(last) || is_sleep {
+                self.push(
+                    pos,
+                    EventKind::Wait(WaitCall {
+                        name: segs.join("::"),
+                        span,
+                        awaited,
+                        arg_idents: Vec::new(),
+                        always_blocking: true,
+                    }),
+                );
+            } else if (last == "drop" && (n == 1 || prev == "mem"))
+                || (last == "into_inner" && prev == "ScopeGuard")
+            {
+                if let Some(name) = c.args.first().and_then(arg_ident) {
+                    self.push(pos, EventKind::Drop { name });
+                }
+            } else if !last.chars().next().is_some_and(|ch| ch.is_uppercase()) {
+                let target = if n == 1 {
+                    Some(CallTarget::Free(last.to_string()))
+                } else if prev == "Self" {
+                    self.m
+                        .self_ty
+                        .clone()
+                        .map(|t| CallTarget::TypeFn(t, last.to_string()))
+                } else if prev.chars().next().is_some_and(|ch| ch.is_uppercase()) {
+                    Some(CallTarget::TypeFn(prev.to_string(), last.to_string()))
+                } else {
+                    Some(CallTarget::Free(last.to_string()))
+                };
+                if let Some(target) = target {
+                    self.push(
+                        pos,
+                        EventKind::Call(CallRef {
+                            target,
+                            span,
+                            awaited,
+                        }),
+                    );
+                }
+            }
+        } else {
+            self.visit_expr(&c.func);
+        }
+        for a in &c.args {
+            self.awaited = awaited;
+            match a {
+                Expr::Closure(cl) if offload => {
+                    self.closure(cl, FrameKind::Offload);
+                }
+                _ => self.visit_expr(a),
+            }
+        }
+        self.awaited = awaited;
+    }
+
+    fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+        if let Expr::MethodCall(m) = &*t.expr {
+            let name = m.method.to_string();
+            if self.vocab.ensure_open_methods.contains(&name) {
+                let span = self.span(t.span());
+                let read = CloseRead {
+                    kind: CloseReadKind::EnsureOpen(name),
+                    path: None,
+                    via_lock: false,
+                    claim: false,
+                    span,
+                };
+                let open = vec![(self.temp_end, self.block_end())];
+                self.push(
+                    span.start.byte,
+                    EventKind::Check(ClosedCheck {
+                        span,
+                        stmt: span,
+                        reads: vec![read],
+                        leaves: true,
+                        open,
+                    }),
+                );
+            }
+        }
+        visit::visit_expr_try(self, t);
+    }
+
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        let target = match &*a.left {
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                let guard = arg_ident(&u.expr)
+                    .and_then(|g| self.lock_names.iter().rev().find(|(n, _)| *n == g).cloned());
+                match guard {
+                    Some((g, lock)) => Some((lock, false, Some(g))),
+                    None => state_path(&u.expr).map(|(p, l)| (p, l, None)),
+                }
+            }
+            other => expr_path(other).map(|p| (p, false, None)),
+        };
+        if let Some((path, via_lock, via_guard)) = target {
+            let close_field = self.vocab.close_state_fields.contains(last_field(&path));
+            let close_value = matches!(&*a.right, Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| self.vocab.is_close_variant(&s.ident.to_string())));
+            if (close_field || close_value) && path.contains('.')
+                || via_guard.is_some() && close_field
+            {
+                let span = self.span(a.span());
+                self.push(
+                    span.start.byte,
+                    EventKind::Write(FlagWrite {
+                        path,
+                        span,
+                        via_lock,
+                        via_guard,
+                    }),
+                );
+            }
+        }
+        visit::visit_expr_assign(self, a);
+    }
+}
+
+impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
+    /// Walks syntax that lives shorter than the file (parsed macro bodies)
+    /// with a walker that takes over all of this one's state.
+    fn sub<'x>(&mut self, f: impl FnOnce(&mut Walker<'a, 'v, 'x>)) {
+        let mut w = Walker {
+            vocab: self.vocab,
+            li: self.li,
+            uses_sleep: self.uses_sleep,
+            m: std::mem::replace(&mut self.m, empty_fn()),
+            frame: self.frame,
+            block: self.block,
+            temp_end: self.temp_end,
+            awaited: self.awaited,
+            named_lock: None,
+            lock_names: std::mem::take(&mut self.lock_names),
+            aliases: std::mem::take(&mut self.aliases),
+            cond_paths: std::mem::take(&mut self.cond_paths),
+            exit_paths: std::mem::take(&mut self.exit_paths),
+            tail: None,
+            nested: Vec::new(),
+        };
+        f(&mut w);
+        self.m = w.m;
+        self.frame = w.frame;
+        self.block = w.block;
+        self.lock_names = w.lock_names;
+        self.aliases = w.aliases;
+        self.cond_paths = w.cond_paths;
+        self.exit_paths = w.exit_paths;
+    }
+
+    fn take(&mut self, m: &syn::ExprMethodCall, unwrapped: bool) {
+        let Some((path, _)) = state_path(&m.receiver) else {
+            return;
+        };
+        let guarded = self
+            .cond_paths
+            .iter()
+            .chain(&self.exit_paths)
+            .any(|p| *p == path);
+        let span = self.span(m.method.span());
+        let stmt = self.li.span_bytes(span.start.byte, self.temp_end);
+        self.push(
+            span.start.byte,
+            EventKind::Take(Take {
+                path,
+                span,
+                unwrapped,
+                guarded,
+                stmt,
+            }),
+        );
+    }
+}

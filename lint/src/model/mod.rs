@@ -1,0 +1,314 @@
+//! Per-function facts read from syn, as plain data.
+//!
+//! A file is parsed once and walked once (`build`); the syn tree is dropped
+//! afterwards. Rules are queries over these facts plus the package index.
+
+mod build;
+mod cond;
+mod path;
+
+pub use build::{build_file_model, BuildError};
+
+use crate::span::Span;
+
+pub type FrameId = usize;
+pub type BlockId = usize;
+
+#[derive(Debug, Default)]
+pub struct FileModel {
+    pub fns: Vec<FnModel>,
+    /// `// synclint:allow(a, b)` comments: (line, lint names).
+    pub allow_comments: Vec<(u32, Vec<String>)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Receiver {
+    /// A free function (no self).
+    None,
+    /// `&self`, `self: &Arc<Self>`, `self: Arc<Self>`, `self: Pin<&Self>`, `self: &Self`.
+    Shared,
+    /// `&mut self`, `self: Pin<&mut Self>`.
+    Exclusive,
+    /// `self`, `mut self`.
+    Value,
+}
+
+#[derive(Debug)]
+pub struct FnModel {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    /// Last segment of the impl's self type.
+    pub self_ty: Option<String>,
+    /// Last segment of the implemented trait (`Drop`).
+    pub trait_name: Option<String>,
+    pub receiver: Receiver,
+    /// A free fn with a `&T` parameter (SPEC: a shared receiver for lint 2).
+    pub takes_shared_ref: bool,
+    pub is_async: bool,
+    /// An associated fn returning `Self` or the impl type (a constructor).
+    pub returns_self: bool,
+    /// Lints allowed by `#[cfg_attr(synclint, allow(synclint::x))]` on this
+    /// item or an enclosing impl/mod/file.
+    pub allows: Vec<String>,
+    /// If the whole body is a read of close state (`self.closed.load(..)`),
+    /// that read: a call of this method is a closed check on that flag.
+    pub close_read_only: Option<CloseRead>,
+    pub frames: Vec<Frame>,
+    pub blocks: Vec<Block>,
+    /// In source order.
+    pub events: Vec<Event>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameKind {
+    Body,
+    /// A closure whose body may run here (iterator adaptors, guards, ...).
+    Closure,
+    /// A closure handed to an offload function (`spawn_blocking`, `thread::spawn`).
+    Offload,
+    AsyncBlock,
+}
+
+#[derive(Debug)]
+pub struct Frame {
+    pub parent: Option<FrameId>,
+    pub kind: FrameKind,
+    /// Async context (SPEC §1).
+    pub is_async: bool,
+    /// Runs as part of the enclosing function's own execution (not deferred
+    /// to another thread or a future).
+    pub runs_inline: bool,
+}
+
+#[derive(Debug)]
+pub struct Block {
+    pub parent: Option<BlockId>,
+    pub frame: FrameId,
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Debug)]
+pub struct Event {
+    /// Start byte; events are sorted by it.
+    pub pos: u32,
+    pub block: BlockId,
+    pub frame: FrameId,
+    pub kind: EventKind,
+}
+
+#[derive(Debug)]
+pub enum EventKind {
+    Wait(WaitCall),
+    Call(CallRef),
+    Guard(GuardArm),
+    Check(ClosedCheck),
+    /// `drop(name)`, `mem::drop(name)`, `ScopeGuard::into_inner(name)`.
+    Drop {
+        name: String,
+    },
+    Lock(LockAcq),
+    Write(FlagWrite),
+    Take(Take),
+}
+
+/// A call from the wait vocabulary.
+#[derive(Debug, Clone)]
+pub struct WaitCall {
+    pub name: String,
+    /// The method name, or the path of a function call.
+    pub span: Span,
+    /// Directly (or through a wrapping call) awaited.
+    pub awaited: bool,
+    /// Identifiers passed as arguments (`cv.wait(guard)` hands over `guard`).
+    pub arg_idents: Vec<String>,
+    /// Always a blocking wait, even in async code (`blocking_recv`, `block_on`, `thread::sleep`).
+    pub always_blocking: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CallTarget {
+    /// `self.m()`.
+    SelfMethod(String),
+    /// `Type::f()` / `Self::f()` (resolved to the impl type).
+    TypeFn(String, String),
+    /// `f()`.
+    Free(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct CallRef {
+    pub target: CallTarget,
+    pub span: Span,
+    pub awaited: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    Named(String),
+    /// `let _ = ...`
+    Underscore,
+    /// `defer! { .. }`: alive until the end of the block.
+    Anonymous,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuardKind {
+    /// `defer!` with the frame of its body.
+    Defer(FrameId),
+    /// `scopeguard::guard(v, closure)` and friends, with the closure's frame.
+    /// `None` when the closure is a path to a function (then `call` is set).
+    ScopeGuard(Option<FrameId>),
+    /// A crate type whose `Drop` may wait, and the associated fn used to
+    /// build it (`None` for a struct literal or tuple-struct call).
+    DropType { ty: String, ctor: Option<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct GuardArm {
+    /// The arming statement (`let` or `defer!`).
+    pub stmt: Span,
+    pub binding: Binding,
+    pub kind: GuardKind,
+    /// A function path handed to `guard(v, path)`.
+    pub call: Option<CallTarget>,
+    /// `let _ = x` span of the `_` pattern for fixes.
+    pub pat: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseReadKind {
+    /// `x.is_closed()` (vocabulary).
+    Method(String),
+    /// `self.m()` that may resolve to a close-state method through the index.
+    SelfMethod(String),
+    /// A close flag field (`self.closed`).
+    Field,
+    /// A comparison or pattern against a Closed-like path or const.
+    Variant(String),
+    /// `self.ensure_open()?`.
+    EnsureOpen(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseRead {
+    pub kind: CloseReadKind,
+    /// The state path read (`self.closed`, `self.state`), when known.
+    pub path: Option<String>,
+    /// Read through a lock (`*self.closed.lock().unwrap()`).
+    pub via_lock: bool,
+    /// An atomic read-modify-write (`swap`, `compare_exchange`, `fetch_or`):
+    /// claims ownership rather than checking.
+    pub claim: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClosedCheck {
+    /// The condition (or the `?` statement).
+    pub span: Span,
+    /// The whole `if`/`match`/statement.
+    pub stmt: Span,
+    pub reads: Vec<CloseRead>,
+    /// A branch taken when closed leaves the function.
+    pub leaves: bool,
+    /// Byte ranges where the check found the state open.
+    pub open: Vec<(u32, u32)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LockAcq {
+    /// Normalised path of the lock (`self.state`, `inner.state`, `STATE`).
+    pub path: String,
+    /// The `lock`/`read`/`write` method name.
+    pub span: Span,
+    pub binding: Option<String>,
+    /// Byte where a temporary guard ends, or the end of the block for a
+    /// named one (before `drop(name)`).
+    pub live_end: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct FlagWrite {
+    pub path: String,
+    pub span: Span,
+    /// The write goes through a lock taken in this very statement.
+    pub via_lock: bool,
+    /// Written through a named guard (its binding).
+    pub via_guard: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Take {
+    pub path: String,
+    /// The `take` method name.
+    pub span: Span,
+    /// Followed by `.unwrap()` / `.expect(..)`.
+    pub unwrapped: bool,
+    /// Inside a branch whose condition mentions the same path (`is_some()`).
+    pub guarded: bool,
+    /// The whole statement, and the method chain after `.unwrap()` if the
+    /// statement is `x.take().unwrap().f(..);` (for the fix).
+    pub stmt: Span,
+}
+
+impl FnModel {
+    pub fn frame(&self, id: FrameId) -> &Frame {
+        &self.frames[id]
+    }
+
+    /// Is block `inner` the same as or nested in block `outer`?
+    pub fn block_within(&self, mut inner: BlockId, outer: BlockId) -> bool {
+        loop {
+            if inner == outer {
+                return true;
+            }
+            match self.blocks[inner].parent {
+                Some(p) => inner = p,
+                None => return false,
+            }
+        }
+    }
+
+    /// Is frame `inner` the same as `outer` or an inline closure nested in it?
+    pub fn frame_inline_within(&self, mut inner: FrameId, outer: FrameId) -> bool {
+        loop {
+            if inner == outer {
+                return true;
+            }
+            let f = &self.frames[inner];
+            if f.kind != FrameKind::Closure {
+                return false;
+            }
+            match f.parent {
+                Some(p) => inner = p,
+                None => return false,
+            }
+        }
+    }
+
+    /// The first `drop(name)` at or after `from` within `block` (or nested).
+    pub fn dropped_at(&self, name: &str, block: BlockId, from: u32) -> Option<u32> {
+        self.events.iter().find_map(|e| match &e.kind {
+            EventKind::Drop { name: n }
+                if n == name && e.pos >= from && self.block_within(e.block, block) =>
+            {
+                Some(e.pos)
+            }
+            _ => None,
+        })
+    }
+
+    pub fn is_shared(&self) -> bool {
+        self.receiver == Receiver::Shared
+            || (self.receiver == Receiver::None && self.takes_shared_ref)
+    }
+
+    pub fn qualified_name(&self) -> String {
+        match &self.self_ty {
+            Some(t) => format!("{t}::{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}

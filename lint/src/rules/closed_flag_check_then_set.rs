@@ -1,0 +1,67 @@
+//! Check-then-set on a close flag in a shared-receiver function.
+
+use super::{Cx, RawFinding};
+use crate::model::{EventKind, FnModel};
+
+pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
+    if !f.is_shared() {
+        return;
+    }
+    let mut reported = Vec::new();
+    for ce in &f.events {
+        let EventKind::Check(c) = &ce.kind else {
+            continue;
+        };
+        for r in &c.reads {
+            if r.claim {
+                continue;
+            }
+            let Some(path) = cx.index.read_path(f, r) else {
+                continue;
+            };
+            let write = f.events.iter().find(|we| match &we.kind {
+                EventKind::Write(w) => {
+                    w.path == path
+                        && we.pos > ce.pos
+                        && we.frame == ce.frame
+                        && c.open.iter().any(|&(s, e)| s <= we.pos && we.pos < e)
+                        && !serialized(f, ce.pos, ce.block, we.pos, we.block)
+                }
+                _ => false,
+            });
+            let Some(we) = write else { continue };
+            if reported.contains(&we.pos) {
+                continue;
+            }
+            reported.push(we.pos);
+            let EventKind::Write(w) = &we.kind else {
+                continue;
+            };
+            out.push(RawFinding {
+                span: w.span,
+                message: format!("close flag `{path}` is set after a separate check: concurrent closers can both pass the check"),
+                labels: vec![(cx.fid.0, r.span, format!("`{path}` is checked here, without claiming it"))],
+                notes: vec!["between the check and the write another caller can run the same check and also see the flag unset: both go on to close".into()],
+                fix: None,
+            });
+        }
+    }
+}
+
+/// Is one named lock guard alive across both points?
+fn serialized(f: &FnModel, a: u32, a_block: usize, b: u32, b_block: usize) -> bool {
+    f.events.iter().any(|le| {
+        let EventKind::Lock(l) = &le.kind else {
+            return false;
+        };
+        let Some(name) = &l.binding else { return false };
+        if le.pos >= a || !f.block_within(a_block, le.block) || !f.block_within(b_block, le.block) {
+            return false;
+        }
+        let end = f
+            .dropped_at(name, le.block, le.pos)
+            .unwrap_or(l.live_end)
+            .min(l.live_end);
+        end > b
+    })
+}

@@ -1,0 +1,51 @@
+//! A guard that waits, armed before a closed check that leaves the function,
+//! while the guard is still alive.
+
+use super::{wait_label, Cx, RawFinding};
+use crate::model::{Binding, EventKind, FnModel};
+
+pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
+    for ge in &f.events {
+        let EventKind::Guard(g) = &ge.kind else {
+            continue;
+        };
+        if g.binding == Binding::Underscore {
+            continue; // dropped at once: wait_guard_dropped_immediately
+        }
+        let Some(w) = cx.index.guard_waits(cx.fid, f, g) else {
+            continue;
+        };
+        let mut end = f.blocks[ge.block].end;
+        if let Binding::Named(name) = &g.binding {
+            if let Some(d) = f.dropped_at(name, ge.block, g.stmt.end.byte) {
+                end = end.min(d);
+            }
+        }
+        let check = f.events.iter().find_map(|ce| match &ce.kind {
+            EventKind::Check(c)
+                if ce.pos >= g.stmt.end.byte
+                    && ce.pos < end
+                    && ce.frame == ge.frame
+                    && c.leaves
+                    && f.block_within(ce.block, ge.block)
+                    && c.reads.iter().any(|r| cx.index.read_is_close(f, r)) =>
+            {
+                Some(c)
+            }
+            _ => None,
+        });
+        let Some(c) = check else { continue };
+        out.push(RawFinding {
+            span: g.stmt,
+            message: "guard that waits is armed before the closed check".into(),
+            labels: vec![
+                (cx.fid.0, c.span, "the already-closed path leaves here, running the guard's wait".into()),
+                wait_label(&w),
+            ],
+            notes: vec![
+                "a second or concurrent close takes the early return with the guard armed: it waits again on work that is finished or owned by the first closer (a hang, or a panic)".into(),
+            ],
+            fix: None,
+        });
+    }
+}

@@ -1,0 +1,25 @@
+//! `let _ = <wait guard>`: the guard drops at once and waits here.
+
+use super::{wait_label, Cx, RawFinding};
+use crate::model::{Binding, EventKind, FnModel};
+
+pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
+    for ge in &f.events {
+        let EventKind::Guard(g) = &ge.kind else {
+            continue;
+        };
+        if g.binding != Binding::Underscore {
+            continue;
+        }
+        let Some(w) = cx.index.guard_waits(cx.fid, f, g) else {
+            continue;
+        };
+        out.push(RawFinding {
+            span: g.stmt,
+            message: "`let _ =` drops this wait guard immediately, so it waits here".into(),
+            labels: vec![wait_label(&w)],
+            notes: vec!["`_` is not a binding: the value is dropped at the end of the statement, not at the end of the scope".into()],
+            fix: None,
+        });
+    }
+}

@@ -1,0 +1,82 @@
+//! A blocking wait while a lock guard is alive, when the same lock is also
+//! acquired elsewhere in the package.
+
+use super::{blocking_wait, wait_label, Cx, RawFinding};
+use crate::model::{EventKind, FnModel};
+
+const CONDVAR_WAITS: &[&str] = &[
+    "wait",
+    "wait_while",
+    "wait_timeout",
+    "wait_timeout_while",
+    "wait_for",
+    "wait_until",
+];
+
+pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
+    for we in &f.events {
+        let Some((span, w)) = blocking_wait(cx, f, &we.kind) else {
+            continue;
+        };
+        let condvar = match &we.kind {
+            EventKind::Wait(wc)
+                if CONDVAR_WAITS.contains(&wc.name.as_str()) && !wc.arg_idents.is_empty() =>
+            {
+                Some(wc)
+            }
+            EventKind::Wait(wc) if CONDVAR_WAITS.contains(&wc.name.as_str()) => Some(wc),
+            _ => None,
+        };
+        let held = f.events.iter().find_map(|le| {
+            let EventKind::Lock(l) = &le.kind else {
+                return None;
+            };
+            if le.pos >= we.pos && condvar.is_none() {
+                return None;
+            }
+            if le.pos >= we.pos {
+                // A lock taken in the wait's own arguments is handed to it.
+                return None;
+            }
+            if !f.frame_inline_within(we.frame, le.frame) {
+                return None;
+            }
+            let mut end = l.live_end;
+            if let Some(b) = &l.binding {
+                if condvar.is_some_and(|c| c.arg_idents.contains(b)) {
+                    return None; // `cv.wait(guard)` releases this lock
+                }
+                if !f.block_within(we.block, le.block) {
+                    return None;
+                }
+                if let Some(d) = f.dropped_at(b, le.block, le.pos) {
+                    end = end.min(d);
+                }
+            }
+            if we.pos >= end {
+                return None;
+            }
+            let other = cx.index.lock_elsewhere(cx.fid, le.frame, &l.path)?;
+            Some((l, other))
+        });
+        let Some((l, other)) = held else { continue };
+        let mut labels = vec![(
+            cx.fid.0,
+            l.span,
+            format!("lock on `{}` acquired here and still held", l.path),
+        )];
+        if !w.via.is_empty() {
+            labels.push(wait_label(&w));
+        }
+        out.push(RawFinding {
+            span,
+            message: format!("blocking wait `{}` while holding the lock on `{}`", w.via.first().unwrap_or(&w.name), l.path),
+            labels,
+            notes: vec![format!(
+                "`{}` also acquires this lock: it stalls for the whole wait, and deadlocks if the waited-on work needs the lock",
+                cx.index.name(other)
+            )],
+            fix: None,
+        });
+    }
+}

@@ -1,0 +1,151 @@
+//! The shared vocabulary of SPEC §1, in one place. Config extends it.
+
+use std::collections::HashSet;
+
+#[derive(Clone, Debug)]
+pub struct Vocab {
+    /// Method names that wait with any arguments (`wait`, `recv_timeout`, ...).
+    pub wait_methods: HashSet<String>,
+    /// Method names that wait only when called with no arguments (`join`, `recv`).
+    pub wait_methods_no_args: HashSet<String>,
+    /// Last path segments of functions that wait (`block_on`).
+    pub wait_functions: HashSet<String>,
+    /// Methods that are always blocking (tokio's `blocking_*`).
+    pub blocking_methods: HashSet<String>,
+    pub close_state_methods: HashSet<String>,
+    pub close_state_fields: HashSet<String>,
+    /// Substrings (lowercase) of paths/consts that name a closed state.
+    pub close_state_variants: Vec<String>,
+    pub ensure_open_methods: HashSet<String>,
+    pub close_paths: HashSet<String>,
+    /// Last segments of functions whose closure argument runs elsewhere.
+    pub offload_functions: HashSet<String>,
+}
+
+fn set(items: &[&str]) -> HashSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+impl Default for Vocab {
+    fn default() -> Self {
+        Vocab {
+            wait_methods: set(&[
+                "wait",
+                "wait_timeout",
+                "wait_while",
+                "wait_timeout_while",
+                "recv_timeout",
+                "block_on",
+            ]),
+            wait_methods_no_args: set(&["join", "recv"]),
+            wait_functions: set(&["block_on"]),
+            blocking_methods: set(&[
+                "blocking_recv",
+                "blocking_send",
+                "blocking_lock",
+                "blocking_read",
+                "blocking_write",
+            ]),
+            close_state_methods: set(&[
+                "is_closed",
+                "is_closing",
+                "is_shutdown",
+                "is_shut_down",
+                "is_terminated",
+                "is_cancelled",
+                "is_canceled",
+                "is_stopped",
+                "is_stopping",
+                "is_done",
+                "closed",
+                "stopped",
+            ]),
+            close_state_fields: set(&[
+                "closed",
+                "closing",
+                "is_closed",
+                "shutdown",
+                "is_shutdown",
+                "shut_down",
+                "stopped",
+                "stopping",
+                "terminated",
+                "cancelled",
+            ]),
+            close_state_variants: ["closed", "closing", "shutdown", "stopped", "terminated"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            ensure_open_methods: set(&[
+                "ensure_open",
+                "check_open",
+                "ensure_not_closed",
+                "check_closed",
+            ]),
+            close_paths: set(&[
+                "close",
+                "close_now",
+                "shutdown",
+                "stop",
+                "terminate",
+                "abort",
+                "cancel",
+                "disconnect",
+                "finish",
+                "kill",
+            ]),
+            offload_functions: set(&[
+                "spawn_blocking",
+                "block_in_place",
+                "spawn",
+                "spawn_scoped",
+                "spawn_fifo",
+                "spawn_unchecked",
+            ]),
+        }
+    }
+}
+
+impl Vocab {
+    pub fn is_wait_method(&self, name: &str, nargs: usize) -> bool {
+        self.wait_methods.contains(name)
+            || self.blocking_methods.contains(name)
+            || (nargs == 0 && self.wait_methods_no_args.contains(name))
+    }
+
+    pub fn is_close_variant(&self, segment: &str) -> bool {
+        let lower = segment.to_ascii_lowercase();
+        self.close_state_variants
+            .iter()
+            .any(|v| lower.contains(v.as_str()))
+    }
+
+    /// A close path: the name itself, or one of its `_`-separated parts.
+    pub fn is_close_path(&self, fn_name: &str) -> bool {
+        self.close_paths.contains(fn_name)
+            || fn_name.split('_').any(|p| self.close_paths.contains(p))
+            || self
+                .close_paths
+                .iter()
+                .any(|c| c.contains('_') && fn_name.contains(c.as_str()))
+    }
+
+    /// Every word a file must contain to possibly hold a finding or a fact
+    /// the index needs (the prefilter's needles).
+    pub fn needles(&self) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        v.extend(self.wait_methods.iter().cloned());
+        v.extend(self.wait_methods_no_args.iter().cloned());
+        v.extend(self.wait_functions.iter().cloned());
+        v.extend(self.blocking_methods.iter().cloned());
+        v.extend(self.close_state_methods.iter().cloned());
+        v.extend(self.close_state_fields.iter().cloned());
+        v.extend(self.ensure_open_methods.iter().cloned());
+        v.push("sleep".into());
+        v.push("take".into());
+        v.push("lock".into());
+        v.sort();
+        v.dedup();
+        v
+    }
+}
