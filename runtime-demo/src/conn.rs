@@ -210,9 +210,10 @@ impl Conn {
         let (writes, write_queue) = mpsc::channel(OUTGOING_CAPACITY);
         let (incoming_tx, incoming) = mpsc::channel(INCOMING_CAPACITY);
         let (closing_signal, closing) = watch::channel(false);
+        let (reader_alive, reader_gone) = oneshot::channel();
         let tasks = Tasks {
-            reader: tokio::spawn(read_loop(stream, incoming_tx, closing)),
-            writer: tokio::spawn(write_loop(sink, write_queue)),
+            reader: tokio::spawn(read_loop(stream, incoming_tx, closing, reader_alive)),
+            writer: tokio::spawn(write_loop(sink, write_queue, reader_gone)),
         };
         Self {
             state: CloseState::new(tasks),
@@ -311,13 +312,20 @@ impl Conn {
 
     /// Queues a write for the writer task and waits for its outcome.
     async fn write(&self, msg: Message) -> Result<(), Error> {
-        let (done, outcome) = oneshot::channel();
+        let (done, mut outcome) = oneshot::channel();
         self.writes
             .send(WriteCmd { msg, done })
             .await
             .map_err(|_| Error::Closed)?;
-        // A dropped `done` means the writer stopped before this write.
-        outcome.await.unwrap_or(Err(Error::Closed))
+        // A dropped `done` means the writer stopped before this write. A write
+        // queued while the writer's queue was being dropped can stay parked in
+        // the channel (its `done` not dropped) as long as `self.writes` lives,
+        // so the end of the writer task is watched as well.
+        tokio::select! {
+            biased;
+            reported = &mut outcome => reported.unwrap_or(Err(Error::Closed)),
+            () = self.writes.closed() => outcome.try_recv().unwrap_or(Err(Error::Closed)),
+        }
     }
 }
 
@@ -336,10 +344,13 @@ impl Drop for Conn {
 /// Reader task: forwards every message (and a final error, if any) to
 /// [`Conn::recv`]. Once closing has been claimed it discards data instead of
 /// waiting for queue space, so it keeps reading until the peer's Close.
+/// `_alive` is dropped when the task ends, however it ends, which tells the
+/// writer task to stop too.
 async fn read_loop(
     mut stream: SplitStream<WsStream>,
     incoming: mpsc::Sender<Result<Message, Error>>,
     mut closing: watch::Receiver<bool>,
+    _alive: oneshot::Sender<()>,
 ) {
     while let Some(item) = stream.next().await {
         let failed = item.is_err();
@@ -358,11 +369,24 @@ async fn read_loop(
 }
 
 /// Writer task: performs queued writes in order and reports each outcome.
-/// Stops after writing the Close frame or after the first failed write; the
-/// writes still queued then are dropped, which reports `Closed` to their
-/// senders.
-async fn write_loop(mut sink: SplitSink<WsStream, Message>, mut queue: mpsc::Receiver<WriteCmd>) {
-    while let Some(WriteCmd { msg, done }) = queue.recv().await {
+/// Stops after writing the Close frame, after the first failed write, or when
+/// the reader task has ended (the peer closed or the connection broke), so
+/// that the socket is released; the writes still queued then are dropped,
+/// which reports `Closed` to their senders.
+async fn write_loop(
+    mut sink: SplitSink<WsStream, Message>,
+    mut queue: mpsc::Receiver<WriteCmd>,
+    mut reader_gone: oneshot::Receiver<()>,
+) {
+    loop {
+        let next = tokio::select! {
+            biased;
+            next = queue.recv() => next,
+            _ = &mut reader_gone => None,
+        };
+        let Some(WriteCmd { msg, done }) = next else {
+            break;
+        };
         let is_close = msg.is_close();
         let outcome = sink.send(msg).await.map_err(Error::from_ws);
         let stop = is_close || outcome.is_err();

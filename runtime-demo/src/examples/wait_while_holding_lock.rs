@@ -97,7 +97,8 @@ pub mod buggy {
         pub fn shutdown(self, grace: Duration) -> Result<Vec<u32>, Error> {
             let mut state = self.state.lock().unwrap();
             state.accepting = false;
-            match self.exited.recv_timeout(grace) { //~ wait_while_holding_lock
+            match self.exited.recv_timeout(grace) {
+                //~ wait_while_holding_lock
                 Err(RecvTimeoutError::Timeout) => Err(Error::Timeout),
                 _ => Ok(std::mem::take(&mut state.processed)),
             }
