@@ -49,6 +49,8 @@ pub struct Index {
     async_fns: HashSet<FnId>,
     drop_waits: HashMap<String, Vec<(usize, Witness)>>,
     ctors: HashSet<(String, String)>,
+    /// Functions that hand back a wait guard (`FnModel::returns_guard`).
+    guard_fns: HashMap<FnId, Witness>,
     close_methods: HashMap<(String, String), CloseRead>,
     /// Lock key -> where it is acquired.
     locks: HashMap<String, Vec<(FnId, FrameId)>>,
@@ -124,6 +126,14 @@ impl Index {
             for (fi, fm) in files.iter().enumerate() {
                 for (i, f) in fm.fns.iter().enumerate() {
                     let id = (fi, i);
+                    if let Some(g) = &f.returns_guard {
+                        if !f.is_async && !ix.guard_fns.contains_key(&id) {
+                            if let Some(w) = ix.guard_waits(id, f, g) {
+                                ix.guard_fns.insert(id, w);
+                                changed = true;
+                            }
+                        }
+                    }
                     if f.is_async || ix.waits.contains_key(&id) {
                         continue;
                     }
@@ -159,9 +169,9 @@ impl Index {
                 EventKind::Call(c) if !c.awaited => self.call_waits(id, f, &c.target),
                 EventKind::Guard(g) => match g.kind {
                     // Closure-bodied guards: their waits are inline events already.
-                    GuardKind::DropType { .. } | GuardKind::ScopeGuard(None) => {
-                        self.guard_waits(id, f, g)
-                    }
+                    GuardKind::DropType { .. }
+                    | GuardKind::ScopeGuard(None)
+                    | GuardKind::Returned(_) => self.guard_waits(id, f, g),
                     _ => None,
                 },
                 _ => None,
@@ -242,7 +252,8 @@ impl Index {
             GuardKind::DropType { ty, ctor } => {
                 if let Some(c) = ctor {
                     if !self.ctors.contains(&(ty.clone(), c.clone())) {
-                        return None;
+                        let t = CallTarget::TypeFn(ty.clone(), c.clone());
+                        return self.returned_guard(from, f, &t);
                     }
                 }
                 let cands = self.drop_waits.get(ty)?;
@@ -252,7 +263,20 @@ impl Index {
                 w.via.insert(0, format!("<{ty} as Drop>::drop"));
                 Some(w)
             }
+            GuardKind::Returned(t) => self.returned_guard(from, f, t),
         }
+    }
+
+    /// The wait guard a call of `target` hands back, if any.
+    fn returned_guard(&self, from: FnId, f: &FnModel, target: &CallTarget) -> Option<Witness> {
+        self.resolve(from, f, target)
+            .into_iter()
+            .filter(|id| *id != from)
+            .find_map(|id| {
+                let mut w = self.guard_fns.get(&id)?.clone();
+                w.via.insert(0, self.names[&id].clone());
+                Some(w)
+            })
     }
 
     /// Is this read of close state real: a field/variant read, a vocabulary
@@ -325,6 +349,11 @@ impl Index {
             }
         }
         v.extend(self.drop_waits.keys().cloned());
+        for id in self.guard_fns.keys() {
+            if let Some(n) = self.names.get(id) {
+                v.push(n.rsplit("::").next().unwrap_or(n).to_string());
+            }
+        }
         v.extend(self.close_methods.keys().map(|(_, n)| n.clone()));
         v.sort();
         v.dedup();

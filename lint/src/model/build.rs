@@ -248,6 +248,7 @@ impl ItemCx<'_, '_> {
             returns_self,
             allows: allows.to_vec(),
             close_read_only: None,
+            returns_guard: None,
             frames: vec![Frame {
                 parent: None,
                 kind: FrameKind::Body,
@@ -300,6 +301,7 @@ impl ItemCx<'_, '_> {
         w.visit_block(body);
         let Walker { mut m, nested, .. } = w;
         m.events.sort_by_key(|e| e.pos);
+        take_returned_guard(&mut m, body);
         self.out.push(m);
         for item in nested {
             self.item(item, None, None, allows);
@@ -531,6 +533,20 @@ impl<'ast> Walker<'_, '_, 'ast> {
         }
     }
 
+    /// The crate function a call path names: `f`, `m::f`, `T::f`, `Self::f`.
+    fn path_target(&self, segs: &[String]) -> Option<CallTarget> {
+        let n = segs.len();
+        let last = segs.last()?.clone();
+        let prev = if n >= 2 { segs[n - 2].as_str() } else { "" };
+        if prev == "Self" {
+            self.m.self_ty.clone().map(|t| CallTarget::TypeFn(t, last))
+        } else if prev.chars().next().is_some_and(|c| c.is_uppercase()) {
+            Some(CallTarget::TypeFn(prev.to_string(), last))
+        } else {
+            Some(CallTarget::Free(last))
+        }
+    }
+
     /// `let g = scopeguard::guard(v, || ..)`, `let g = T::new(..)`, `let g = T { .. }`.
     fn guard_local(&mut self, init: &'ast Expr, binding: Binding, stmt: Span, pat: Span) -> bool {
         let push_guard = |w: &mut Self, kind: GuardKind, call: Option<CallTarget>| {
@@ -546,6 +562,11 @@ impl<'ast> Walker<'_, '_, 'ast> {
             );
         };
         match init {
+            // `T::new(..)?`, `T::spawn(..).unwrap()`: the guard is the Ok value.
+            Expr::Try(t) => self.guard_local(&t.expr, binding, stmt, pat),
+            Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+                self.guard_local(&m.receiver, binding, stmt, pat)
+            }
             Expr::Call(c) => {
                 let Expr::Path(p) = &*c.func else {
                     return false;
@@ -566,11 +587,18 @@ impl<'ast> Walker<'_, '_, 'ast> {
                     match &c.args[1] {
                         Expr::Closure(cl) => {
                             let fid = self.closure(cl, FrameKind::Closure);
+                            if binding == Binding::Returned {
+                                // Handed to the caller: it runs there, not here.
+                                for f in &mut self.m.frames[fid..] {
+                                    f.runs_inline = false;
+                                }
+                            }
                             push_guard(self, GuardKind::ScopeGuard(Some(fid)), None);
                         }
                         Expr::Path(fp) => {
-                            let name = fp.path.segments.last().map(|s| s.ident.to_string());
-                            let target = name.map(CallTarget::Free);
+                            let segs: Vec<String> =
+                                fp.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                            let target = self.path_target(&segs);
                             push_guard(self, GuardKind::ScopeGuard(None), target);
                         }
                         other => self.visit_expr(other),
@@ -579,14 +607,17 @@ impl<'ast> Walker<'_, '_, 'ast> {
                 }
                 let upper = |s: &str| s.chars().next().is_some_and(|c| c.is_uppercase());
                 if upper(&last) {
-                    push_guard(
-                        self,
-                        GuardKind::DropType {
-                            ty: last,
-                            ctor: None,
-                        },
-                        None,
-                    );
+                    let ty = if last == "Self" {
+                        self.m.self_ty.clone().unwrap_or_default()
+                    } else {
+                        last
+                    };
+                    push_guard(self, GuardKind::DropType { ty, ctor: None }, None);
+                } else if segs.len() == 1 || !upper(&segs[segs.len() - 2]) {
+                    // A crate helper that may hand back a guard (`join_on_exit(h)`).
+                    if let Some(t) = self.path_target(&segs) {
+                        push_guard(self, GuardKind::Returned(t), None);
+                    }
                 } else if segs.len() >= 2 {
                     let ty = &segs[segs.len() - 2];
                     let ty = if ty == "Self" {
@@ -760,6 +791,39 @@ impl<'ast> Walker<'_, '_, 'ast> {
     }
 }
 
+fn is_ok_or_some(f: &Expr) -> bool {
+    matches!(f, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Some"))
+}
+
+/// Moves the guard the function returns (a `Returned` guard event, or the
+/// guard a tail identifier names) into `returns_guard`.
+fn take_returned_guard(m: &mut FnModel, body: &syn::Block) {
+    let ret = |e: &Event| matches!(&e.kind, EventKind::Guard(g) if g.binding == Binding::Returned);
+    if let Some(i) = m.events.iter().position(ret) {
+        if let EventKind::Guard(g) = m.events.remove(i).kind {
+            m.returns_guard = Some(g);
+        }
+        m.events.retain(|e| !ret(e));
+        return;
+    }
+    let mut tail = match body.stmts.last() {
+        Some(Stmt::Expr(e, None)) => e,
+        _ => return,
+    };
+    if let Expr::Call(c) = tail {
+        if c.args.len() == 1 && is_ok_or_some(&c.func) {
+            tail = &c.args[0];
+        }
+    }
+    let Some(name) = arg_ident(tail) else { return };
+    m.returns_guard = m.events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::Guard(g) if e.frame == 0 && g.binding == Binding::Named(name.clone()) => {
+            Some(g.clone())
+        }
+        _ => None,
+    });
+}
+
 fn has_let(e: &Expr) -> bool {
     match e {
         Expr::Let(_) => true,
@@ -798,6 +862,7 @@ fn empty_fn() -> FnModel {
         returns_self: false,
         allows: Vec::new(),
         close_read_only: None,
+        returns_guard: None,
         frames: Vec::new(),
         blocks: Vec::new(),
         events: Vec::new(),
@@ -913,6 +978,21 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
 
     fn visit_expr(&mut self, e: &'ast Expr) {
         let tail = self.tail.is_some_and(|t| std::ptr::eq(t, e));
+        if tail && self.frame == 0 {
+            // The fn's value: a guard built here is handed to the caller.
+            match e {
+                Expr::Call(c) if c.args.len() == 1 && is_ok_or_some(&c.func) => {
+                    self.tail = Some(&c.args[0] as *const Expr);
+                }
+                Expr::Call(_) | Expr::Struct(_) => {
+                    let sp = self.span(e.span());
+                    if self.guard_local(e, Binding::Returned, sp, sp) {
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
         match e {
             Expr::If(i) => self.if_expr(i, tail),
             Expr::Match(m) => self.match_expr(m, tail),
@@ -1093,7 +1173,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                         always_blocking: true,
                     }),
                 );
-            } else if (last == "drop" && (n == 1 || prev == "mem"))
+            } else if ((last == "drop" || last == "forget") && (n == 1 || prev == "mem"))
                 || (last == "into_inner" && prev == "ScopeGuard")
             {
                 if let Some(name) = c.args.first().and_then(arg_ident) {
@@ -1167,6 +1247,13 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
     }
 
     fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        if matches!(&*a.left, Expr::Infer(_)) {
+            // `_ = guard(..);` drops at once, like `let _ = guard(..);`.
+            let (stmt, pat) = (self.span(a.span()), self.span(a.left.span()));
+            if self.guard_local(&a.right, Binding::Underscore, stmt, pat) {
+                return;
+            }
+        }
         let target = match &*a.left {
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
                 let guard = arg_ident(&u.expr)

@@ -54,6 +54,10 @@ pub struct FnModel {
     /// If the whole body is a read of close state (`self.closed.load(..)`),
     /// that read: a call of this method is a closed check on that flag.
     pub close_read_only: Option<CloseRead>,
+    /// The wait guard this function hands back to its caller (its tail is
+    /// `scopeguard::guard(..)`, `T { .. }`, `T(..)`, or a guard binding), so a
+    /// call of it arms that guard (`let _g = join_on_exit(h)`).
+    pub returns_guard: Option<GuardArm>,
     pub frames: Vec<Frame>,
     pub blocks: Vec<Block>,
     /// In source order.
@@ -151,6 +155,9 @@ pub enum Binding {
     Underscore,
     /// `defer! { .. }`: alive until the end of the block.
     Anonymous,
+    /// The function's tail value: handed to the caller (moved to
+    /// `FnModel::returns_guard`, never left in `events`).
+    Returned,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,6 +170,9 @@ pub enum GuardKind {
     /// A crate type whose `Drop` may wait, and the associated fn used to
     /// build it (`None` for a struct literal or tuple-struct call).
     DropType { ty: String, ctor: Option<String> },
+    /// A call of a crate function that may return a wait guard
+    /// (`FnModel::returns_guard`).
+    Returned(CallTarget),
 }
 
 #[derive(Debug, Clone)]

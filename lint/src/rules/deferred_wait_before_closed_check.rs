@@ -2,14 +2,14 @@
 //! while the guard is still alive.
 
 use super::{wait_label, Cx, RawFinding};
-use crate::model::{Binding, EventKind, FnModel};
+use crate::model::{Binding, ClosedCheck, EventKind, FnModel};
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     for ge in &f.events {
         let EventKind::Guard(g) = &ge.kind else {
             continue;
         };
-        if g.binding == Binding::Underscore {
+        if matches!(g.binding, Binding::Underscore | Binding::Returned) {
             continue; // dropped at once: wait_guard_dropped_immediately
         }
         let Some(w) = cx.index.guard_waits(cx.fid, f, g) else {
@@ -28,6 +28,7 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
                     && ce.frame == ge.frame
                     && c.leaves
                     && f.block_within(ce.block, ge.block)
+                    && !defused_on_closed_path(f, &g.binding, c)
                     && c.reads.iter().any(|r| cx.index.read_is_close(f, r)) =>
             {
                 Some(c)
@@ -48,4 +49,19 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
             fix: None,
         });
     }
+}
+
+/// The closed branch itself drops or defuses the guard before leaving
+/// (`if closed { ScopeGuard::into_inner(g); return; }`): its wait never runs
+/// on that path.
+fn defused_on_closed_path(f: &FnModel, binding: &Binding, c: &ClosedCheck) -> bool {
+    let Binding::Named(name) = binding else {
+        return false;
+    };
+    f.events.iter().any(|e| {
+        matches!(&e.kind, EventKind::Drop { name: n } if n == name)
+            && e.pos >= c.stmt.start.byte
+            && e.pos < c.stmt.end.byte
+            && !c.open.iter().any(|&(s, t)| e.pos >= s && e.pos < t)
+    })
 }
