@@ -2,14 +2,18 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use synclint::config::Config;
 use synclint::diag::Level;
+use synclint::discover;
 use synclint::engine::{self, Options};
-use synclint::report::{self, Format};
+use synclint::report::{self, Format, Package};
 use synclint::rules::{self, LINTS};
 use termcolor::{ColorChoice, StandardStream};
+
+#[path = "cli/workspace.rs"]
+mod workspace;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -27,6 +31,16 @@ struct Cli {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
+    /// `json`: cargo's JSON message stream (`compiler-message` lines, then
+    /// `build-finished`), for rust-analyzer's `check.overrideCommand`.
+    #[arg(long, value_enum, value_name = "FMT", conflicts_with = "format")]
+    message_format: Option<MessageFormat>,
+    /// Lint the workspace of this Cargo.toml (default: the one around the current directory).
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// Lint only this workspace package (repeatable); with paths, only the paths inside it.
+    #[arg(long, short = 'p', value_name = "NAME")]
+    package: Vec<String>,
     /// Colour in human output.
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
@@ -59,6 +73,12 @@ enum Cmd {
     Explain { lint: String },
     /// List the lints and their default levels.
     List,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    Human,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -105,7 +125,23 @@ fn real_main(cli: Cli) -> Result<u8, String> {
     }
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let mut config = Config::load(cli.config.as_deref(), &cwd)?;
+    let manifest = match &cli.manifest_path {
+        Some(m) => {
+            let m = discover::absolute(m, &cwd);
+            if !m.is_file() {
+                return Err(format!("manifest path `{}` does not exist", m.display()));
+            }
+            Some(m)
+        }
+        None => None,
+    };
+    // Configuration is looked up from the manifest's directory when one is given.
+    let config_dir = manifest
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| cwd.clone());
+    let mut config = Config::load(cli.config.as_deref(), &config_dir)?;
     for name in cli.select.iter().chain(&cli.ignore) {
         rules::find(name).ok_or_else(|| unknown_lint(name))?;
     }
@@ -123,12 +159,48 @@ fn real_main(cli: Cli) -> Result<u8, String> {
             *level = Level::Allow;
         }
     }
-    let paths = if cli.paths.is_empty() {
-        let (ws, pkg) = synclint::discover::roots(&cwd);
-        vec![ws.or(pkg).unwrap_or_else(|| cwd.clone())]
+    let message_json = cli.message_format == Some(MessageFormat::Json);
+    // `cargo metadata` names the workspace's packages; it is asked only when
+    // needed (no paths, -p, --manifest-path, or package ids for JSON messages),
+    // so pre-commit's file lists do not pay for it.
+    let needs_metadata =
+        cli.paths.is_empty() || !cli.package.is_empty() || manifest.is_some() || message_json;
+    let workspace = if needs_metadata {
+        match workspace::metadata(manifest.as_deref(), &cwd) {
+            Ok(w) => Some(w),
+            // An explicit manifest or package must be found; otherwise a
+            // directory without Cargo.toml is linted as plain files.
+            Err(e) if manifest.is_some() || !cli.package.is_empty() => return Err(e),
+            Err(_) => None,
+        }
     } else {
-        cli.paths.clone()
+        None
     };
+    let selected: Vec<&Package> = match &workspace {
+        Some(w) => w.select(&cli.package)?,
+        None => Vec::new(),
+    };
+    let paths = match (&workspace, cli.paths.is_empty(), cli.package.is_empty()) {
+        (Some(w), true, true) => w.packages.iter().map(|p| p.dir().to_path_buf()).collect(),
+        (Some(_), true, false) => workspace::files_in_packages(&selected, &[], &cwd),
+        (Some(_), false, false) => workspace::files_in_packages(&selected, &cli.paths, &cwd),
+        (_, false, _) => cli.paths.clone(),
+        (None, true, _) => {
+            let (ws, pkg) = discover::roots(&cwd);
+            vec![ws.or(pkg).unwrap_or_else(|| cwd.clone())]
+        }
+    };
+    if paths.is_empty() && !cli.package.is_empty() {
+        eprintln!("warning: no files of the selected package(s) to lint");
+    }
+    let context = report::Context::new(
+        &cwd,
+        workspace.as_ref().map(|w| w.root.as_path()),
+        workspace
+            .as_ref()
+            .map(|w| w.packages.clone())
+            .unwrap_or_default(),
+    );
     let jobs = cli.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -146,8 +218,18 @@ fn real_main(cli: Cli) -> Result<u8, String> {
     for m in &report.missing {
         eprintln!("error: {}: no such file or directory", m.display());
     }
-    match cli.format {
-        Format::Human => {
+    let code = exit_code(&report, cli.exit_zero);
+    let format = if message_json { None } else { Some(cli.format) };
+    let mut out = std::io::stdout().lock();
+    let text = match format {
+        None => report::message_format::render(&report, &context, code == 0),
+        Some(Format::Json) => report::json::render(&report) + "\n",
+        Some(Format::Sarif) => report::sarif::render(&report, &context) + "\n",
+        Some(Format::Github) => report::github::render(&report, &context),
+        Some(Format::Gitlab) => report::gitlab::render(&report, &context) + "\n",
+        Some(Format::Rdjson) => report::rdjson::render(&report, &context) + "\n",
+        Some(Format::Human) => {
+            drop(out);
             let choice = match cli.color {
                 Color::Always => ColorChoice::Always,
                 Color::Never => ColorChoice::Never,
@@ -160,19 +242,32 @@ fn real_main(cli: Cli) -> Result<u8, String> {
                 eprintln!("warning: skipped {}: {}", s.path.display(), s.reason);
             }
             eprintln!("{}", report::human::summary(&report));
+            return Ok(code);
         }
-        Format::Json => {
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", report::json::render(&report)).map_err(|e| e.to_string())?;
+    };
+    if format != Some(Format::Json) {
+        // Machine formats keep stdout clean; skipped files still get a word.
+        for s in &report.skipped {
+            eprintln!("warning: skipped {}: {}", s.path.display(), s.reason);
         }
     }
-    if report.internal_errors > 0 || !report.missing.is_empty() {
-        return Ok(if cli.exit_zero { 0 } else { 2 });
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| format!("cannot write the report: {e}"))?;
+    Ok(code)
+}
+
+/// 0 no findings, 1 findings, 2 errors (SPEC §4); `--exit-zero` makes it 0.
+fn exit_code(report: &engine::Report, exit_zero: bool) -> u8 {
+    if exit_zero {
+        0
+    } else if report.internal_errors > 0 || !report.missing.is_empty() {
+        2
+    } else if !report.findings.is_empty() {
+        1
+    } else {
+        0
     }
-    if !report.findings.is_empty() && !cli.exit_zero {
-        return Ok(1);
-    }
-    Ok(0)
 }
 
 fn unknown_lint(name: &str) -> String {

@@ -1,0 +1,522 @@
+//! Where users run synclint: every output format against blessed golden
+//! files, the invariants CI services rely on (stable fingerprints, escaping,
+//! SARIF structure), and `cargo synclint` as a Cargo subcommand.
+//!
+//! Regenerate the golden files with `SYNCLINT_BLESS=1 cargo test --test formats`.
+
+mod common;
+
+use common::repo;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use synclint::diag::{Applicability, Edit, Fix};
+use synclint::report::{self, Context};
+use synclint::rules::LINTS;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cargo-synclint"))
+}
+
+fn golden_dir() -> PathBuf {
+    repo().join("lint/tests/golden")
+}
+
+const INPUT: &str = "lint/tests/golden/input";
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    let out = bin().args(args).current_dir(cwd).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{args:?} should find the golden input's bugs; stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Replaces what varies between machines and commits: the checkout's
+/// absolute path, timings, and the lint docs pages (edited on their own;
+/// they are compared with the registry instead).
+fn normalize_value(v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            if let Some(l) = LINTS.iter().find(|l| l.docs == s.as_str()) {
+                *s = format!("<docs/lints/{}.md>", l.name);
+            } else {
+                *s = normalize_text(s);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(normalize_value),
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                if k == "elapsed_ms" {
+                    *x = Value::from(0);
+                } else {
+                    normalize_value(x);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn normalize_text(s: &str) -> String {
+    let root = repo().to_string_lossy().replace('\\', "/");
+    s.replace(&format!("file://{root}"), "file://$ROOT")
+        .replace(&root, "$ROOT")
+}
+
+fn normalize_json(text: &str) -> String {
+    let mut v: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    normalize_value(&mut v);
+    serde_json::to_string_pretty(&v).unwrap() + "\n"
+}
+
+fn normalize_json_lines(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            normalize_value(&mut v);
+            serde_json::to_string(&v).unwrap() + "\n"
+        })
+        .collect()
+}
+
+/// Compares with the checked-in file, or writes it under `SYNCLINT_BLESS=1`.
+fn golden(name: &str, actual: &str) {
+    let path = golden_dir().join(name);
+    if std::env::var_os("SYNCLINT_BLESS").is_some_and(|v| v != "0") {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run `SYNCLINT_BLESS=1 cargo test --test formats`",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from the output (first at line {}):\n--- expected\n{}\n+++ actual\n{}\n\
+             (if the change is intended: SYNCLINT_BLESS=1 cargo test --test formats)",
+            path.display(),
+            first + 1,
+            expected.lines().nth(first).unwrap_or("<end>"),
+            actual.lines().nth(first).unwrap_or("<end>")
+        );
+    }
+}
+
+fn format_output(format: &str) -> String {
+    let out = run(&["--format", format, INPUT], &repo());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn golden_json() {
+    golden("expected.json", &normalize_json(&format_output("json")));
+}
+
+#[test]
+fn golden_sarif() {
+    golden("expected.sarif", &normalize_json(&format_output("sarif")));
+}
+
+#[test]
+fn golden_github() {
+    golden(
+        "expected.github.txt",
+        &normalize_text(&format_output("github")),
+    );
+}
+
+#[test]
+fn golden_gitlab() {
+    golden(
+        "expected.gitlab.json",
+        &normalize_json(&format_output("gitlab")),
+    );
+}
+
+#[test]
+fn golden_rdjson() {
+    golden("expected.rdjson", &normalize_json(&format_output("rdjson")));
+}
+
+/// `--message-format json` as rust-analyzer runs it: in the package, no
+/// paths, so the package comes from `cargo metadata`.
+#[test]
+fn golden_message_format_json() {
+    let out = run(&["--message-format", "json"], &repo().join(INPUT));
+    let text = String::from_utf8(out.stdout).unwrap();
+    golden(
+        "expected.message-format.jsonl",
+        &normalize_json_lines(&text),
+    );
+}
+
+#[test]
+fn golden_input_covers_what_the_formats_render() {
+    let v: Value = serde_json::from_str(&format_output("json")).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    let lints: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f["lint"].as_str().unwrap())
+        .collect();
+    assert!(lints.len() >= 2, "{lints:?}");
+    assert!(findings.iter().any(|f| f["severity"] == "error"));
+    assert!(findings.iter().any(|f| f["severity"] == "warning"));
+    assert!(findings
+        .iter()
+        .any(|f| !f["labels"].as_array().unwrap().is_empty()));
+    let files: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(files.len() >= 2, "{files:?}");
+}
+
+#[test]
+fn sarif_structure() {
+    let v: Value = serde_json::from_str(&format_output("sarif")).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        base.starts_with("file:///") && base.ends_with('/'),
+        "{base}"
+    );
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), LINTS.len());
+    for (r, l) in rules.iter().zip(LINTS) {
+        assert_eq!(r["id"], l.name);
+        assert_eq!(r["shortDescription"]["text"], l.summary);
+        assert_eq!(r["help"]["markdown"], l.docs);
+        assert!(r["fullDescription"]["text"].as_str().unwrap().len() > l.summary.len());
+        assert!(r["helpUri"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("docs/lints/{}.md", l.name)));
+        let level = match l.default_level {
+            synclint::Level::Deny => "error",
+            synclint::Level::Warn => "warning",
+            synclint::Level::Allow => "none",
+        };
+        assert_eq!(r["defaultConfiguration"]["level"], level);
+    }
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        let i = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(r["ruleId"], rules[i]["id"]);
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(uri.starts_with(INPUT) && !uri.starts_with('/'), "{uri}");
+        for k in ["startLine", "startColumn", "endLine", "endColumn"] {
+            assert!(loc["region"][k].as_u64().unwrap() >= 1, "{k}");
+        }
+        assert!(!r["partialFingerprints"]["synclint/v1"]
+            .as_str()
+            .unwrap()
+            .is_empty());
+        for rl in r["relatedLocations"].as_array().into_iter().flatten() {
+            assert!(!rl["message"]["text"].as_str().unwrap().is_empty());
+            assert_eq!(
+                rl["physicalLocation"]["artifactLocation"]["uriBaseId"],
+                "%SRCROOT%"
+            );
+        }
+    }
+    assert!(results.iter().any(|r| r["relatedLocations"].is_array()));
+}
+
+fn sarif_fingerprints(dir: &Path) -> Vec<(String, String, u64)> {
+    let out = run(&["--format", "sarif", "."], dir);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["partialFingerprints"]["synclint/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Fingerprints name the code, not the line: code scanning keeps an alert
+/// open (not "fixed" and "new") when edits above it move it.
+#[test]
+fn fingerprints_survive_shifted_lines_and_are_unique() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["Cargo.toml", "conn.rs", "worker.rs"] {
+        std::fs::copy(repo().join(INPUT).join(f), dir.path().join(f)).unwrap();
+    }
+    let before = sarif_fingerprints(dir.path());
+    let conn = dir.path().join("conn.rs");
+    let text = std::fs::read_to_string(&conn).unwrap();
+    std::fs::write(&conn, format!("// one\n// two\n\n{text}")).unwrap();
+    let after = sarif_fingerprints(dir.path());
+    assert_eq!(before.len(), after.len());
+    let mut moved = 0;
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!((&b.0, &b.1), (&a.0, &a.1));
+        if a.2 != b.2 {
+            moved += 1;
+        }
+    }
+    assert!(moved > 0, "the edit should have moved some findings");
+    let mut fps: Vec<&String> = before.iter().map(|x| &x.1).collect();
+    fps.sort();
+    fps.dedup();
+    assert_eq!(
+        fps.len(),
+        before.len(),
+        "fingerprints must be unique: {before:?}"
+    );
+}
+
+#[test]
+fn github_escaping_follows_the_actions_toolkit() {
+    use report::github::{escape_data, escape_property};
+    assert_eq!(escape_data("100% a\r\nb: c, d"), "100%25 a%0D%0Ab: c, d");
+    assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    let text = format_output("github");
+    let lines: Vec<&str> = text.lines().collect();
+    let first_warning = lines.iter().position(|l| l.starts_with("::warning"));
+    let last_error = lines.iter().rposition(|l| l.starts_with("::error"));
+    assert!(first_warning.is_some() && last_error.is_some());
+    assert!(
+        last_error < first_warning,
+        "errors must come before warnings"
+    );
+    for l in lines {
+        let (props, msg) = l.split_once("::").unwrap().1.split_once("::").unwrap();
+        assert!(!msg.contains('\n') && !msg.contains('\r'));
+        let props = props.split_once(' ').unwrap().1;
+        for kv in props.split(',') {
+            let (k, _) = kv.split_once('=').unwrap();
+            assert!(
+                ["file", "line", "col", "endLine", "endColumn", "title"].contains(&k),
+                "{k}"
+            );
+        }
+    }
+}
+
+/// A report with a fix (no lint makes one in the golden input): every
+/// format that carries fixes renders its edits.
+#[test]
+fn fixes_become_suggestions() {
+    let path = Path::new("src/lib.rs");
+    let text = "impl C {\n    fn close(&mut self) {\n        self.w.take().unwrap().join().ok();\n    }\n}\n";
+    let mut rep = synclint::lint_source(path, text, &synclint::Config::defaults(Path::new(".")));
+    assert_eq!(rep.findings.len(), 1, "{:?}", rep.findings);
+    let start = text.find("self.w.take().unwrap()").unwrap() as u32;
+    let end = start + "self.w.take().unwrap()".len() as u32;
+    rep.findings[0].fix = Some(Fix {
+        applicability: Applicability::MaybeIncorrect,
+        description: "tolerate a second close".into(),
+        edits: vec![Edit {
+            path: path.into(),
+            start_byte: start,
+            end_byte: end,
+            replacement: "REPLACED".into(),
+        }],
+    });
+    let cwd = std::env::temp_dir();
+    let cx = Context::new(&cwd, Some(&cwd), Vec::new());
+    let rd: Value = serde_json::from_str(&report::rdjson::render(&rep, &cx)).unwrap();
+    let s = &rd["diagnostics"][0]["suggestions"][0];
+    assert_eq!(s["text"], "REPLACED");
+    assert_eq!(
+        s["range"]["start"],
+        serde_json::json!({"line": 3, "column": 9})
+    );
+    assert_eq!(
+        s["range"]["end"],
+        serde_json::json!({"line": 3, "column": 31})
+    );
+    let sarif: Value = serde_json::from_str(&report::sarif::render(&rep, &cx)).unwrap();
+    let rep0 = &sarif["runs"][0]["results"][0]["fixes"][0]["artifactChanges"][0]["replacements"][0];
+    assert_eq!(rep0["deletedRegion"]["byteOffset"], start);
+    assert_eq!(rep0["deletedRegion"]["byteLength"], end - start);
+    assert_eq!(rep0["insertedContent"]["text"], "REPLACED");
+    let mf = report::message_format::render(&rep, &cx, false);
+    let first: Value = serde_json::from_str(mf.lines().next().unwrap()).unwrap();
+    let sugg = first["message"]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["spans"].as_array().unwrap().clone())
+        .find(|s| !s["suggested_replacement"].is_null())
+        .expect("a child span with the fix");
+    assert_eq!(sugg["suggested_replacement"], "REPLACED");
+    assert_eq!(sugg["suggestion_applicability"], "MaybeIncorrect");
+    assert_eq!(
+        (sugg["byte_start"].as_u64(), sugg["byte_end"].as_u64()),
+        (Some(start as u64), Some(end as u64))
+    );
+    assert_eq!(
+        (sugg["line_start"].as_u64(), sugg["column_start"].as_u64()),
+        (Some(3), Some(9))
+    );
+}
+
+/// rdjson columns are UTF-8 byte counts; SARIF's are code points.
+#[test]
+fn columns_per_format() {
+    let rd: Value = serde_json::from_str(&format_output("rdjson")).unwrap();
+    let sarif: Value = serde_json::from_str(&format_output("sarif")).unwrap();
+    let d = rd["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"]["value"] == "non_idempotent_close")
+        .unwrap();
+    let r = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "non_idempotent_close")
+        .unwrap();
+    let bytes = d["location"]["range"]["start"]["column"].as_u64().unwrap();
+    let chars = r["locations"][0]["physicalLocation"]["region"]["startColumn"]
+        .as_u64()
+        .unwrap();
+    // The line has four two-byte characters (ü ï ö é) before the span.
+    assert_eq!(bytes, chars + 4);
+}
+
+// ---- `cargo synclint`: the Cargo subcommand flow ----
+
+const BUGGY: &str = "pub struct Conn {\n    worker: Option<std::thread::JoinHandle<()>>,\n}\n\n\
+impl Conn {\n    pub fn close(&mut self) {\n        self.worker.take().unwrap().join().ok();\n    }\n}\n";
+
+fn cargo_package(dir: &Path, name: &str, buggy: bool) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+    )
+    .unwrap();
+    let body = if buggy { BUGGY } else { "pub fn ok() {}\n" };
+    std::fs::write(dir.join("src/lib.rs"), body).unwrap();
+}
+
+/// As cargo runs it: `cargo-synclint synclint` with no paths, inside a
+/// package: lints the package found by `cargo metadata`.
+#[test]
+fn subcommand_lints_the_package_around_the_current_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    cargo_package(dir.path(), "buggy", true);
+    for args in [&[][..], &["synclint"][..]] {
+        let out = bin()
+            .args(args)
+            .current_dir(dir.path().join("src"))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("non_idempotent_close"), "{stdout}");
+    }
+}
+
+#[test]
+fn subcommand_workspace_package_and_manifest_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"good\", \"bad\"]\nresolver = \"2\"\n",
+    )
+    .unwrap();
+    cargo_package(&root.join("good"), "good", false);
+    cargo_package(&root.join("bad"), "bad", true);
+    let lint = |args: &[&str], cwd: &Path| {
+        let out = bin().args(args).current_dir(cwd).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Every member, from a member's directory.
+    let (code, out, _) = lint(&["--format", "json"], &root.join("good"));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("non_idempotent_close"));
+    // -p limits to one package.
+    let (code, out, err) = lint(&["-p", "good"], root);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (code, _, _) = lint(&["--package", "bad"], root);
+    assert_eq!(code, Some(1));
+    // With paths, -p keeps only the paths inside the package.
+    let (code, _, _) = lint(&["-p", "good", "bad/src/lib.rs", "good/src/lib.rs"], root);
+    assert_eq!(code, Some(0));
+    let (code, _, err) = lint(&["-p", "nope"], root);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("nope") && err.contains("good"), "{err}");
+    // --manifest-path from elsewhere.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let manifest = root.join("Cargo.toml");
+    let (code, out, _) = lint(
+        &["--manifest-path", manifest.to_str().unwrap()],
+        elsewhere.path(),
+    );
+    assert_eq!(code, Some(1), "{out}");
+    // A member's manifest still names the whole workspace; -p narrows it.
+    let good = root.join("good/Cargo.toml");
+    let (code, _, _) = lint(
+        &["--manifest-path", good.to_str().unwrap()],
+        elsewhere.path(),
+    );
+    assert_eq!(code, Some(1));
+    let (code, _, _) = lint(
+        &["--manifest-path", good.to_str().unwrap(), "-p", "good"],
+        elsewhere.path(),
+    );
+    assert_eq!(code, Some(0));
+    let (code, _, err) = lint(&["--manifest-path", "no/Cargo.toml"], elsewhere.path());
+    assert_eq!(code, Some(2), "{err}");
+}
+
+/// No Cargo.toml anywhere: `cargo metadata` fails and the current directory
+/// is linted as plain files.
+#[test]
+fn subcommand_falls_back_to_the_current_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("conn.rs"), BUGGY).unwrap();
+    let out = bin().current_dir(dir.path()).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("non_idempotent_close"));
+}
