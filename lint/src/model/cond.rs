@@ -270,6 +270,19 @@ pub fn leaves_block(b: &syn::Block) -> bool {
     let mut v = Leaves {
         found: false,
         loop_depth: 0,
+        panics: false,
+    };
+    v.visit_block(b);
+    v.found
+}
+
+/// Like `leaves_block`, but a `panic!`/`unreachable!`/`unimplemented!`/`todo!`
+/// also ends the path (code after it only runs when it was not taken).
+pub fn diverges_block(b: &syn::Block) -> bool {
+    let mut v = Leaves {
+        found: false,
+        loop_depth: 0,
+        panics: true,
     };
     v.visit_block(b);
     v.found
@@ -279,6 +292,7 @@ pub fn leaves_expr(e: &Expr) -> bool {
     let mut v = Leaves {
         found: false,
         loop_depth: 0,
+        panics: false,
     };
     v.visit_expr(e);
     v.found
@@ -287,6 +301,8 @@ pub fn leaves_expr(e: &Expr) -> bool {
 struct Leaves {
     found: bool,
     loop_depth: u32,
+    /// Count panicking macros as leaving.
+    panics: bool,
 }
 
 impl<'ast> Visit<'ast> for Leaves {
@@ -331,7 +347,12 @@ impl<'ast> Visit<'ast> for Leaves {
             if matches!(
                 s.ident.to_string().as_str(),
                 "bail" | "return_err" | "throw"
-            ) {
+            ) || (self.panics
+                && matches!(
+                    s.ident.to_string().as_str(),
+                    "panic" | "unreachable" | "unimplemented" | "todo"
+                ))
+            {
                 self.found = true;
             }
         }

@@ -135,3 +135,39 @@ pub fn arg_ident(e: &Expr) -> Option<String> {
         _ => None,
     }
 }
+
+/// The place a `.take()` empties: a field path reached through derefs,
+/// lock guards (`.lock().unwrap()`), `borrow_mut()` and `get_mut()`. `None`
+/// when the receiver is a temporary (`self.f.as_ref().take()`,
+/// `self.f.clone().take()`): taking from it leaves the field alone.
+pub fn take_path(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Paren(p) => take_path(&p.expr),
+        Expr::Reference(r) => take_path(&r.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => take_path(&u.expr),
+        Expr::Try(t) => take_path(&t.expr),
+        Expr::Await(a) => take_path(&a.base),
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            let through = (m.args.is_empty()
+                && (is_lock_method(&name)
+                    || matches!(name.as_str(), "borrow_mut" | "get_mut" | "deref_mut")))
+                || matches!(name.as_str(), "unwrap" | "expect");
+            if through {
+                take_path(&m.receiver)
+            } else {
+                None
+            }
+        }
+        Expr::Field(f) => {
+            let base = take_path(&f.base)?;
+            let m = match &f.member {
+                Member::Named(i) => i.to_string(),
+                Member::Unnamed(i) => i.index.to_string(),
+            };
+            Some(format!("{base}.{m}"))
+        }
+        Expr::Path(p) if p.qself.is_none() => expr_path(e),
+        _ => None,
+    }
+}

@@ -1,7 +1,7 @@
 //! Check-then-set on a close flag in a shared-receiver function.
 
 use super::{Cx, RawFinding};
-use crate::model::{EventKind, FnModel};
+use crate::model::{EventKind, FnModel, Receiver};
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     if !f.is_shared() {
@@ -30,6 +30,9 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
                 _ => false,
             });
             let Some(we) = write else { continue };
+            if !shared_place(f, &path) {
+                continue;
+            }
             if reported.contains(&we.pos) {
                 continue;
             }
@@ -42,7 +45,7 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
                 message: format!("close flag `{path}` is set after a separate check: concurrent closers can both pass the check"),
                 labels: vec![(cx.fid.0, r.span, format!("`{path}` is checked here, without claiming it"))],
                 notes: vec!["between the check and the write another caller can run the same check and also see the flag unset: both go on to close".into()],
-                fix: None,
+                fix: crate::fix::claim_with_swap(cx, f, ce.block, c, w),
             });
         }
     }
@@ -64,4 +67,15 @@ fn serialized(f: &FnModel, a: u32, a_block: usize, b: u32, b_block: usize) -> bo
             .min(l.live_end);
         end > b
     })
+}
+
+/// Can two callers reach this flag at once? Not through a `&mut` parameter
+/// or a value moved in: those are exclusive to this call (a `&self` method
+/// handed `synced: &mut Synced` by a caller that holds its lock).
+fn shared_place(f: &FnModel, path: &str) -> bool {
+    let root = path.split(['.', ':']).next().unwrap_or(path);
+    match f.params.iter().find(|(n, _)| n == root) {
+        Some((_, kind)) => *kind == Receiver::Shared,
+        None => true,
+    }
 }

@@ -8,11 +8,17 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     if !is_drop && (!cx.vocab.is_close_path(&f.name) || f.receiver == Receiver::Value) {
         return;
     }
+    if !is_drop && !runs_repeatedly(cx, f) {
+        return;
+    }
     for te in &f.events {
         let EventKind::Take(t) = &te.kind else {
             continue;
         };
         if !t.unwrapped || t.guarded || !t.path.contains('.') || !f.frames[te.frame].runs_inline {
+            continue;
+        }
+        if !outlives_call(f, &t.path, is_drop) {
             continue;
         }
         // Dominated by a closed check that leaves: a second close returns early.
@@ -30,10 +36,9 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
         }
         let mut notes = Vec::new();
         if is_drop {
-            let Some(ty) = &f.self_ty else { continue };
             let other = cx
                 .index
-                .takers(ty, &t.path)
+                .takers(cx.fid, f, &t.path)
                 .iter()
                 .copied()
                 .find(|id| *id != cx.fid);
@@ -57,7 +62,49 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
             ),
             labels: Vec::new(),
             notes,
-            fix: None,
+            fix: crate::fix::tolerate_second_take(cx, f, te.block, t),
         });
     }
+}
+
+/// Can this close path run a second time on the same value?
+///
+/// Not when its double-call panic is the documented contract (`# Panics`),
+/// for a `finish` that hands back what it built (`Hasher::finish`, an
+/// encoder's `finish() -> W`: a use-once finalizer, not a close), or for a
+/// private helper whose only callers are this type's `Drop::drop`.
+fn runs_repeatedly(cx: &Cx, f: &FnModel) -> bool {
+    if f.doc_panics {
+        return false;
+    }
+    let finalizer = f.name.split('_').any(|p| p == "finish")
+        && f.returns_value
+        && f.receiver != Receiver::Shared;
+    if finalizer {
+        return false;
+    }
+    if !f.is_pub {
+        let callers = cx.index.self_callers(cx.fid);
+        if !callers.is_empty() && callers.iter().all(|&(_, from_drop)| from_drop) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Does the taken place outlive one call: a field of `self`, of a parameter
+/// passed by reference (or `Arc`), or a static? A field of a local (or of a
+/// parameter moved in) is fresh on every call.
+fn outlives_call(f: &FnModel, path: &str, is_drop: bool) -> bool {
+    let root = path.split(['.', ':']).next().unwrap_or(path);
+    if root == "self" {
+        return true;
+    }
+    if is_drop {
+        return false;
+    }
+    if let Some((_, kind)) = f.params.iter().find(|(n, _)| n == root) {
+        return *kind != Receiver::Value;
+    }
+    root.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
