@@ -15,7 +15,12 @@ pub fn marks(text: &str) -> BTreeSet<(u32, String)> {
     for (i, line) in text.lines().enumerate() {
         let mut rest = line;
         while let Some(at) = rest.find("//~") {
+            // A mark is a comment of its own, not `//~` quoted in prose.
+            let quoted = at > 0 && !rest[..at].ends_with(char::is_whitespace);
             rest = &rest[at + 3..];
+            if quoted {
+                continue;
+            }
             let name: String = rest
                 .trim_start()
                 .chars()
@@ -43,11 +48,17 @@ pub fn rs_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Compares found (line, lint) pairs against marks; a readable diff on mismatch.
-pub fn compare(what: &str, expected: &BTreeSet<(u32, String)>, found: &BTreeSet<(u32, String)>) -> Option<String> {
+pub fn compare(
+    what: &str,
+    expected: &BTreeSet<(u32, String)>,
+    found: &BTreeSet<(u32, String)>,
+) -> Option<String> {
     if expected == found {
         return None;
     }
     let missing: Vec<_> = expected.difference(found).collect();
     let extra: Vec<_> = found.difference(expected).collect();
-    Some(format!("{what}:\n  marked but not found: {missing:?}\n  found but not marked: {extra:?}"))
+    Some(format!(
+        "{what}:\n  marked but not found: {missing:?}\n  found but not marked: {extra:?}"
+    ))
 }
