@@ -1,4 +1,5 @@
 //! `Conn` against a real tokio-tungstenite peer on 127.0.0.1.
+#![cfg(not(loom))]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -2,6 +2,7 @@
 //! caught by a bounded wait, or a lost update) and each fixed one holds.
 //! Every wait in this harness is bounded, and every thread the examples start
 //! ends by itself.
+#![cfg(not(loom))]
 
 use std::net::{TcpListener, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
