@@ -171,7 +171,13 @@ fn real_main(cli: Cli) -> Result<u8, String> {
             // An explicit manifest or package must be found; otherwise a
             // directory without Cargo.toml is linted as plain files.
             Err(e) if manifest.is_some() || !cli.package.is_empty() => return Err(e),
-            Err(_) => None,
+            Err(e) => {
+                // No Cargo.toml is the expected case; a broken one deserves a word.
+                if cwd.ancestors().any(|a| a.join("Cargo.toml").is_file()) {
+                    eprintln!("warning: {e}; linting the current directory instead");
+                }
+                None
+            }
         }
     } else {
         None
