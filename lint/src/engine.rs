@@ -261,6 +261,7 @@ fn analyze_unit(slots: &mut [Slot], opts: &Options, auto: &AhoCorasick, report: 
                         index: &index,
                         vocab: &config.vocab,
                         path: &s.path,
+                        text: s.text.as_deref().unwrap_or_default(),
                     };
                     for (lint, level) in &enabled {
                         if f.allows.iter().any(|a| a == lint.name) {

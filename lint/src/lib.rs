@@ -9,6 +9,7 @@ pub mod config;
 pub mod diag;
 pub mod discover;
 pub mod engine;
+pub mod fix;
 pub mod index;
 pub mod model;
 pub mod report;

@@ -46,7 +46,7 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
             notes: vec![
                 "a second or concurrent close takes the early return with the guard armed: it waits again on work that is finished or owned by the first closer (a hang, or a panic)".into(),
             ],
-            fix: None,
+            fix: crate::fix::move_guard_after_check(cx, f, ge.block, g, c),
         });
     }
 }

@@ -104,6 +104,8 @@ pub struct Cx<'a> {
     pub index: &'a Index,
     pub vocab: &'a Vocab,
     pub path: &'a Path,
+    /// The file's source as stored (BOM and CRLF included): fixes slice it.
+    pub text: &'a str,
 }
 
 /// A finding before the driver attaches level, paths and suppression.

@@ -19,7 +19,7 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
             message: "`let _ =` drops this wait guard immediately, so it waits here".into(),
             labels: vec![wait_label(&w)],
             notes: vec!["`_` is not a binding: the value is dropped at the end of the statement, not at the end of the scope".into()],
-            fix: None,
+            fix: crate::fix::name_the_guard(cx, f, g),
         });
     }
 }
