@@ -65,6 +65,12 @@ struct Cli {
     /// Only read and parse every file (benchmark baseline).
     #[arg(long, hide = true)]
     parse_only: bool,
+    /// Apply machine-applicable fixes in place (exit 0 only if no finding remains).
+    #[arg(long, conflicts_with = "diff")]
+    fix: bool,
+    /// Print machine-applicable fixes as a unified diff, write nothing (exit 1 if any).
+    #[arg(long)]
+    diff: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -224,7 +230,15 @@ fn real_main(cli: Cli) -> Result<u8, String> {
     for m in &report.missing {
         eprintln!("error: {}: no such file or directory", m.display());
     }
-    let code = exit_code(&report, cli.exit_zero);
+    let (report, fix_failed) = if cli.fix || cli.diff {
+        match fix_files(&opts, report, cli.diff) {
+            Ok(r) => r,
+            Err(code) => return Ok(code),
+        }
+    } else {
+        (report, false)
+    };
+    let code = exit_code(&report, cli.exit_zero).max(if fix_failed { 2 } else { 0 });
     let format = if message_json { None } else { Some(cli.format) };
     let mut out = std::io::stdout().lock();
     let text = match format {
@@ -279,4 +293,50 @@ fn exit_code(report: &engine::Report, exit_zero: bool) -> u8 {
 fn unknown_lint(name: &str) -> String {
     let names: Vec<&str> = LINTS.iter().map(|l| l.name).collect();
     format!("unknown lint `{name}`; the lints are: {}", names.join(", "))
+}
+
+/// `--diff` prints the fixes and ends the run (`Err(exit code)`: 1 if it
+/// would change anything); `--fix` writes them and lints again, so the report
+/// shows what remains (`true`: a file could not be written).
+fn fix_files(
+    opts: &Options,
+    report: engine::Report,
+    diff_only: bool,
+) -> Result<(engine::Report, bool), u8> {
+    let plan = synclint::fix::plan(opts, &report);
+    for d in &plan.dropped {
+        eprintln!(
+            "warning: {}:{}: fix for {} not applied: {}",
+            d.path.display(),
+            d.line,
+            d.lint,
+            d.reason
+        );
+    }
+    let (n, files) = (plan.applied(), plan.files.len());
+    if diff_only {
+        let mut out = std::io::stdout().lock();
+        let _ = out
+            .write_all(plan.diff().as_bytes())
+            .and_then(|_| out.flush());
+        eprintln!("would fix {n} finding(s) in {files} file(s)");
+        let broken = report.internal_errors > 0 || !report.missing.is_empty();
+        return Err(if broken { 2 } else { u8::from(files > 0) });
+    }
+    let mut failed = false;
+    let (mut written, mut fixed) = (0, 0);
+    for f in &plan.files {
+        match synclint::fix::write::write_fixed(&f.abs, &f.original, &f.fixed) {
+            Ok(()) => {
+                written += 1;
+                fixed += f.applied;
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("error: {}: not fixed: {e}", f.path.display());
+            }
+        }
+    }
+    eprintln!("fixed {fixed} finding(s) in {written} file(s)");
+    Ok((engine::run(opts), failed))
 }
