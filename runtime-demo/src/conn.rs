@@ -245,7 +245,7 @@ impl Conn {
         if self.state.is_closing() {
             return Err(Error::Closed);
         }
-        self.write(msg).await
+        self.transmit(msg).await
     }
 
     /// Receives the next message. Returns the peer's Close message if the peer
@@ -280,7 +280,7 @@ impl Conn {
             code,
             reason: reason.into(),
         };
-        let sent = timeout_at(deadline, self.write(Message::Close(Some(frame)))).await;
+        let sent = timeout_at(deadline, self.transmit(Message::Close(Some(frame)))).await;
         let in_time = match claim.take_tasks() {
             Some(tasks) => tasks.reap(deadline).await,
             None => true,
@@ -311,7 +311,7 @@ impl Conn {
     }
 
     /// Queues a write for the writer task and waits for its outcome.
-    async fn write(&self, msg: Message) -> Result<(), Error> {
+    async fn transmit(&self, msg: Message) -> Result<(), Error> {
         let (done, mut outcome) = oneshot::channel();
         self.writes
             .send(WriteCmd { msg, done })
@@ -381,7 +381,7 @@ async fn write_loop(
     loop {
         let next = tokio::select! {
             biased;
-            next = queue.recv() => next,
+            next = next_write(&mut queue) => next,
             _ = &mut reader_gone => None,
         };
         let Some(WriteCmd { msg, done }) = next else {
@@ -396,4 +396,9 @@ async fn write_loop(
             break;
         }
     }
+}
+
+/// The next queued write, or `None` once every sender is gone.
+async fn next_write(queue: &mut mpsc::Receiver<WriteCmd>) -> Option<WriteCmd> {
+    queue.recv().await
 }

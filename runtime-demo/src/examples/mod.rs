@@ -4,9 +4,11 @@
 //! real (a panic, a hang caught by a timeout, or a lost update) and every fixed
 //! form holding.
 //!
-//! In the buggy modules, each line where synclint must report a finding ends
-//! with a `//~ lint_name` marker; no other line in the crate carries one.
-//! Running synclint over this crate must report exactly the marked lines.
+//! In the buggy modules, each line where a synclint finding must start ends
+//! with a marker comment: two slashes, a tilde, a space, and the lint's name.
+//! No other line of this package carries one, so running synclint over the
+//! package must report exactly the marked lines (`grep -rn` for the marker
+//! lists them).
 
 pub mod blocking_wait_in_async;
 pub mod closed_flag_check_then_set;

@@ -97,8 +97,8 @@ pub mod buggy {
         pub fn shutdown(self, grace: Duration) -> Result<Vec<u32>, Error> {
             let mut state = self.state.lock().unwrap();
             state.accepting = false;
-            match self.exited.recv_timeout(grace) {
-                //~ wait_while_holding_lock
+            let drained = self.exited.recv_timeout(grace); //~ wait_while_holding_lock
+            match drained {
                 Err(RecvTimeoutError::Timeout) => Err(Error::Timeout),
                 _ => Ok(std::mem::take(&mut state.processed)),
             }
@@ -152,7 +152,8 @@ pub mod fixed {
             let mut state = self.state.lock().unwrap();
             state.accepting = false;
             drop(state);
-            match self.exited.recv_timeout(grace) {
+            let drained = self.exited.recv_timeout(grace);
+            match drained {
                 Err(RecvTimeoutError::Timeout) => Err(Error::Timeout),
                 _ => Ok(std::mem::take(&mut self.state.lock().unwrap().processed)),
             }
