@@ -106,5 +106,6 @@ fn outlives_call(f: &FnModel, path: &str, is_drop: bool) -> bool {
     if let Some((_, kind)) = f.params.iter().find(|(n, _)| n == root) {
         return *kind != Receiver::Value;
     }
-    root.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    root.chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
