@@ -1,6 +1,8 @@
 //! The one walk over a parsed file that produces its `FileModel`.
 
-use super::cond::{closed_when_true, leaves_block, leaves_expr, Reads};
+use super::cond::{
+    closed_when_true, leaves_block, leaves_expr, returns_block, returns_expr, Reads,
+};
 use super::path::{
     arg_ident, as_lock_call, expr_path, is_lock_method, is_self, last_field, state_path,
 };
@@ -436,6 +438,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
             frame: self.frame,
             start,
             end,
+            loop_body: false,
         });
         self.block = id;
         id
@@ -530,6 +533,14 @@ impl<'ast> Walker<'_, '_, 'ast> {
                 // The parsed tree is local; walk it with a fresh lifetime.
                 self.sub(|w| w.visit_expr(a));
             }
+        }
+    }
+
+    /// Marks the block (created at or after `from`) that is a loop's body.
+    fn mark_loop_body(&mut self, from: usize, body: &syn::Block) {
+        let start = self.span(body.span()).start.byte;
+        if let Some(b) = self.m.blocks[from..].iter_mut().find(|b| b.start == start) {
+            b.loop_body = true;
         }
     }
 
@@ -701,6 +712,13 @@ impl<'ast> Walker<'_, '_, 'ast> {
                     stmt: if_span,
                     reads,
                     leaves: closed_leaves,
+                    by_break: closed_leaves
+                        && !tail
+                        && !(if closed_true {
+                            returns_block(&i.then_branch)
+                        } else {
+                            i.else_branch.as_ref().is_some_and(|(_, e)| returns_expr(e))
+                        }),
                     open,
                 }),
             );
@@ -735,6 +753,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
         let reads = self.reads(&mm.expr);
         let m_span = self.span(mm.span());
         let mut closed_arms = Vec::new();
+        let mut closed_returns = false;
         let mut open = Vec::new();
         for arm in &mm.arms {
             let is_true =
@@ -742,6 +761,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
             let closed = self.pat_is_closed(&arm.pat) || (!reads.is_empty() && is_true);
             let body = self.span(arm.body.span());
             if closed {
+                closed_returns |= tail || returns_expr(&arm.body);
                 closed_arms.push((self.span(arm.pat.span()), leaves_expr(&arm.body) || tail));
             } else {
                 open.push((body.start.byte, body.end.byte));
@@ -771,6 +791,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
                     stmt: m_span,
                     reads,
                     leaves,
+                    by_break: leaves && !closed_returns,
                     open,
                 }),
             );
@@ -965,6 +986,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                         stmt,
                         reads,
                         leaves: true,
+                        by_break: !returns_expr(diverge),
                         open: vec![(stmt.end.byte, end)],
                     }),
                 );
@@ -1014,6 +1036,24 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
 
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
         self.closure(c, FrameKind::Closure);
+    }
+
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        let n = self.m.blocks.len();
+        visit::visit_expr_loop(self, l);
+        self.mark_loop_body(n, &l.body);
+    }
+
+    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+        let n = self.m.blocks.len();
+        visit::visit_expr_while(self, l);
+        self.mark_loop_body(n, &l.body);
+    }
+
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        let n = self.m.blocks.len();
+        visit::visit_expr_for_loop(self, l);
+        self.mark_loop_body(n, &l.body);
     }
 
     fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
@@ -1238,6 +1278,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                         stmt: span,
                         reads: vec![read],
                         leaves: true,
+                        by_break: false,
                         open,
                     }),
                 );

@@ -270,6 +270,7 @@ pub fn leaves_block(b: &syn::Block) -> bool {
     let mut v = Leaves {
         found: false,
         loop_depth: 0,
+        count_break: true,
         panics: false,
     };
     v.visit_block(b);
@@ -282,6 +283,7 @@ pub fn diverges_block(b: &syn::Block) -> bool {
     let mut v = Leaves {
         found: false,
         loop_depth: 0,
+        count_break: true,
         panics: true,
     };
     v.visit_block(b);
@@ -292,9 +294,33 @@ pub fn leaves_expr(e: &Expr) -> bool {
     let mut v = Leaves {
         found: false,
         loop_depth: 0,
+        count_break: true,
         panics: false,
     };
     v.visit_expr(e);
+    v.found
+}
+
+/// Like `leaves_expr`, but only `return`/`Err(..)?`/`bail!`, not `break`.
+pub fn returns_expr(e: &Expr) -> bool {
+    let mut v = Leaves {
+        found: false,
+        loop_depth: 0,
+        panics: false,
+        count_break: false,
+    };
+    v.visit_expr(e);
+    v.found
+}
+
+pub fn returns_block(b: &syn::Block) -> bool {
+    let mut v = Leaves {
+        found: false,
+        loop_depth: 0,
+        panics: false,
+        count_break: false,
+    };
+    v.visit_block(b);
     v.found
 }
 
@@ -303,6 +329,8 @@ struct Leaves {
     loop_depth: u32,
     /// Count panicking macros as leaving.
     panics: bool,
+    /// Count a `break` out of the enclosing loop as leaving.
+    count_break: bool,
 }
 
 impl<'ast> Visit<'ast> for Leaves {
@@ -313,7 +341,7 @@ impl<'ast> Visit<'ast> for Leaves {
         self.found = true;
     }
     fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
-        if self.loop_depth == 0 && b.label.is_none() {
+        if self.count_break && self.loop_depth == 0 && b.label.is_none() {
             self.found = true;
         }
     }

@@ -91,6 +91,8 @@ pub struct Block {
     pub frame: FrameId,
     pub start: u32,
     pub end: u32,
+    /// The body of a `loop`/`while`/`for`: `break` and `continue` end it.
+    pub loop_body: bool,
 }
 
 #[derive(Debug)]
@@ -223,6 +225,9 @@ pub struct ClosedCheck {
     pub reads: Vec<CloseRead>,
     /// A branch taken when closed leaves the function.
     pub leaves: bool,
+    /// ... only by `break` (or a let-else `continue`): it leaves the
+    /// innermost loop around the check, not the function itself.
+    pub by_break: bool,
     /// Byte ranges where the check found the state open.
     pub open: Vec<(u32, u32)>,
 }

@@ -2,7 +2,7 @@
 //! while the guard is still alive.
 
 use super::{wait_label, Cx, RawFinding};
-use crate::model::{Binding, ClosedCheck, EventKind, FnModel};
+use crate::model::{Binding, BlockId, ClosedCheck, EventKind, FnModel};
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     for ge in &f.events {
@@ -29,6 +29,7 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
                     && c.leaves
                     && f.block_within(ce.block, ge.block)
                     && !defused_on_closed_path(f, &g.binding, c)
+                    && !(c.by_break && loop_between(f, ce.block, ge.block))
                     && c.reads.iter().any(|r| cx.index.read_is_close(f, r)) =>
             {
                 Some(c)
@@ -64,4 +65,19 @@ fn defused_on_closed_path(f: &FnModel, binding: &Binding, c: &ClosedCheck) -> bo
             && e.pos < c.stmt.end.byte
             && !c.open.iter().any(|&(s, t)| e.pos >= s && e.pos < t)
     })
+}
+
+/// Is a loop body on the way from `inner` up to (not including) `outer`? A
+/// `break` there leaves that inner loop; the guard outlives it.
+fn loop_between(f: &FnModel, mut inner: BlockId, outer: BlockId) -> bool {
+    while inner != outer {
+        if f.blocks[inner].loop_body {
+            return true;
+        }
+        match f.blocks[inner].parent {
+            Some(p) => inner = p,
+            None => return false,
+        }
+    }
+    false
 }
