@@ -274,6 +274,9 @@ impl Conn {
         let Some(mut claim) = self.state.claim() else {
             return Err(Error::Closed);
         };
+        // Owned by this future from here on: if the caller drops it midway,
+        // dropping `tasks` aborts them, so nothing is left running.
+        let tasks = claim.take_tasks();
         self.closing_signal.send_replace(true);
         let deadline = Instant::now() + self.close_timeout;
         let frame = CloseFrame {
@@ -281,7 +284,7 @@ impl Conn {
             reason: reason.into(),
         };
         let sent = timeout_at(deadline, self.transmit(Message::Close(Some(frame)))).await;
-        let in_time = match claim.take_tasks() {
+        let in_time = match tasks {
             Some(tasks) => tasks.reap(deadline).await,
             None => true,
         };

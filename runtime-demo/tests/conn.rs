@@ -382,3 +382,41 @@ async fn dropping_an_open_conn_stops_its_tasks() {
     drop(peer);
     assert_nothing_left_running().await;
 }
+
+/// A peer that never answers the close handshake: `close` gives up after its
+/// timeout, reports it, and still tears everything down.
+#[tokio::test]
+async fn close_handshake_times_out_against_a_silent_peer() {
+    let (conn, silent_peer) = client_and_peer().await;
+    let conn = conn.with_close_timeout(Duration::from_millis(100));
+    let started = Instant::now();
+    let outcome = timeout(BOUND, conn.close(CloseCode::Normal, "anyone?"))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, Err(Error::Timeout)), "{outcome:?}");
+    assert!(started.elapsed() >= Duration::from_millis(100));
+    assert_closed(conn.close_now().await);
+    assert_closed(conn.send(Message::text("late")).await);
+    assert_nothing_left_running().await;
+    drop(silent_peer);
+}
+
+/// A `close` future dropped halfway (here by an outer timeout) leaves no
+/// background task running, and the connection stays claimed as closed.
+#[tokio::test]
+async fn cancelled_close_leaves_nothing_running() {
+    let (conn, silent_peer) = client_and_peer().await;
+    let cancelled = timeout(
+        Duration::from_millis(20),
+        conn.close(CloseCode::Normal, "bye"),
+    )
+    .await;
+    assert!(
+        cancelled.is_err(),
+        "the silent peer never completes the handshake"
+    );
+    assert_nothing_left_running().await;
+    assert!(conn.is_closed());
+    assert_closed(conn.close_now().await);
+    drop(silent_peer);
+}
