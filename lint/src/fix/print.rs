@@ -169,9 +169,10 @@ pub fn render(ts: TokenStream, src: &str, layout: &Layout) -> String {
                 out.push_str(&gap.replace('\n', &format!("\n{extra}")));
             } else if b.range.is_none() && b.kind == Kind::Close(Delimiter::Brace) {
                 out.push_str(&newline(depth.saturating_sub(1)));
-            } else if a.range.is_none() && a.kind == Kind::Open(Delimiter::Brace) {
-                out.push_str(&newline(depth));
-            } else if a.range.is_none() && a.kind == Kind::Punct(";".into()) && depth > 0 {
+            } else if a.range.is_none()
+                && (a.kind == Kind::Open(Delimiter::Brace)
+                    || (a.kind == Kind::Punct(";".into()) && depth > 0))
+            {
                 out.push_str(&newline(depth));
             } else {
                 out.push_str(space(&atoms, i));
@@ -203,12 +204,10 @@ fn space(atoms: &[Atom], i: usize) -> &'static str {
         (_, Kind::Punct(p)) if matches!(p.as_str(), "," | ";" | "." | "?" | ":") => "",
         (Kind::Punct(p), _) if p == "." || p == "::" => "",
         (Kind::Punct(_), _) if unary(i - 1) => "",
-        (_, Kind::Punct(p)) if p == "::" => {
-            if ends_operand(a) || matches!(a.kind, Kind::Open(_)) {
-                ""
-            } else {
-                " "
-            }
+        (_, Kind::Punct(p))
+            if p == "::" && (ends_operand(a) || matches!(a.kind, Kind::Open(_))) =>
+        {
+            ""
         }
         (Kind::Word, Kind::Open(Delimiter::Parenthesis | Delimiter::Bracket)) if !is_keyword(a) => {
             ""
