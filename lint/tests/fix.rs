@@ -40,7 +40,8 @@ fn fixed_cases() -> Vec<(String, PathBuf, PathBuf)> {
         let mut v: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
         v.sort();
         for p in v {
-            if p.extension().is_some_and(|x| x == "fixed") {
+            // A `.fixed` whose case is not there (yet) is not a case.
+            if p.extension().is_some_and(|x| x == "fixed") && p.with_extension("rs").is_file() {
                 out.push((lint.name.to_string(), p.with_extension("rs"), p));
             }
         }
