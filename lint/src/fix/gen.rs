@@ -527,10 +527,34 @@ pub fn tolerate_second_take(cx: &Cx, f: &FnModel, block: BlockId, t: &Take) -> O
     })
 }
 
+/// What `.take()` is called on, through lock and borrow calls
+/// (`self.h.lock().unwrap().take()` -> `self.h`).
 fn take_receiver(take: &Expr) -> Box<Expr> {
-    match take {
-        Expr::MethodCall(m) => m.receiver.clone(),
-        other => Box::new(other.clone()),
+    let mut e = match take {
+        Expr::MethodCall(m) => &m.receiver,
+        other => return Box::new(other.clone()),
+    };
+    loop {
+        match &**e {
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "lock"
+                        | "read"
+                        | "write"
+                        | "unwrap"
+                        | "expect"
+                        | "borrow_mut"
+                        | "get_mut"
+                        | "as_mut"
+                ) =>
+            {
+                e = &m.receiver
+            }
+            Expr::Try(t) => e = &t.expr,
+            Expr::Paren(p) => e = &p.expr,
+            _ => return e.clone(),
+        }
     }
 }
 
