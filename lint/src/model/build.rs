@@ -578,6 +578,12 @@ impl<'ast> Walker<'_, '_, 'ast> {
             Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
                 self.guard_local(&m.receiver, binding, stmt, pat)
             }
+            // `self.wait_guard()`: a method of this type that may hand one back.
+            Expr::MethodCall(m) if is_self(&m.receiver) => {
+                let t = CallTarget::SelfMethod(m.method.to_string());
+                push_guard(self, GuardKind::Returned(t), None);
+                false
+            }
             Expr::Call(c) => {
                 let Expr::Path(p) = &*c.func else {
                     return false;
@@ -1006,7 +1012,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                 Expr::Call(c) if c.args.len() == 1 && is_ok_or_some(&c.func) => {
                     self.tail = Some(&c.args[0] as *const Expr);
                 }
-                Expr::Call(_) | Expr::Struct(_) => {
+                Expr::Call(_) | Expr::Struct(_) | Expr::MethodCall(_) => {
                     let sp = self.span(e.span());
                     if self.guard_local(e, Binding::Returned, sp, sp) {
                         return;
