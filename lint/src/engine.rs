@@ -173,7 +173,13 @@ struct Slot {
 }
 
 /// Lints a set of files already read: the pure core of a unit.
-fn analyze_unit(slots: &mut [Slot], opts: &Options, auto: &AhoCorasick, report: &mut Report) {
+fn analyze_unit(
+    slots: &mut [Slot],
+    root: Option<&Path>,
+    opts: &Options,
+    auto: &AhoCorasick,
+    report: &mut Report,
+) {
     let config = &opts.config;
     // Which files to parse: first those with vocabulary, then those that name
     // something the index found to wait or to read close state, to a fixpoint.
@@ -200,7 +206,10 @@ fn analyze_unit(slots: &mut [Slot], opts: &Options, auto: &AhoCorasick, report: 
         report.syn_parsed += results.len();
         for (i, r) in results {
             match r {
-                Ok(m) => slots[i].model = Some(m),
+                Ok(mut m) => {
+                    m.parts = path_parts(&slots[i].path, root);
+                    slots[i].model = Some(m);
+                }
                 Err(e) => {
                     if e.starts_with("internal error") {
                         report.internal_errors += 1;
@@ -317,7 +326,26 @@ fn analyze_unit(slots: &mut [Slot], opts: &Options, auto: &AhoCorasick, report: 
     report.findings.extend(findings);
 }
 
+/// A file's path components relative to its package root, from the first
+/// `src`/`tests`/`examples`/`benches` component on (the Cargo target dirs).
+fn path_parts(path: &Path, root: Option<&Path>) -> Vec<String> {
+    let rel = root.and_then(|r| path.strip_prefix(r).ok()).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let from = parts
+        .iter()
+        .position(|p| matches!(p.as_str(), "src" | "tests" | "examples" | "benches"))
+        .unwrap_or(parts.len().saturating_sub(1));
+    parts[from..].to_vec()
+}
+
 static EMPTY: FileModel = FileModel {
+    parts: Vec::new(),
     fns: Vec::new(),
     allow_comments: Vec::new(),
 };
@@ -405,7 +433,7 @@ fn run_unit(unit: Unit, opts: &Options, auto: &AhoCorasick, report: &mut Report)
         })
         .collect();
     report.files += slots.iter().filter(|s| s.requested).count();
-    analyze_unit(&mut slots, opts, auto, report);
+    analyze_unit(&mut slots, unit.root.as_deref(), opts, auto, report);
     for s in &slots {
         if !s.requested {
             continue;
@@ -486,7 +514,7 @@ pub fn lint_sources(files: &[(PathBuf, String)], config: &Config, prefilter: boo
         ..Default::default()
     };
     let auto = prefilter_automaton(config);
-    analyze_unit(&mut slots, &opts, &auto, &mut report);
+    analyze_unit(&mut slots, None, &opts, &auto, &mut report);
     for s in &slots {
         match &s.error {
             Some(e) => report.skipped.push(Skipped {

@@ -57,6 +57,47 @@ pub struct Index {
     /// (type, field path) -> functions taking it.
     takes: HashMap<(String, String), Vec<FnId>>,
     names: HashMap<FnId, String>,
+    /// Per file: the Cargo target it belongs to (see `target_of`).
+    targets: Vec<Target>,
+    /// Module names enclosing each free fn (file path and inline `mod`s).
+    fn_mods: HashMap<FnId, Vec<String>>,
+    /// Test functions (`#[test]`, in `#[cfg(test)]`): unreachable from
+    /// non-test code and from other crates.
+    tests: HashSet<FnId>,
+}
+
+/// A Cargo target: the library/binaries under `src/` (and anything else),
+/// or one integration test, example or bench (`tests/foo.rs`, `tests/foo/`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Target {
+    Lib,
+    Aux {
+        kind: String,
+        name: String,
+        dir: bool,
+    },
+}
+
+fn target_of(parts: &[String]) -> Target {
+    match parts {
+        [kind, name, rest @ ..] if matches!(kind.as_str(), "tests" | "examples" | "benches") => {
+            Target::Aux {
+                kind: kind.clone(),
+                name: name.trim_end_matches(".rs").to_string(),
+                dir: !rest.is_empty(),
+            }
+        }
+        _ => Target::Lib,
+    }
+}
+
+/// Module names a file's path implies (`src/sync/mpsc.rs` -> sync, mpsc).
+fn file_mods(parts: &[String]) -> Vec<String> {
+    parts
+        .iter()
+        .map(|p| p.trim_end_matches(".rs").to_string())
+        .filter(|p| !matches!(p.as_str(), "src" | "mod" | "lib" | "main"))
+        .collect()
 }
 
 /// The key under which a lock is compared across functions: its field path
@@ -77,9 +118,18 @@ impl Index {
     pub fn build(files: &[&FileModel]) -> Index {
         let mut ix = Index::default();
         for (fi, fm) in files.iter().enumerate() {
+            ix.targets.push(target_of(&fm.parts));
             for (i, f) in fm.fns.iter().enumerate() {
                 let id = (fi, i);
                 ix.names.insert(id, f.qualified_name());
+                if f.is_test {
+                    ix.tests.insert(id);
+                }
+                if f.self_ty.is_none() {
+                    let mut mods = file_mods(&fm.parts);
+                    mods.extend(f.mods.iter().cloned());
+                    ix.fn_mods.insert(id, mods);
+                }
                 if f.is_async {
                     ix.async_fns.insert(id);
                 }
@@ -210,8 +260,26 @@ impl Index {
                 .get(&(ty.clone(), name.clone()))
                 .cloned()
                 .unwrap_or_default(),
-            CallTarget::Free(name) => self.free.get(name).cloned().unwrap_or_default(),
+            CallTarget::Free(name) => match name.split_once("::") {
+                None => self.free.get(name).cloned().unwrap_or_default(),
+                Some((module, name)) => self
+                    .free
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|id| {
+                        self.fn_mods
+                            .get(id)
+                            .is_some_and(|m| m.iter().any(|x| x == module))
+                    })
+                    .collect(),
+            },
         };
+        let ids: Vec<FnId> = ids
+            .into_iter()
+            .filter(|&to| self.visible(from, to))
+            .collect();
         self.prefer_file(from.0, &ids)
     }
 
@@ -302,6 +370,32 @@ impl Index {
                 self.close_method(f, name).and_then(|m| m.path.clone())
             }
             _ => r.path.clone(),
+        }
+    }
+
+    /// Test code: a test fn (`#[test]`, in `#[cfg(test)]`), or any fn of an
+    /// integration test or bench target.
+    pub fn is_test_code(&self, id: FnId) -> bool {
+        self.tests.contains(&id)
+            || matches!(self.targets.get(id.0), Some(Target::Aux { kind, .. }) if kind != "examples")
+    }
+
+    /// Can code in `from` call `to`? Not across Cargo targets (except into
+    /// the library, or into a shared module directory of the same kind), and
+    /// test functions only from test code of the same target.
+    fn visible(&self, from: FnId, to: FnId) -> bool {
+        let (Some(tf), Some(tt)) = (self.targets.get(from.0), self.targets.get(to.0)) else {
+            return true;
+        };
+        if self.tests.contains(&to) && (!self.tests.contains(&from) || tf != tt) {
+            return false;
+        }
+        match (tf, tt) {
+            (_, Target::Lib) => true,
+            (Target::Lib, _) => false,
+            (Target::Aux { kind: k1, .. }, Target::Aux { kind: k2, dir, .. }) => {
+                tf == tt || (k1 == k2 && *dir)
+            }
         }
     }
 

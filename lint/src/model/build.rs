@@ -71,6 +71,8 @@ pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildErr
                 li: &li,
                 uses_sleep,
                 out: &mut fm.fns,
+                mods: Vec::new(),
+                in_test: false,
             };
             let allows = attr_allows(&file.attrs);
             cx.items(&file.items, None, None, &allows);
@@ -153,6 +155,27 @@ struct ItemCx<'a, 'v> {
     li: &'a LineIndex<'a>,
     uses_sleep: bool,
     out: &'a mut Vec<FnModel>,
+    /// Enclosing inline modules.
+    mods: Vec<String>,
+    /// Inside `#[cfg(test)]` (or a test fn, for nested items).
+    in_test: bool,
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[bench]`, `#[cfg(test)]`.
+fn is_test_attr(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let last = a.path().segments.last().map(|s| s.ident.to_string());
+        match last.as_deref() {
+            Some("test" | "bench") => true,
+            Some("cfg") => {
+                // `cfg(test)`, `cfg(all(test, not(loom)))`; not `cfg(not(test))`.
+                let s = a.meta.to_token_stream().to_string();
+                s.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| w == "test")
+                    && !s.contains("not (test")
+            }
+            _ => false,
+        }
+    })
 }
 
 impl ItemCx<'_, '_> {
@@ -177,10 +200,15 @@ impl ItemCx<'_, '_> {
         match item {
             Item::Fn(f) => {
                 let a = with(&f.attrs);
+                let saved = self.in_test;
+                self.in_test |= is_test_attr(&f.attrs);
                 self.func(&f.sig, &f.block, None, None, &a);
+                self.in_test = saved;
             }
             Item::Impl(i) => {
                 let a = with(&i.attrs);
+                let saved_test = self.in_test;
+                self.in_test |= is_test_attr(&i.attrs);
                 let ty = last_ident(&i.self_ty);
                 let trait_name = i
                     .trait_
@@ -193,9 +221,13 @@ impl ItemCx<'_, '_> {
                             a.extend(attr_allows(&f.attrs));
                             a
                         };
+                        let saved = self.in_test;
+                        self.in_test |= is_test_attr(&f.attrs);
                         self.func(&f.sig, &f.block, ty.as_deref(), trait_name.as_deref(), &a);
+                        self.in_test = saved;
                     }
                 }
+                self.in_test = saved_test;
             }
             Item::Trait(t) => {
                 let a = with(&t.attrs);
@@ -213,7 +245,12 @@ impl ItemCx<'_, '_> {
             Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
                     let a = with(&m.attrs);
+                    let saved = self.in_test;
+                    self.in_test |= is_test_attr(&m.attrs);
+                    self.mods.push(m.ident.to_string());
                     self.items(items, None, None, &a);
+                    self.mods.pop();
+                    self.in_test = saved;
                 }
             }
             _ => {
@@ -251,6 +288,8 @@ impl ItemCx<'_, '_> {
             allows: allows.to_vec(),
             close_read_only: None,
             returns_guard: None,
+            mods: self.mods.clone(),
+            is_test: self.in_test,
             frames: vec![Frame {
                 parent: None,
                 kind: FrameKind::Body,
@@ -299,15 +338,36 @@ impl ItemCx<'_, '_> {
             exit_paths: Vec::new(),
             tail,
             nested: Vec::new(),
+            future_lets: Vec::new(),
+            awaited_names: Vec::new(),
         };
         w.visit_block(body);
-        let Walker { mut m, nested, .. } = w;
+        let Walker {
+            mut m,
+            nested,
+            future_lets,
+            awaited_names,
+            ..
+        } = w;
+        for (pos, name) in &future_lets {
+            if !awaited_names.contains(name) {
+                continue;
+            }
+            for e in m.events.iter_mut().filter(|e| e.pos == *pos) {
+                if let EventKind::Wait(wc) = &mut e.kind {
+                    wc.awaited = true;
+                }
+            }
+        }
         m.events.sort_by_key(|e| e.pos);
         take_returned_guard(&mut m, body);
+        let saved = self.in_test;
+        self.in_test |= m.is_test;
         self.out.push(m);
         for item in nested {
             self.item(item, None, None, allows);
         }
+        self.in_test = saved;
     }
 }
 
@@ -388,6 +448,12 @@ struct Walker<'a, 'v, 'ast> {
     exit_paths: Vec<String>,
     tail: Option<*const Expr>,
     nested: Vec<&'ast Item>,
+    /// `let name = rx.recv();` in async code: (wait position, name). The wait
+    /// is a future when `name` is later awaited or pinned.
+    future_lets: Vec<(u32, String)>,
+    /// Names awaited (`name.await`, `(&mut name).await`) or handed to a
+    /// future macro (`pin!`, `select!`, `join!`).
+    awaited_names: Vec<String>,
 }
 
 impl<'ast> Walker<'_, '_, 'ast> {
@@ -527,13 +593,49 @@ impl<'ast> Walker<'_, '_, 'ast> {
 
     /// Any other macro: its arguments are walked when they parse as expressions.
     fn other_macro(&mut self, mac: &'ast syn::Macro) {
+        // `pin!(rx.recv())`, `join!(a, b)`, `select! { _ = &mut f => .. }`:
+        // the macro polls what it is handed.
+        let future_macro = mac.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "pin" | "join" | "try_join" | "select" | "select_biased" | "poll"
+            )
+        });
+        if future_macro {
+            for t in mac.tokens.clone() {
+                if let proc_macro2::TokenTree::Ident(i) = t {
+                    self.awaited_names.push(i.to_string());
+                }
+            }
+        }
         let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
         if let Ok(args) = syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
             for a in &args {
+                let handed = future_macro && self.handed_on(a);
                 // The parsed tree is local; walk it with a fresh lifetime.
-                self.sub(|w| w.visit_expr(a));
+                self.sub(|w| {
+                    w.awaited |= handed;
+                    w.visit_expr(a)
+                });
             }
         }
+    }
+
+    /// In async code, a non-blocking wait call passed on whole as an argument
+    /// (`spawn(rx.recv())`, `timeout(d, rx.recv())`) is a future handed to
+    /// something that polls it, not a blocking wait.
+    fn handed_on(&self, a: &Expr) -> bool {
+        if !self.m.frames[self.frame].is_async {
+            return false;
+        }
+        let mut a = a;
+        while let Expr::Reference(r) = a {
+            a = &r.expr;
+        }
+        matches!(a, Expr::MethodCall(m)
+            if self.vocab.is_wait_method(&m.method.to_string(), m.args.len())
+                && !self.vocab.blocking_methods.contains(&m.method.to_string())
+                && m.method != "block_on")
     }
 
     /// Marks the block (created at or after `from`) that is a loop's body.
@@ -731,8 +833,10 @@ impl<'ast> Walker<'_, '_, 'ast> {
         }
         let is_let = has_let(&i.cond);
         let saved = self.temp_end;
+        // An `if let` scrutinee lives through the taken branch (where the
+        // pattern matched); in `else` nothing it bound is alive.
         self.temp_end = if is_let {
-            if_span.end.byte
+            then_span.end.byte
         } else {
             cond_span.end.byte
         };
@@ -851,6 +955,16 @@ fn take_returned_guard(m: &mut FnModel, body: &syn::Block) {
     });
 }
 
+/// `Duration::from_millis(10)`, `std::time::Duration::ZERO`, a literal.
+fn is_duration(e: &Expr) -> bool {
+    match e {
+        Expr::Call(c) => is_duration(&c.func),
+        Expr::Path(p) => p.path.segments.iter().any(|s| s.ident == "Duration"),
+        Expr::Lit(_) => true,
+        _ => false,
+    }
+}
+
 fn has_let(e: &Expr) -> bool {
     match e {
         Expr::Let(_) => true,
@@ -890,6 +1004,8 @@ fn empty_fn() -> FnModel {
         allows: Vec::new(),
         close_read_only: None,
         returns_guard: None,
+        mods: Vec::new(),
+        is_test: false,
         frames: Vec::new(),
         blocks: Vec::new(),
         events: Vec::new(),
@@ -963,6 +1079,12 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             self.visit_expr(&init.expr);
         }
         self.named_lock = None;
+        if let (Some(Binding::Named(name)), Expr::MethodCall(mc)) = (&binding, &*init.expr) {
+            if self.handed_on(&init.expr) {
+                let pos = self.span(mc.method.span()).start.byte;
+                self.future_lets.push((pos, name.clone()));
+            }
+        }
         if let Some(Binding::Named(name)) = &binding {
             let reads = self.reads(&init.expr);
             if let [one] = reads.as_slice() {
@@ -1023,6 +1145,14 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         }
         match e {
             Expr::If(i) => self.if_expr(i, tail),
+            // A plain `while` condition's temporaries drop before the body runs.
+            Expr::While(w) if !has_let(&w.cond) => {
+                let saved = self.temp_end;
+                self.temp_end = self.span(w.cond.span()).end.byte;
+                self.visit_expr(&w.cond);
+                self.temp_end = saved;
+                self.visit_block(&w.body);
+            }
             Expr::Match(m) => self.match_expr(m, tail),
             Expr::Block(b) if tail => {
                 if let Some(Stmt::Expr(last, None)) = b.block.stmts.last() {
@@ -1078,6 +1208,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
     }
 
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        if let Some(name) = arg_ident(&a.base) {
+            self.awaited_names.push(name);
+        }
         let saved = self.awaited;
         self.awaited = true;
         self.visit_expr(&a.base);
@@ -1103,7 +1236,10 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             self.take(m, false);
         }
 
-        if self.vocab.is_wait_method(&name, nargs) {
+        // A Condvar is handed a guard, never a `Duration`: `.wait(Duration::..)`
+        // is a builder step (tokio-test's mock I/O), not a wait.
+        let duration_arg = name == "wait" && nargs == 1 && is_duration(&m.args[0]);
+        if self.vocab.is_wait_method(&name, nargs) && !duration_arg {
             let arg_idents = m.args.iter().filter_map(arg_ident).collect();
             let always_blocking = self.vocab.blocking_methods.contains(&name) || name == "block_on";
             self.push(
@@ -1180,7 +1316,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         self.awaited = awaited;
         self.visit_expr(receiver);
         for a in &m.args {
-            self.awaited = awaited;
+            self.awaited = awaited || self.handed_on(a);
             match a {
                 Expr::Closure(c) if offload => {
                     self.closure(c, FrameKind::Offload);
@@ -1235,8 +1371,14 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                         .map(|t| CallTarget::TypeFn(t, last.to_string()))
                 } else if prev.chars().next().is_some_and(|ch| ch.is_uppercase()) {
                     Some(CallTarget::TypeFn(prev.to_string(), last.to_string()))
-                } else {
+                } else if matches!(segs[0].as_str(), "std" | "core" | "alloc") {
+                    None
+                } else if matches!(prev, "crate" | "self" | "super") {
                     Some(CallTarget::Free(last.to_string()))
+                } else {
+                    // `module::f()`: the index resolves it only to an `f` of a
+                    // module so named (`tokio::spawn` is not the crate's `spawn`).
+                    Some(CallTarget::Free(format!("{prev}::{last}")))
                 };
                 if let Some(target) = target {
                     self.push(
@@ -1253,7 +1395,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             self.visit_expr(&c.func);
         }
         for a in &c.args {
-            self.awaited = awaited;
+            self.awaited = awaited || self.handed_on(a);
             match a {
                 Expr::Closure(cl) if offload => {
                     self.closure(cl, FrameKind::Offload);
@@ -1355,8 +1497,12 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
             exit_paths: std::mem::take(&mut self.exit_paths),
             tail: None,
             nested: Vec::new(),
+            future_lets: std::mem::take(&mut self.future_lets),
+            awaited_names: std::mem::take(&mut self.awaited_names),
         };
         f(&mut w);
+        self.future_lets = w.future_lets;
+        self.awaited_names = w.awaited_names;
         self.m = w.m;
         self.frame = w.frame;
         self.block = w.block;

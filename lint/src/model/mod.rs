@@ -19,6 +19,9 @@ pub struct FileModel {
     pub fns: Vec<FnModel>,
     /// `// synclint:allow(a, b)` comments: (line, lint names).
     pub allow_comments: Vec<(u32, Vec<String>)>,
+    /// Path components relative to the package root (`src/sync/mpsc.rs`),
+    /// set by the engine: Cargo targets and module names for resolution.
+    pub parts: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +57,10 @@ pub struct FnModel {
     /// If the whole body is a read of close state (`self.closed.load(..)`),
     /// that read: a call of this method is a closed check on that flag.
     pub close_read_only: Option<CloseRead>,
+    /// Enclosing inline `mod` names, outermost first.
+    pub mods: Vec<String>,
+    /// Test code: `#[test]`/`#[tokio::test]`-like attribute, or inside `#[cfg(test)]`.
+    pub is_test: bool,
     /// The wait guard this function hands back to its caller (its tail is
     /// `scopeguard::guard(..)`, `T { .. }`, `T(..)`, or a guard binding), so a
     /// call of it arms that guard (`let _g = join_on_exit(h)`).
