@@ -16,10 +16,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Files larger than this are skipped, not parsed.
-pub const MAX_FILE_BYTES: u64 = 16 << 20;
-/// Bracket nesting beyond this is refused before syn could overflow a stack.
+/// Files larger than this are skipped, not parsed. syn's tree takes about
+/// 170 bytes of memory per byte of source and a 10 MB file took 87 s in
+/// release (the largest file of the benchmark corpus is 2.5 MB), so an 8 MB
+/// limit keeps a run within memory and seconds.
+pub const MAX_FILE_BYTES: u64 = 8 << 20;
+/// Recursive nesting (brackets, generics, prefix operators, `=`, `else if`;
+/// see `nesting_depth`) beyond this is refused before syn could overflow a
+/// stack. Real code stays far below it.
 pub const MAX_NESTING: usize = 400;
+/// Left-deep chains (binary operators, method calls, fields, `?`, `as`) in
+/// one expression beyond this are refused: `syn::visit` and `Drop` recurse
+/// once per link.
+pub const MAX_CHAIN: usize = 10_000;
 /// Stack for analysis threads: syn recurses per nesting level.
 const STACK_BYTES: usize = 256 << 20;
 
@@ -86,54 +95,50 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Deepest bracket nesting, skipping comments, strings and chars (roughly).
-pub fn nesting_depth(text: &str) -> usize {
-    let b = text.as_bytes();
-    let (mut i, mut depth, mut max) = (0usize, 0usize, 0usize);
-    while i < b.len() {
-        match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        i += 1;
-    }
-    max
-}
+mod depth;
+pub use depth::{nesting_depth, Depth};
 
-/// Parse and model one file, never panicking out.
+/// Parse and model one file, never panicking out: a file nested or chained
+/// beyond the limits is refused with a reason, a panic is caught and reported
+/// as an internal error, and parsing always runs on a deep stack.
 pub fn model_file(text: &str, config: &Config) -> Result<FileModel, String> {
     let depth = nesting_depth(text);
-    if depth > MAX_NESTING {
+    if depth.nest > MAX_NESTING {
         return Err(format!(
-            "nested too deeply ({depth} levels; the limit is {MAX_NESTING})"
+            "nested too deeply ({} levels; the limit is {MAX_NESTING})",
+            depth.nest
         ));
     }
-    match catch_unwind(AssertUnwindSafe(|| build_file_model(text, &config.vocab))) {
+    if depth.chain > MAX_CHAIN {
+        return Err(format!(
+            "expression chain too long ({} operators, calls or fields in one expression; the limit is {MAX_CHAIN})",
+            depth.chain
+        ));
+    }
+    let analyse = || {
+        catch_unwind(AssertUnwindSafe(|| {
+            test_panic_hook(text);
+            build_file_model(text, &config.vocab)
+        }))
+    };
+    // The pool's threads have deep stacks; library callers (`lint_sources`
+    // on rayon's global pool, tests, editors) may not.
+    let on_pool = std::thread::current()
+        .name()
+        .is_some_and(|n| n.starts_with("synclint-"));
+    let result = if on_pool {
+        analyse()
+    } else {
+        std::thread::scope(|sc| {
+            std::thread::Builder::new()
+                .name("synclint-model".into())
+                .stack_size(STACK_BYTES)
+                .spawn_scoped(sc, analyse)
+                .map_err(|e| format!("cannot start an analysis thread: {e}"))
+                .map(|h| h.join().unwrap_or_else(Err))
+        })?
+    };
+    match result {
         Ok(Ok(m)) => Ok(m),
         Ok(Err(e)) => Err(e.to_string()),
         Err(p) => {
@@ -142,6 +147,24 @@ pub fn model_file(text: &str, config: &Config) -> Result<FileModel, String> {
                 "internal error: the analyzer panicked: {}",
                 panic_text(&p)
             ))
+        }
+    }
+}
+
+/// Test hook, not a feature: with `SYNCLINT_TEST_PANIC_ON=<text>` in the
+/// environment, modelling any file whose source contains `<text>` panics, so
+/// process tests can prove per-file isolation. Unset (always, for users), it
+/// costs one cached lookup.
+#[doc(hidden)]
+pub const TEST_PANIC_ENV: &str = "SYNCLINT_TEST_PANIC_ON";
+
+fn test_panic_hook(text: &str) {
+    static MARKER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let marker =
+        MARKER.get_or_init(|| std::env::var(TEST_PANIC_ENV).ok().filter(|m| !m.is_empty()));
+    if let Some(m) = marker {
+        if text.contains(m.as_str()) {
+            panic!("{TEST_PANIC_ENV}: injected panic");
         }
     }
 }
