@@ -7,8 +7,8 @@ use crate::diag::{Finding, Label, Level, Skipped};
 use crate::discover::{self, Unit};
 use crate::index::Index;
 use crate::model::{build_file_model, FileModel};
+use crate::prefilter::{FileScan, Plan, Prefilter};
 use crate::rules::{Cx, Lint, RawFinding};
-use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -176,14 +176,8 @@ pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-fn prefilter_automaton(config: &Config) -> AhoCorasick {
-    let mut needles = config.vocab.needles();
-    needles.extend(config.vocab.close_state_variants.iter().cloned());
-    needles.extend(["defer", "guard", "drop", "Drop"].map(String::from));
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(&needles)
-        .expect("vocabulary needles build")
+fn prefilter_automaton(config: &Config) -> Prefilter {
+    Prefilter::new(config)
 }
 
 /// One file within a unit.
@@ -200,78 +194,58 @@ fn analyze_unit(
     slots: &mut [Slot],
     root: Option<&Path>,
     opts: &Options,
-    auto: &AhoCorasick,
+    auto: &Prefilter,
     report: &mut Report,
 ) {
     let config = &opts.config;
-    // Which files to parse: first those with vocabulary, then those that name
-    // something the index found to wait or to read close state, to a fixpoint.
+    // Which files to parse: all of them, or what the prefilter plans
+    // (candidates and the definitions they reach), then what the parsed
+    // candidates' locks and takes demand.
+    let filtered = opts.prefilter && !opts.parse_only;
+    let scans: Vec<Option<FileScan>> = if filtered {
+        slots
+            .par_iter()
+            .map(|s| s.text.as_ref().map(|t| auto.scan(t)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let plan = if filtered {
+        let requested: Vec<bool> = slots.iter().map(|s| s.requested).collect();
+        auto.plan(&scans, &requested)
+    } else {
+        Plan::default()
+    };
     let mut want: Vec<bool> = slots
         .iter()
-        .map(|s| {
-            s.text
-                .as_ref()
-                .is_some_and(|t| opts.parse_only || !opts.prefilter || auto.is_match(t.as_bytes()))
-        })
+        .enumerate()
+        .map(|(i, s)| s.text.is_some() && (!filtered || plan.parse[i]))
         .collect();
-    let mut index;
-    loop {
-        let todo: Vec<usize> = (0..slots.len())
-            .filter(|&i| want[i] && slots[i].model.is_none() && slots[i].error.is_none())
-            .collect();
-        let results: Vec<(usize, Result<FileModel, String>)> = todo
-            .par_iter()
-            .map(|&i| {
-                let text = slots[i].text.as_ref().expect("wanted files have text");
-                (i, model_file(text, config))
-            })
-            .collect();
-        report.syn_parsed += results.len();
-        for (i, r) in results {
-            match r {
-                Ok(mut m) => {
-                    m.parts = path_parts(&slots[i].path, root);
-                    slots[i].model = Some(m);
-                }
-                Err(e) => {
-                    if e.starts_with("internal error") {
-                        report.internal_errors += 1;
-                    }
-                    slots[i].error = Some(e);
-                }
-            }
-        }
+    let mut round = 0;
+    let index = loop {
+        parse_wanted(slots, &want, root, config, report);
         if opts.parse_only {
             return;
+        }
+        round += 1;
+        if filtered && round == 1 {
+            let models: Vec<Option<&FileModel>> = slots.iter().map(|s| s.model.as_ref()).collect();
+            let texts: Vec<Option<&str>> = slots.iter().map(|s| s.text.as_deref()).collect();
+            let more = auto.second_round(&plan, &models, &scans, &texts);
+            if !more.is_empty() {
+                for i in more {
+                    want[i] = true;
+                }
+                continue;
+            }
         }
         let models: Vec<&FileModel> = slots
             .iter()
             .map(|s| s.model.as_ref().unwrap_or(&EMPTY))
             .collect();
-        index = Index::build(&models);
-        if !opts.prefilter {
-            break;
-        }
-        let needles = index.needles();
-        if needles.is_empty() {
-            break;
-        }
-        let names = AhoCorasick::new(&needles).expect("names build");
-        let mut grew = false;
-        for (i, s) in slots.iter().enumerate() {
-            if !want[i]
-                && s.text
-                    .as_ref()
-                    .is_some_and(|t| names.is_match(t.as_bytes()))
-            {
-                want[i] = true;
-                grew = true;
-            }
-        }
-        if !grew {
-            break;
-        }
-    }
+        break Index::build(&models);
+    };
+    drop(scans);
     let enabled: Vec<(&'static Lint, Level)> = config
         .levels
         .iter()
@@ -349,6 +323,41 @@ fn analyze_unit(
     report.findings.extend(findings);
 }
 
+/// Parses (in parallel) the wanted files that have no model yet.
+fn parse_wanted(
+    slots: &mut [Slot],
+    want: &[bool],
+    root: Option<&Path>,
+    config: &Config,
+    report: &mut Report,
+) {
+    let todo: Vec<usize> = (0..slots.len())
+        .filter(|&i| want[i] && slots[i].model.is_none() && slots[i].error.is_none())
+        .collect();
+    let results: Vec<(usize, Result<FileModel, String>)> = todo
+        .par_iter()
+        .map(|&i| {
+            let text = slots[i].text.as_ref().expect("wanted files have text");
+            (i, model_file(text, config))
+        })
+        .collect();
+    report.syn_parsed += results.len();
+    for (i, r) in results {
+        match r {
+            Ok(mut m) => {
+                m.parts = path_parts(&slots[i].path, root);
+                slots[i].model = Some(m);
+            }
+            Err(e) => {
+                if e.starts_with("internal error") {
+                    report.internal_errors += 1;
+                }
+                slots[i].error = Some(e);
+            }
+        }
+    }
+}
+
 /// A file's path components relative to its package root, from the first
 /// `src`/`tests`/`examples`/`benches` component on (the Cargo target dirs).
 fn path_parts(path: &Path, root: Option<&Path>) -> Vec<String> {
@@ -424,17 +433,52 @@ pub fn run(opts: &Options) -> Report {
     report.skipped.extend(disc.skipped);
     let auto = prefilter_automaton(&opts.config);
     let pool = pool(opts.jobs);
-    pool.install(|| {
-        for unit in disc.units {
-            run_unit(unit, opts, &auto, &mut report);
-        }
+    // Units run in parallel too (each also parallel inside), so many small
+    // packages keep every thread busy; each builds its own partial report,
+    // merged afterwards (no shared lock in the hot path), then sorted.
+    let mut units = disc.units;
+    units.sort_by_key(|u| std::cmp::Reverse(u.files.len()));
+    let parts: Vec<Report> = pool.install(|| {
+        units
+            .into_par_iter()
+            .map(|unit| {
+                let mut part = Report::default();
+                run_unit(unit, opts, &auto, &mut part);
+                part
+            })
+            .collect()
     });
+    for part in parts {
+        report.findings.extend(part.findings);
+        report.skipped.extend(part.skipped);
+        report.files += part.files;
+        report.parsed += part.parsed;
+        report.syn_parsed += part.syn_parsed;
+        report.internal_errors += part.internal_errors;
+        report.sources.extend(part.sources);
+    }
     finalize(&mut report, &opts.cwd);
     report.elapsed_ms = start.elapsed().as_millis();
+    if std::env::var_os("SYNCLINT_STATS").is_some() {
+        eprintln!(
+            "synclint stats: files {} parsed-by-syn {} findings {} elapsed {} ms",
+            report.files,
+            report.syn_parsed,
+            report.findings.len(),
+            report.elapsed_ms
+        );
+        for (n, c) in crate::prefilter::STAT_NAMES
+            .iter()
+            .zip(&crate::prefilter::STATS)
+        {
+            eprint!("{n} {} ", c.load(std::sync::atomic::Ordering::Relaxed));
+        }
+        eprintln!();
+    }
     report
 }
 
-fn run_unit(unit: Unit, opts: &Options, auto: &AhoCorasick, report: &mut Report) {
+fn run_unit(unit: Unit, opts: &Options, auto: &Prefilter, report: &mut Report) {
     let texts: Vec<Result<String, String>> = unit.files.par_iter().map(|p| read_file(p)).collect();
     let mut slots: Vec<Slot> = unit
         .files

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod fix;
 pub mod index;
 pub mod model;
+pub mod prefilter;
 pub mod report;
 pub mod rules;
 pub mod span;

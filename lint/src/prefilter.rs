@@ -1,0 +1,1121 @@
+//! The prefilter: which files of a package must be parsed so that the
+//! findings are exactly those of parsing every file.
+//!
+//! Parsing with syn dominates a run; a light lexical scan (tokens only: no
+//! syntax tree) tells which files can matter. It is demand-driven:
+//!
+//! 1. Every file is scanned once: its functions (name, token range, the
+//!    names each mentions in call-like positions, whether it makes a direct
+//!    wait call or reads close vocabulary), `impl Drop for T` types, and a
+//!    few per-file triggers (`async`, lock calls, `.take().unwrap()`, ...).
+//! 2. Per package, a name-level fixpoint over-approximates the functions
+//!    that may wait (`may_wait`): a direct wait, or a mention of a name that
+//!    may wait (a function, or a type whose `Drop` may wait). Names are
+//!    hashed; a collision only adds files (never loses one).
+//! 3. Candidates: requested files whose triggers can produce a finding of
+//!    some enabled lint (one necessary condition per lint, below).
+//! 4. The index needs, for those candidates, the definitions they reach by
+//!    name: functions and Drop types that may wait (transitively), impls of
+//!    such types (constructors), and close-state methods.
+//! 5. After parsing, the candidates' models name the locks held and the
+//!    fields taken in `Drop`: files that also lock/take them are added.
+//!
+//! Every condition is a superset of what the model recognises (see
+//! `model::build`), built from `Vocab`, so the vocabulary has one source of
+//! truth; `lint/tests/prefilter.rs` and `bench/run` check identity.
+
+use crate::config::Config;
+use crate::diag::Level;
+use crate::model::{EventKind, FileModel};
+use crate::vocab::Vocab;
+use aho_corasick::AhoCorasick;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Counters for `SYNCLINT_STATS=1` (files per reason; a file may count twice).
+pub static STATS: [AtomicUsize; 9] = [const { AtomicUsize::new(0) }; 9];
+pub const STAT_NAMES: [&str; 9] = [
+    "l1",
+    "l2",
+    "l3",
+    "l4",
+    "l5",
+    "l6",
+    "close-defs",
+    "wait-defs",
+    "second-round",
+];
+fn stat(i: usize, on: bool) {
+    if on {
+        STATS[i].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Hash of an identifier (FNV-1a). Collisions only over-approximate.
+pub fn name_hash(s: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for &b in s {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+/// Key of a method `T::m` (also `*::m`: any type's `m`).
+fn method_key(ty: &[u8], m: &[u8]) -> u64 {
+    let mut h = name_hash(ty);
+    for &b in b"::".iter().chain(m) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+/// Which lints are enabled (the order of `rules::LINTS`).
+#[derive(Clone, Copy, Debug, Default)]
+struct Enabled {
+    deferred: bool,
+    check_set: bool,
+    take: bool,
+    async_wait: bool,
+    lock_wait: bool,
+    dropped: bool,
+}
+
+pub struct Prefilter {
+    /// Idents that are wait calls with any arguments (always, or unless awaited).
+    wait_any: HashSet<Vec<u8>>,
+    /// Of those, the ones that block even when awaited.
+    always_blocking: HashSet<Vec<u8>>,
+    /// Wait calls only with no arguments (`join`, `recv`).
+    wait_noargs: HashSet<Vec<u8>>,
+    /// Exact close-state words (methods, fields, ensure-open methods).
+    close_words: HashSet<Vec<u8>>,
+    close_methods: HashSet<Vec<u8>>,
+    close_fields: HashSet<Vec<u8>>,
+    /// Lowercase substrings naming a closed state.
+    variants: Vec<String>,
+    scopeguard: HashSet<Vec<u8>>,
+    vocab: Vocab,
+    enabled: Enabled,
+}
+
+/// One function found by the lexer.
+#[derive(Debug)]
+struct LexFn {
+    /// Plain name hash (close-state method lookups).
+    name: u64,
+    /// Keys a call can reach it by: `m` (free), `T::m` and `*::m` (method).
+    keys: Vec<u64>,
+    /// `Some(T)` for `fn drop` in `impl Drop for T`.
+    drop_for: Option<u64>,
+    direct_wait: bool,
+    close_vocab: bool,
+    /// Sorted, deduplicated.
+    mentions: Vec<u64>,
+}
+
+/// What the lexer learned about one file.
+#[derive(Debug, Default)]
+pub struct FileScan {
+    fns: Vec<LexFn>,
+    /// Every mention key in the file (sorted, deduplicated).
+    mentions: Vec<u64>,
+    /// Every identifier (not after `x.`), plain hashes: close-method lookups.
+    plain: Vec<u64>,
+    /// Types with an `impl` block in this file.
+    impls: Vec<u64>,
+    direct_wait: bool,
+    /// Close-state vocabulary (any position).
+    close_vocab: bool,
+    scopeguard: bool,
+    is_async: bool,
+    lock_call: bool,
+    take_call: bool,
+    take_unwrap: bool,
+    let_underscore: bool,
+    close_path_fn: bool,
+    /// A write the model could take for a close-flag write (lint 2).
+    flag_write: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum T {
+    Ident,
+    Punct(u8),
+    /// `::`
+    PathSep,
+    /// `==`, `=>`, `<=`, `>=`, `!=`, `+=`, ... (not a plain `=`)
+    OpEq,
+    /// `->`
+    Arrow,
+    Lit,
+    Lifetime,
+}
+
+#[derive(Clone, Copy)]
+struct Tok {
+    kind: T,
+    start: u32,
+    end: u32,
+}
+
+fn is_ident_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+}
+fn is_ident_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// Tokens of Rust source, skipping comments and whitespace. Never fails:
+/// anything odd becomes a punct token.
+fn tokenize(b: &[u8]) -> Vec<Tok> {
+    let mut out = Vec::with_capacity(b.len() / 5);
+    let mut i = 0usize;
+    let n = b.len();
+    let push = |out: &mut Vec<Tok>, kind, s: usize, e: usize| {
+        out.push(Tok {
+            kind,
+            start: s as u32,
+            end: e as u32,
+        })
+    };
+    while i < n {
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c == b'/' && i + 1 < n && b[i + 1] == b'/' {
+            while i < n && b[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c == b'/' && i + 1 < n && b[i + 1] == b'*' {
+            let mut depth = 1;
+            i += 2;
+            while i < n && depth > 0 {
+                if b[i] == b'/' && i + 1 < n && b[i + 1] == b'*' {
+                    depth += 1;
+                    i += 2;
+                } else if b[i] == b'*' && i + 1 < n && b[i + 1] == b'/' {
+                    depth -= 1;
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+            }
+            continue;
+        }
+        // Raw strings: r"..", r#".."#, br#".."#, cr#".."#.
+        if (c == b'r' || ((c == b'b' || c == b'c') && i + 1 < n && b[i + 1] == b'r')) && {
+            let j = if c == b'r' { i + 1 } else { i + 2 };
+            let mut k = j;
+            while k < n && b[k] == b'#' {
+                k += 1;
+            }
+            k < n && b[k] == b'"' && (k > j || b[j] == b'"')
+        } {
+            let s = i;
+            let mut j = if c == b'r' { i + 1 } else { i + 2 };
+            let mut hashes = 0;
+            while b[j] == b'#' {
+                hashes += 1;
+                j += 1;
+            }
+            j += 1; // the opening quote
+            while j < n {
+                if b[j] == b'"' && b[j + 1..].iter().take_while(|&&h| h == b'#').count() >= hashes {
+                    j += 1 + hashes;
+                    break;
+                }
+                j += 1;
+            }
+            i = j.min(n);
+            push(&mut out, T::Lit, s, i);
+            continue;
+        }
+        // Strings: "..", b"..", c"..".
+        if c == b'"' || ((c == b'b' || c == b'c') && i + 1 < n && b[i + 1] == b'"') {
+            let s = i;
+            i += if c == b'"' { 1 } else { 2 };
+            while i < n && b[i] != b'"' {
+                if b[i] == b'\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i = (i + 1).min(n);
+            push(&mut out, T::Lit, s, i);
+            continue;
+        }
+        // Chars and lifetimes: 'a', '\n', b'x', 'a (lifetime).
+        if c == b'\'' || (c == b'b' && i + 1 < n && b[i + 1] == b'\'') {
+            let s = i;
+            let q = if c == b'\'' { i } else { i + 1 };
+            if q + 1 < n && b[q + 1] == b'\\' {
+                let mut j = q + 2;
+                while j < n && b[j] != b'\'' && b[j] != b'\n' {
+                    j += 1;
+                }
+                i = (j + 1).min(n);
+                push(&mut out, T::Lit, s, i);
+                continue;
+            }
+            // One (possibly multi-byte) char then a quote: a char literal.
+            if q + 1 < n {
+                let len = match b[q + 1] {
+                    x if x < 0x80 => 1,
+                    x if x >= 0xf0 => 4,
+                    x if x >= 0xe0 => 3,
+                    _ => 2,
+                };
+                if q + 1 + len < n && b[q + 1 + len] == b'\'' {
+                    i = q + 2 + len;
+                    push(&mut out, T::Lit, s, i);
+                    continue;
+                }
+            }
+            // A lifetime or label.
+            let mut j = q + 1;
+            while j < n && is_ident_char(b[j]) {
+                j += 1;
+            }
+            i = j.max(q + 1);
+            push(&mut out, T::Lifetime, s, i);
+            continue;
+        }
+        if c == b'r' && i + 2 < n && b[i + 1] == b'#' && is_ident_start(b[i + 2]) {
+            // Raw identifier: the token is the name without `r#`.
+            let s = i + 2;
+            let mut j = s;
+            while j < n && is_ident_char(b[j]) {
+                j += 1;
+            }
+            push(&mut out, T::Ident, s, j);
+            i = j;
+            continue;
+        }
+        if is_ident_start(c) {
+            let s = i;
+            while i < n && is_ident_char(b[i]) {
+                i += 1;
+            }
+            push(&mut out, T::Ident, s, i);
+            continue;
+        }
+        if c.is_ascii_digit() {
+            let s = i;
+            while i < n
+                && (is_ident_char(b[i]) || (b[i] == b'.' && i + 1 < n && b[i + 1].is_ascii_digit()))
+            {
+                i += 1;
+            }
+            push(&mut out, T::Lit, s, i);
+            continue;
+        }
+        let next = if i + 1 < n { b[i + 1] } else { 0 };
+        match (c, next) {
+            (b':', b':') => {
+                push(&mut out, T::PathSep, i, i + 2);
+                i += 2;
+            }
+            (b'-', b'>') => {
+                push(&mut out, T::Arrow, i, i + 2);
+                i += 2;
+            }
+            (b'=', b'=') | (b'=', b'>') => {
+                push(&mut out, T::OpEq, i, i + 2);
+                i += 2;
+            }
+            (b'<' | b'>' | b'!' | b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'&' | b'|', b'=') => {
+                push(&mut out, T::OpEq, i, i + 2);
+                i += 2;
+            }
+            _ => {
+                push(&mut out, T::Punct(c), i, i + 1);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The index of the token closing the group opened at `open` (or the end).
+fn close_of(toks: &[Tok], open: usize, o: u8, c: u8) -> usize {
+    let mut depth = 0usize;
+    for (k, t) in toks.iter().enumerate().skip(open) {
+        if t.kind == T::Punct(o) {
+            depth += 1;
+        } else if t.kind == T::Punct(c) {
+            depth -= 1;
+            if depth == 0 {
+                return k;
+            }
+        }
+    }
+    toks.len().saturating_sub(1)
+}
+
+impl Prefilter {
+    pub fn new(config: &Config) -> Prefilter {
+        let v = &config.vocab;
+        let bytes = |s: &String| s.as_bytes().to_vec();
+        let mut wait_any: HashSet<Vec<u8>> = v.wait_methods.iter().map(bytes).collect();
+        wait_any.extend(v.wait_functions.iter().map(bytes));
+        wait_any.extend(v.blocking_methods.iter().map(bytes));
+        wait_any.insert(b"sleep".to_vec());
+        let mut always_blocking: HashSet<Vec<u8>> = v.blocking_methods.iter().map(bytes).collect();
+        always_blocking.extend(v.wait_functions.iter().map(bytes));
+        always_blocking.insert(b"block_on".to_vec());
+        always_blocking.insert(b"sleep".to_vec());
+        let close_methods: HashSet<Vec<u8>> = v.close_state_methods.iter().map(bytes).collect();
+        let close_fields: HashSet<Vec<u8>> = v.close_state_fields.iter().map(bytes).collect();
+        let mut close_words = close_methods.clone();
+        close_words.extend(close_fields.iter().cloned());
+        close_words.extend(v.ensure_open_methods.iter().map(bytes));
+        let mut enabled = Enabled::default();
+        for (lint, level) in &config.levels {
+            let on = *level != Level::Allow;
+            match lint.name {
+                "deferred_wait_before_closed_check" => enabled.deferred |= on,
+                "closed_flag_check_then_set" => enabled.check_set |= on,
+                "non_idempotent_close" => enabled.take |= on,
+                "blocking_wait_in_async" => enabled.async_wait |= on,
+                "wait_while_holding_lock" => enabled.lock_wait |= on,
+                "wait_guard_dropped_immediately" => enabled.dropped |= on,
+                // A lint this prefilter does not know: parse what could matter to any.
+                _ => {
+                    enabled = Enabled {
+                        deferred: true,
+                        check_set: true,
+                        take: true,
+                        async_wait: true,
+                        lock_wait: true,
+                        dropped: true,
+                    };
+                }
+            }
+        }
+        Prefilter {
+            wait_any,
+            always_blocking,
+            wait_noargs: v.wait_methods_no_args.iter().map(bytes).collect(),
+            close_words,
+            close_methods,
+            close_fields,
+            variants: v
+                .close_state_variants
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
+            scopeguard: [
+                "guard",
+                "guard_on_success",
+                "guard_on_unwind",
+                "with_strategy",
+                "defer",
+            ]
+            .iter()
+            .map(|s| s.as_bytes().to_vec())
+            .collect(),
+            vocab: v.clone(),
+            enabled,
+        }
+    }
+
+    fn is_variant(&self, id: &[u8]) -> bool {
+        if self.variants.is_empty() {
+            return false;
+        }
+        self.variants.iter().any(|v| {
+            id.windows(v.len().max(1))
+                .any(|w| w.eq_ignore_ascii_case(v.as_bytes()))
+        })
+    }
+
+    fn is_close_vocab(&self, id: &[u8]) -> bool {
+        self.close_words.contains(id) || self.is_variant(id)
+    }
+
+    /// Lexes one file.
+    pub fn scan(&self, text: &str) -> FileScan {
+        let b = text.as_bytes();
+        let toks = tokenize(b);
+        let id = |k: usize| -> &[u8] {
+            let t = toks[k];
+            &b[t.start as usize..t.end as usize]
+        };
+        let is_id = |k: usize, s: &[u8]| k < toks.len() && toks[k].kind == T::Ident && id(k) == s;
+        let is_p = |k: usize, c: u8| k < toks.len() && toks[k].kind == T::Punct(c);
+        let n = toks.len();
+        let mut fs = FileScan::default();
+
+        // Impl (and trait) blocks: token range and self type / trait.
+        struct Impl {
+            start: usize,
+            end: usize,
+            ty: Option<u64>,
+            ty_name: Option<Vec<u8>>,
+            tr_name: Option<Vec<u8>>,
+            drop: bool,
+        }
+        let mut impls: Vec<Impl> = Vec::new();
+        // Per token: is it a mention, a direct wait, close vocabulary?
+        let mut plain: Vec<u64> = Vec::new();
+        let mut wait_at: Vec<bool> = vec![false; n];
+        let mut close_at: Vec<bool> = vec![false; n];
+        let mut fn_starts: Vec<(usize, usize, usize, u64)> = Vec::new(); // (fn tok, body open, body close, name)
+
+        let mut k = 0;
+        while k < n {
+            let t = toks[k];
+            if t.kind != T::Ident {
+                // `_ =` / `_ :` after `let`, or `_ = expr;`.
+                k += 1;
+                continue;
+            }
+            let w = id(k);
+            let after_dot = k > 0 && is_p(k - 1, b'.');
+            let self_recv = after_dot && k >= 2 && is_id(k - 2, b"self");
+            if !after_dot || self_recv || self.close_methods.contains(w) {
+                plain.push(name_hash(w));
+            }
+            if self.is_close_vocab(w) {
+                close_at[k] = true;
+                fs.close_vocab = true;
+            }
+            // Direct waits.
+            let call = is_p(k + 1, b'(') || (k + 1 < n && toks[k + 1].kind == T::PathSep);
+            if call && self.wait_any.contains(w) {
+                let awaited = !self.always_blocking.contains(w) && {
+                    let close = if is_p(k + 1, b'(') {
+                        close_of(&toks, k + 1, b'(', b')')
+                    } else {
+                        k
+                    };
+                    is_p(close + 1, b'.') && is_id(close + 2, b"await")
+                };
+                if !awaited {
+                    wait_at[k] = true;
+                    fs.direct_wait = true;
+                }
+            }
+            if self.wait_noargs.contains(w)
+                && is_p(k + 1, b'(')
+                && is_p(k + 2, b')')
+                && !(is_p(k + 3, b'.') && is_id(k + 4, b"await"))
+            {
+                wait_at[k] = true;
+                fs.direct_wait = true;
+            }
+            // `guard(..)`, `defer! {..}`: a call of the scopeguard vocabulary
+            // (a variable named `guard` is not one).
+            if self.scopeguard.contains(w) && (is_p(k + 1, b'(') || is_p(k + 1, b'!')) {
+                fs.scopeguard = true;
+            }
+            match w {
+                b"async" => fs.is_async = true,
+                b"let" if k + 1 < n && toks[k + 1].kind == T::Ident && id(k + 1) == b"_" => {
+                    fs.let_underscore = true
+                }
+                b"_" if is_p(k + 1, b'=') => fs.let_underscore = true,
+                b"take" if after_dot && is_p(k + 1, b'(') && is_p(k + 2, b')') => {
+                    fs.take_call = true;
+                    if is_p(k + 3, b'.') && (is_id(k + 4, b"unwrap") || is_id(k + 4, b"expect")) {
+                        fs.take_unwrap = true;
+                    }
+                }
+                b"store" if is_p(k + 1, b'(') => {
+                    // `flag.store(..)` on a close field, or storing a Closed path.
+                    let field = k >= 2
+                        && is_p(k - 1, b'.')
+                        && toks[k - 2].kind == T::Ident
+                        && self.close_fields.contains(id(k - 2));
+                    if field || self.path_is_variant(&toks, b, k + 2) {
+                        fs.flag_write = true;
+                    }
+                }
+                _ => {}
+            }
+            if after_dot
+                && is_p(k + 1, b'(')
+                && is_p(k + 2, b')')
+                && (contains(w, b"lock") || contains(w, b"read") || contains(w, b"write"))
+            {
+                fs.lock_call = true;
+                // `*self.closed.lock().. = true`: a write through a lock on a close field.
+                if k >= 2 && toks[k - 2].kind == T::Ident && self.close_fields.contains(id(k - 2)) {
+                    fs.flag_write = true;
+                }
+            }
+            // `self.closed = ..` / `x = State::Closed`.
+            if is_p(k + 1, b'=') && after_dot && self.close_fields.contains(w) {
+                fs.flag_write = true;
+            }
+            if w == b"fn" && k + 1 < n && toks[k + 1].kind == T::Ident {
+                let name = id(k + 1);
+                let name_s = String::from_utf8_lossy(name);
+                if name == b"drop" || self.vocab.is_close_path(&name_s) {
+                    fs.close_path_fn = true;
+                }
+                // The body: the first `{` at paren/bracket depth 0 not in a
+                // generic argument position, or none (`;`).
+                let mut j = k + 2;
+                let mut depth = 0i32;
+                let mut body = None;
+                while j < n {
+                    match toks[j].kind {
+                        T::Punct(b'(') | T::Punct(b'[') => depth += 1,
+                        T::Punct(b')') | T::Punct(b']') => depth -= 1,
+                        T::Punct(b';') if depth <= 0 => break,
+                        T::Punct(b'{') if depth <= 0 => {
+                            let generic = j > 0
+                                && matches!(toks[j - 1].kind, T::Punct(b'<') | T::Punct(b','));
+                            if !generic {
+                                body = Some(j);
+                                break;
+                            }
+                            j = close_of(&toks, j, b'{', b'}');
+                        }
+                        T::Punct(b'}') if depth <= 0 => break,
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                if let Some(open) = body {
+                    let close = close_of(&toks, open, b'{', b'}');
+                    fn_starts.push((k, open, close, name_hash(name)));
+                }
+            }
+            if w == b"impl" || w == b"trait" {
+                // Header up to `{` at depth 0: trait before `for`, type after.
+                let mut j = k + 1;
+                let mut angle = 0i32;
+                let mut last: Option<&[u8]> = None;
+                let mut trait_last: Option<&[u8]> = None;
+                // Where the self type starts (after generics, after `for`).
+                let mut ty_start = if is_p(j, b'<') { None } else { Some(j) };
+                while j < n {
+                    match toks[j].kind {
+                        T::Punct(b'<') => angle += 1,
+                        T::Punct(b'>') => {
+                            angle -= 1;
+                            if angle == 0 && ty_start.is_none() {
+                                ty_start = Some(j + 1);
+                            }
+                        }
+                        T::Punct(b'{') if angle <= 0 => break,
+                        T::Punct(b';') if angle <= 0 => break,
+                        T::Ident if angle <= 0 => {
+                            let x = id(j);
+                            if x == b"for" {
+                                trait_last = last;
+                                last = None;
+                                ty_start = Some(j + 1);
+                            } else if x == b"where" {
+                                // Skip the where clause to the block.
+                                while j < n && !is_p(j, b'{') && !is_p(j, b';') {
+                                    j += 1;
+                                }
+                                break;
+                            } else if x != b"dyn" && x != b"unsafe" && x != b"mut" && x != b"const"
+                            {
+                                last = Some(x);
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                if is_p(j, b'{') {
+                    let end = close_of(&toks, j, b'{', b'}');
+                    // The model names only path types (through `&`, parens);
+                    // methods of other impls are free functions to it.
+                    let mut t0 = ty_start.unwrap_or(j);
+                    while t0 < j
+                        && (is_p(t0, b'&')
+                            || is_p(t0, b'(')
+                            || toks[t0].kind == T::Lifetime
+                            || is_id(t0, b"mut"))
+                    {
+                        t0 += 1;
+                    }
+                    let path_ty = w == b"trait"
+                        || (t0 < j
+                            && toks[t0].kind == T::Ident
+                            && !matches!(id(t0), b"dyn" | b"fn" | b"unsafe" | b"extern" | b"impl"));
+                    let last = if path_ty { last } else { None };
+                    let ty = last.map(name_hash);
+                    if let Some(t) = ty {
+                        fs.impls.push(t);
+                    }
+                    impls.push(Impl {
+                        start: j,
+                        end,
+                        ty,
+                        ty_name: last.map(|x| x.to_vec()),
+                        tr_name: trait_last.map(|x| x.to_vec()),
+                        drop: w == b"impl" && trait_last == Some(b"Drop".as_slice()),
+                    });
+                }
+            }
+            k += 1;
+        }
+        // `_ = x` (assignment to `_`) is an Ident `_` followed by `=` (covered
+        // above); `x = Path::Closed` and `*g = ..` are flag writes when a
+        // close variant or field is involved.
+        for k in 0..n {
+            if is_p(k, b'=') && self.path_is_variant(&toks, b, k + 1) {
+                fs.flag_write = true;
+            }
+        }
+        // Mention keys, per token (in token order), with the innermost
+        // enclosing impl known from a stack.
+        let mut mention: Vec<(usize, u64)> = Vec::new();
+        let mut stack: Vec<usize> = Vec::new();
+        let mut next_impl = 0;
+        for k in 0..n {
+            while stack.last().is_some_and(|&i| impls[i].end < k) {
+                stack.pop();
+            }
+            while next_impl < impls.len() && impls[next_impl].start <= k {
+                if impls[next_impl].end >= k {
+                    stack.push(next_impl);
+                }
+                next_impl += 1;
+            }
+            if toks[k].kind != T::Ident {
+                continue;
+            }
+            let w = id(k);
+            let inner = stack.last().map(|&i| &impls[i]);
+            let after_dot = k > 0 && is_p(k - 1, b'.');
+            if after_dot {
+                if k >= 2 && is_id(k - 2, b"self") {
+                    match inner {
+                        Some(im) => {
+                            for t in [&im.ty_name, &im.tr_name].into_iter().flatten() {
+                                mention.push((k, method_key(t, w)));
+                            }
+                        }
+                        None => mention.push((k, method_key(b"*", w))),
+                    }
+                }
+                continue;
+            }
+            if k >= 2 && toks[k - 1].kind == T::PathSep {
+                let prev = toks[k - 2];
+                if prev.kind == T::Ident {
+                    let x = id(k - 2);
+                    if x == b"Self" {
+                        match inner.and_then(|im| im.ty_name.as_ref()) {
+                            Some(t) => mention.push((k, method_key(t, w))),
+                            None => mention.push((k, method_key(b"*", w))),
+                        }
+                    } else if x.first().is_some_and(|c| c.is_ascii_uppercase()) {
+                        mention.push((k, method_key(x, w)));
+                    } else {
+                        // `m::f` (not `std::..::f`): a free fn; `m::T::f` is
+                        // caught by the uppercase arm.
+                        let mut first = k - 2;
+                        while first >= 2
+                            && toks[first - 1].kind == T::PathSep
+                            && toks[first - 2].kind == T::Ident
+                        {
+                            first -= 2;
+                        }
+                        let std = matches!(id(first), b"std" | b"core" | b"alloc");
+                        let upper = w.first().is_some_and(|c| c.is_ascii_uppercase());
+                        let next = toks.get(k + 1).map(|t| t.kind);
+                        if !std
+                            && !upper
+                            && matches!(
+                                next,
+                                Some(T::Punct(b'(') | T::Punct(b')') | T::Punct(b','))
+                            )
+                        {
+                            mention.push((k, name_hash(w)));
+                        }
+                        if upper
+                            && matches!(next, Some(T::Punct(b'{') | T::Punct(b'(') | T::PathSep))
+                        {
+                            mention.push((k, name_hash(w)));
+                        }
+                    }
+                } else {
+                    // `<T as Tr>::m`: any method, or a free fn.
+                    mention.push((k, method_key(b"*", w)));
+                    mention.push((k, name_hash(w)));
+                }
+                continue;
+            }
+            if w == b"Self" {
+                if let Some(t) = inner.and_then(|im| im.ty) {
+                    mention.push((k, t));
+                }
+                continue;
+            }
+            // A free fn (called or passed as a path), or a type built
+            // (`T {..}`, `T(..)`, `T::f`). Not a declared name, a macro or a
+            // module prefix.
+            if k >= 1
+                && toks[k - 1].kind == T::Ident
+                && matches!(
+                    id(k - 1),
+                    b"fn"
+                        | b"struct"
+                        | b"enum"
+                        | b"union"
+                        | b"trait"
+                        | b"type"
+                        | b"mod"
+                        | b"let"
+                        | b"const"
+                        | b"static"
+                        | b"mut"
+                        | b"ref"
+                        | b"macro_rules"
+                )
+            {
+                continue;
+            }
+            let upper = w.first().is_some_and(|c| c.is_ascii_uppercase());
+            let next = toks.get(k + 1).map(|t| t.kind);
+            if upper {
+                if matches!(next, Some(T::Punct(b'{') | T::Punct(b'(') | T::PathSep)) {
+                    mention.push((k, name_hash(w)));
+                }
+            } else if matches!(next, Some(T::Punct(b'(') | T::Punct(b')') | T::Punct(b','))) {
+                // Called, or passed as a fn path (`guard(v, f)`); a receiver
+                // (`x.m()`), a module prefix or a macro is not a call target.
+                mention.push((k, name_hash(w)));
+            }
+        }
+        let keys_in = |from: usize, to: usize| -> Vec<u64> {
+            let lo = mention.partition_point(|&(t, _)| t < from);
+            let hi = mention.partition_point(|&(t, _)| t <= to);
+            let mut v: Vec<u64> = mention[lo..hi].iter().map(|&(_, h)| h).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        for &(f, open, close, name) in &fn_starts {
+            let inner = impls
+                .iter()
+                .filter(|im| im.start < f && f < im.end)
+                .min_by_key(|im| im.end - im.start);
+            let drop_for = inner
+                .filter(|im| im.drop && name == name_hash(b"drop"))
+                .and_then(|im| im.ty);
+            let fname = id(f + 1);
+            // A method only directly in an impl/trait (not nested in a fn
+            // body there); a method of a type the model cannot name is free.
+            let nested = inner.is_some_and(|im| {
+                fn_starts
+                    .iter()
+                    .any(|&(_, o, c, _)| o > im.start && o < f && f < c)
+            });
+            let keys = match inner {
+                Some(im) if !nested => match &im.ty_name {
+                    Some(t) => vec![method_key(b"*", fname), method_key(t, fname)],
+                    None => vec![method_key(b"*", fname), name],
+                },
+                _ => vec![name],
+            };
+            let close = close.min(n - 1);
+            fs.fns.push(LexFn {
+                name,
+                keys,
+                drop_for,
+                direct_wait: (open..=close).any(|k| wait_at[k]),
+                close_vocab: (f..=close).any(|k| close_at[k]),
+                mentions: keys_in(f, close),
+            });
+        }
+        let mut all: Vec<u64> = mention.into_iter().map(|(_, h)| h).collect();
+        all.sort_unstable();
+        all.dedup();
+        fs.mentions = all;
+        plain.sort_unstable();
+        plain.dedup();
+        fs.plain = plain;
+        fs.impls.sort_unstable();
+        fs.impls.dedup();
+        fs
+    }
+
+    /// Is the path starting at token `k` (`a::b::C`) one whose last segment
+    /// names a closed state?
+    fn path_is_variant(&self, toks: &[Tok], b: &[u8], mut k: usize) -> bool {
+        let mut last = None;
+        while k < toks.len() && toks[k].kind == T::Ident {
+            last = Some(&b[toks[k].start as usize..toks[k].end as usize]);
+            if k + 1 < toks.len() && toks[k + 1].kind == T::PathSep {
+                k += 2;
+            } else {
+                break;
+            }
+        }
+        last.is_some_and(|l| self.is_variant(l))
+    }
+}
+
+fn contains(h: &[u8], n: &[u8]) -> bool {
+    h.windows(n.len()).any(|w| w == n)
+}
+
+fn meets(a: &[u64], set: &HashSet<u64>) -> bool {
+    a.iter().any(|h| set.contains(h))
+}
+
+/// The files to parse in a package, and why.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub parse: Vec<bool>,
+    /// Candidates for lint 5 / lint 3 (their models drive a second round).
+    lock_cands: Vec<bool>,
+    take_cands: Vec<bool>,
+    pub candidates: usize,
+}
+
+impl Prefilter {
+    /// The first round: candidates and the definitions they reach by name.
+    pub fn plan(&self, scans: &[Option<FileScan>], requested: &[bool]) -> Plan {
+        let nf = scans.len();
+        // Names that may wait: a fixpoint over functions, by name.
+        let mut defs: HashMap<u64, Vec<(usize, usize)>> = HashMap::new();
+        let mut by_mention: HashMap<u64, Vec<(usize, usize)>> = HashMap::new();
+        for (fi, s) in scans.iter().enumerate() {
+            let Some(s) = s else { continue };
+            for (i, f) in s.fns.iter().enumerate() {
+                for m in &f.mentions {
+                    by_mention.entry(*m).or_default().push((fi, i));
+                }
+            }
+        }
+        let mut may_wait: HashSet<u64> = HashSet::new();
+        let mut fn_waits: HashSet<(usize, usize)> = HashSet::new();
+        let mut work: Vec<(usize, usize)> = Vec::new();
+        for (fi, s) in scans.iter().enumerate() {
+            let Some(s) = s else { continue };
+            for (i, f) in s.fns.iter().enumerate() {
+                if f.direct_wait {
+                    work.push((fi, i));
+                }
+            }
+        }
+        while let Some(id) = work.pop() {
+            if !fn_waits.insert(id) {
+                continue;
+            }
+            let f = &scans[id.0].as_ref().expect("scanned").fns[id.1];
+            // `Drop::drop` is never called by name: its type is what waits.
+            let names = match f.drop_for {
+                Some(t) => vec![t],
+                None => f.keys.clone(),
+            };
+            for nm in names {
+                defs.entry(nm).or_default().push(id);
+                if may_wait.insert(nm) {
+                    if let Some(users) = by_mention.get(&nm) {
+                        work.extend(users.iter().copied().filter(|u| !fn_waits.contains(u)));
+                    }
+                }
+            }
+        }
+        drop(by_mention);
+        // Close-state methods: functions whose body has close vocabulary.
+        let mut close_defs: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (fi, s) in scans.iter().enumerate() {
+            let Some(s) = s else { continue };
+            for f in &s.fns {
+                if f.close_vocab {
+                    close_defs.entry(f.name).or_default().push(fi);
+                }
+            }
+        }
+        let en = self.enabled;
+        let mut plan = Plan {
+            parse: vec![false; nf],
+            lock_cands: vec![false; nf],
+            take_cands: vec![false; nf],
+            candidates: 0,
+        };
+        let mut wanted_names: Vec<u64> = Vec::new();
+        for (fi, s) in scans.iter().enumerate() {
+            let Some(s) = s else { continue };
+            if !requested[fi] {
+                continue;
+            }
+            let mw = meets(&s.mentions, &may_wait);
+            let wait = s.direct_wait || mw;
+            let guardish = s.scopeguard || mw;
+            let closed = s.close_vocab || s.plain.iter().any(|m| close_defs.contains_key(m));
+            let l1 = en.deferred && wait && guardish && closed;
+            let l2 = en.check_set && closed && s.flag_write;
+            let l3 = en.take && s.take_unwrap && s.close_path_fn;
+            let l4 = en.async_wait && s.is_async && wait;
+            let l5 = en.lock_wait && s.lock_call && wait;
+            let l6 = en.dropped && s.let_underscore && wait && guardish;
+            for (i, on) in [l1, l2, l3, l4, l5, l6].into_iter().enumerate() {
+                stat(i, on);
+            }
+            if l1 || l2 || l3 || l4 || l5 || l6 {
+                plan.parse[fi] = true;
+                plan.candidates += 1;
+                plan.lock_cands[fi] = l5;
+                plan.take_cands[fi] = l3;
+                wanted_names.extend(s.mentions.iter().copied().filter(|m| may_wait.contains(m)));
+                if l1 || l2 || l3 {
+                    // Close-state methods the checks may call.
+                    for m in &s.plain {
+                        if let Some(files) = close_defs.get(m) {
+                            for &g in files {
+                                stat(6, !plan.parse[g]);
+                                plan.parse[g] = true;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Definitions reached by name from the candidates, transitively.
+        let mut seen: HashSet<u64> = HashSet::new();
+        let mut impl_of: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (fi, s) in scans.iter().enumerate() {
+            if let Some(s) = s {
+                for t in &s.impls {
+                    if may_wait.contains(t) {
+                        impl_of.entry(*t).or_default().push(fi);
+                    }
+                }
+            }
+        }
+        while let Some(nm) = wanted_names.pop() {
+            if !seen.insert(nm) {
+                continue;
+            }
+            // Impls of a type whose Drop may wait: its constructors.
+            for &g in impl_of.get(&nm).into_iter().flatten() {
+                stat(7, !plan.parse[g]);
+                plan.parse[g] = true;
+            }
+            for &(g, i) in defs.get(&nm).into_iter().flatten() {
+                stat(7, !plan.parse[g]);
+                plan.parse[g] = true;
+                let f = &scans[g].as_ref().expect("scanned").fns[i];
+                wanted_names.extend(
+                    f.mentions
+                        .iter()
+                        .copied()
+                        .filter(|m| may_wait.contains(m) && !seen.contains(m)),
+                );
+            }
+        }
+        plan
+    }
+
+    /// The second round, from the parsed candidates: other acquisitions of
+    /// the locks they take (lint 5), other takes of the fields a `Drop`
+    /// takes (lint 3). Returns files to parse in addition.
+    pub fn second_round(
+        &self,
+        plan: &Plan,
+        models: &[Option<&FileModel>],
+        scans: &[Option<FileScan>],
+        texts: &[Option<&str>],
+    ) -> Vec<usize> {
+        let mut lock_needles: HashSet<String> = HashSet::new();
+        let mut take_needles: HashSet<String> = HashSet::new();
+        for (fi, m) in models.iter().enumerate() {
+            let Some(m) = m else { continue };
+            for f in &m.fns {
+                let is_drop = f.trait_name.as_deref() == Some("Drop") && f.name == "drop";
+                for e in &f.events {
+                    match &e.kind {
+                        EventKind::Lock(l) if plan.lock_cands[fi] && l.path != "?" => {
+                            lock_needles.insert(last_segment(crate::index::lock_key(&l.path)));
+                        }
+                        EventKind::Take(t) if plan.take_cands[fi] && is_drop => {
+                            take_needles.insert(last_segment(&t.path));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let find =
+            |needles: &HashSet<String>, flag: fn(&FileScan) -> bool, out: &mut Vec<usize>| {
+                if needles.is_empty() {
+                    return;
+                }
+                let any_empty = needles.iter().any(|n| n.is_empty());
+                let ac = AhoCorasick::new(needles.iter().filter(|n| !n.is_empty()))
+                    .expect("needles build");
+                for (fi, s) in scans.iter().enumerate() {
+                    if plan.parse[fi] || models[fi].is_some() {
+                        continue;
+                    }
+                    let (Some(s), Some(t)) = (s, texts[fi]) else {
+                        continue;
+                    };
+                    if flag(s) && (any_empty || ac.is_match(t.as_bytes())) {
+                        out.push(fi);
+                    }
+                }
+            };
+        find(&lock_needles, |s| s.lock_call, &mut out);
+        find(&take_needles, |s| s.take_call, &mut out);
+        out.sort_unstable();
+        out.dedup();
+        STATS[8].fetch_add(out.len(), Ordering::Relaxed);
+        out
+    }
+}
+
+/// The last field of a path (`self.inner.state` -> `state`), as an
+/// identifier; empty when there is none (then every file with the call counts).
+fn last_segment(path: &str) -> String {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let ident: String = last
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    if ident.is_empty() || ident.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        return String::new();
+    }
+    ident
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pf() -> Prefilter {
+        Prefilter::new(&Config::defaults(std::path::Path::new(".")))
+    }
+
+    #[test]
+    fn lexes_fns_and_waits() {
+        let s = pf().scan(
+            "impl Drop for Waiter { fn drop(&mut self) { self.h.take().map(|h| h.join()); } }\n\
+             fn other() { let s = r#\"fn fake() { x.join() }\"#; let c = '\"'; }",
+        );
+        assert_eq!(s.fns.len(), 2);
+        assert!(s.fns[0].direct_wait);
+        assert_eq!(s.fns[0].drop_for, Some(name_hash(b"Waiter")));
+        assert!(!s.fns[1].direct_wait);
+    }
+
+    #[test]
+    fn awaited_recv_is_not_a_wait() {
+        let p = pf();
+        assert!(!p.scan("async fn f() { rx.recv().await; }").direct_wait);
+        assert!(p.scan("fn f() { rx.recv(); }").direct_wait);
+        assert!(p.scan("async fn f() { rx.blocking_recv(); }").direct_wait);
+        assert!(!p.scan("fn f() { p.join(\"x\"); }").direct_wait);
+    }
+}

@@ -1,0 +1,183 @@
+//! The prefilter must never change a finding: every fixture case, every
+//! fixture together as one package, and runtime-demo give identical findings
+//! (path, span, lint, message, labels) with and without it. And it must
+//! actually skip files that cannot matter.
+
+use std::path::{Path, PathBuf};
+use synclint::config::Config;
+use synclint::engine::{self, Options, Report};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn config() -> Config {
+    Config::defaults(Path::new("."))
+}
+
+fn rs_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// What must not change: everything a user sees of a finding.
+fn key(r: &Report) -> Vec<String> {
+    r.findings
+        .iter()
+        .map(|f| {
+            let labels: Vec<String> = f
+                .labels
+                .iter()
+                .map(|l| format!("{}:{:?}:{}", l.path.display(), l.span, l.message))
+                .collect();
+            format!(
+                "{}:{:?}:{}:{}:{labels:?}:{:?}",
+                f.path.display(),
+                f.span,
+                f.lint,
+                f.message,
+                f.notes
+            )
+        })
+        .collect()
+}
+
+fn read(files: &[PathBuf]) -> Vec<(PathBuf, String)> {
+    files
+        .iter()
+        .map(|p| (p.clone(), std::fs::read_to_string(p).unwrap()))
+        .collect()
+}
+
+fn assert_same(what: &str, sources: &[(PathBuf, String)]) -> (usize, usize) {
+    let on = synclint::lint_sources(sources, &config(), true);
+    let off = synclint::lint_sources(sources, &config(), false);
+    assert_eq!(
+        key(&on),
+        key(&off),
+        "{what}: findings differ with the prefilter"
+    );
+    assert_eq!(
+        on.skipped.len(),
+        off.skipped.len(),
+        "{what}: skipped differ"
+    );
+    (on.syn_parsed, off.syn_parsed)
+}
+
+/// Each case: a `.rs` file, or a directory (one multi-file package).
+fn cases() -> Vec<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for lint in std::fs::read_dir(repo().join("fixtures")).unwrap() {
+        let lint = lint.unwrap().path();
+        if !lint.is_dir() {
+            continue;
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&lint)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                out.push(rs_files(&p));
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(vec![p]);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn identical_findings_on_every_fixture_case() {
+    let cases = cases();
+    assert!(cases.len() > 30, "fixtures not found");
+    for case in cases {
+        assert_same(&format!("{case:?}"), &read(&case));
+    }
+}
+
+#[test]
+fn identical_findings_on_all_fixtures_as_one_package() {
+    // Cross-file demand: names collide across cases, definitions live in
+    // other files than their callers.
+    let all = rs_files(&repo().join("fixtures"));
+    let (on, off) = assert_same("all fixtures", &read(&all));
+    assert!(on <= off);
+}
+
+fn run(path: &Path, prefilter: bool) -> Report {
+    engine::run(&Options {
+        paths: vec![path.to_path_buf()],
+        cwd: repo(),
+        config: config(),
+        jobs: 2,
+        prefilter,
+        parse_only: false,
+    })
+}
+
+#[test]
+fn identical_findings_on_runtime_demo() {
+    let dir = repo().join("runtime-demo");
+    let on = run(&dir, true);
+    let off = run(&dir, false);
+    assert!(!off.findings.is_empty(), "runtime-demo has buggy examples");
+    assert_eq!(key(&on), key(&off));
+    assert_eq!(on.files, off.files);
+    assert_eq!(on.parsed, off.parsed);
+    assert!(on.syn_parsed <= off.syn_parsed);
+}
+
+#[test]
+fn skips_a_file_without_relevant_vocabulary() {
+    let buggy = "use std::sync::atomic::{AtomicBool, Ordering};\n\
+                 pub struct C { closed: AtomicBool }\n\
+                 impl C { pub fn close(&self) { if self.closed.load(Ordering::Acquire) { return; }\n\
+                 self.closed.store(true, Ordering::Release); } }\n";
+    let plain = "pub fn add(a: u32, b: u32) -> u32 { a + b }\n\
+                 pub struct Point { pub x: i32, pub y: i32 }\n";
+    let sources = vec![
+        (PathBuf::from("src/conn.rs"), buggy.to_string()),
+        (PathBuf::from("src/math.rs"), plain.to_string()),
+    ];
+    let on = synclint::lint_sources(&sources, &config(), true);
+    let off = synclint::lint_sources(&sources, &config(), false);
+    assert_eq!(key(&on), key(&off));
+    assert_eq!(on.findings.len(), 1, "{:?}", key(&on));
+    assert_eq!(off.syn_parsed, 2);
+    assert_eq!(
+        on.syn_parsed, 1,
+        "the file without vocabulary is not parsed"
+    );
+    assert_eq!(
+        on.parsed, 2,
+        "a skipped clean file still counts as analysed"
+    );
+}
+
+#[test]
+fn a_waiting_helper_in_another_file_is_parsed_on_demand() {
+    // The candidate has no wait vocabulary itself: the helper's file does.
+    let caller = "pub struct S;\nimpl S { pub async fn run(&self) { crate::util::settle(); } }\n";
+    let helper = "pub fn settle() { finish_all(); }\nfn finish_all() { std::thread::sleep(std::time::Duration::from_millis(1)); }\n";
+    let unrelated = "pub fn settle_not() -> u8 { 1 }\n";
+    let sources = vec![
+        (PathBuf::from("src/a.rs"), caller.to_string()),
+        (PathBuf::from("src/util.rs"), helper.to_string()),
+        (PathBuf::from("src/b.rs"), unrelated.to_string()),
+    ];
+    let on = synclint::lint_sources(&sources, &config(), true);
+    let off = synclint::lint_sources(&sources, &config(), false);
+    assert_eq!(key(&on), key(&off));
+    assert_eq!(on.findings.len(), 1, "{:?}", key(&on));
+    assert_eq!(on.syn_parsed, 2);
+}
