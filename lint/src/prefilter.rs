@@ -71,6 +71,35 @@ fn method_key(ty: &[u8], m: &[u8]) -> u64 {
     h
 }
 
+/// A hasher for keys that are already hashes.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x100000001b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
+type HMap<K, V> = HashMap<K, V, IdBuild>;
+type HSet<K> = HashSet<K, IdBuild>;
+
+// Vocabulary flags of an identifier (looked up by its hash: one lookup per token).
+const W_ANY: u8 = 1;
+const W_ALWAYS: u8 = 2;
+const W_NOARGS: u8 = 4;
+const C_WORD: u8 = 8;
+const C_METHOD: u8 = 16;
+const C_FIELD: u8 = 32;
+const SCOPEGUARD: u8 = 64;
+
 /// Which lints are enabled (the order of `rules::LINTS`).
 #[derive(Clone, Copy, Debug, Default)]
 struct Enabled {
@@ -83,19 +112,14 @@ struct Enabled {
 }
 
 pub struct Prefilter {
-    /// Idents that are wait calls with any arguments (always, or unless awaited).
-    wait_any: HashSet<Vec<u8>>,
-    /// Of those, the ones that block even when awaited.
-    always_blocking: HashSet<Vec<u8>>,
-    /// Wait calls only with no arguments (`join`, `recv`).
-    wait_noargs: HashSet<Vec<u8>>,
-    /// Exact close-state words (methods, fields, ensure-open methods).
-    close_words: HashSet<Vec<u8>>,
-    close_methods: HashSet<Vec<u8>>,
-    close_fields: HashSet<Vec<u8>>,
     /// Lowercase substrings naming a closed state.
     variants: Vec<String>,
-    scopeguard: HashSet<Vec<u8>>,
+    /// Wait, close-state and scopeguard words, by identifier hash.
+    words: HMap<u64, u8>,
+    /// Finds a close variant anywhere in a file (case-insensitive).
+    variant_ac: Option<AhoCorasick>,
+    /// The shortest variant's length.
+    min_variant: usize,
     vocab: Vocab,
     enabled: Enabled,
 }
@@ -103,6 +127,8 @@ pub struct Prefilter {
 /// One function found by the lexer.
 #[derive(Debug)]
 struct LexFn {
+    /// Calls a scopeguard constructor or `defer!` (may build a wait guard).
+    scopeguard: bool,
     /// Plain name hash (close-state method lookups).
     name: u64,
     /// Keys a call can reach it by: `m` (free), `T::m` and `*::m` (method).
@@ -121,7 +147,7 @@ pub struct FileScan {
     fns: Vec<LexFn>,
     /// Every mention key in the file (sorted, deduplicated).
     mentions: Vec<u64>,
-    /// Every identifier (not after `x.`), plain hashes: close-method lookups.
+    /// `self.m` and close-state method names, plain hashes: close-method lookups.
     plain: Vec<u64>,
     /// Types with an `impl` block in this file.
     impls: Vec<u64>,
@@ -398,28 +424,51 @@ impl Prefilter {
                 }
             }
         }
+        let mut words: HMap<u64, u8> = HMap::default();
+        let mut flag = |set: &HashSet<Vec<u8>>, f: u8| {
+            for w in set {
+                *words.entry(name_hash(w)).or_insert(0) |= f;
+            }
+        };
+        flag(&wait_any, W_ANY);
+        flag(&always_blocking, W_ALWAYS);
+        let noargs: HashSet<Vec<u8>> = v.wait_methods_no_args.iter().map(bytes).collect();
+        flag(&noargs, W_NOARGS);
+        flag(&close_words, C_WORD);
+        flag(&close_methods, C_METHOD);
+        flag(&close_fields, C_FIELD);
+        let sg: HashSet<Vec<u8>> = [
+            "guard",
+            "guard_on_success",
+            "guard_on_unwind",
+            "with_strategy",
+            "defer",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        flag(&sg, SCOPEGUARD);
+        let variants: Vec<String> = v
+            .close_state_variants
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.to_ascii_lowercase())
+            .collect();
+        let variant_ac = (!variants.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&variants)
+                .expect("variants build")
+        });
         Prefilter {
-            wait_any,
-            always_blocking,
-            wait_noargs: v.wait_methods_no_args.iter().map(bytes).collect(),
-            close_words,
-            close_methods,
-            close_fields,
+            words,
+            variant_ac,
+            min_variant: variants.iter().map(|v| v.len()).min().unwrap_or(0),
             variants: v
                 .close_state_variants
                 .iter()
                 .map(|s| s.to_ascii_lowercase())
                 .collect(),
-            scopeguard: [
-                "guard",
-                "guard_on_success",
-                "guard_on_unwind",
-                "with_strategy",
-                "defer",
-            ]
-            .iter()
-            .map(|s| s.as_bytes().to_vec())
-            .collect(),
             vocab: v.clone(),
             enabled,
         }
@@ -435,10 +484,6 @@ impl Prefilter {
         })
     }
 
-    fn is_close_vocab(&self, id: &[u8]) -> bool {
-        self.close_words.contains(id) || self.is_variant(id)
-    }
-
     /// Lexes one file.
     pub fn scan(&self, text: &str) -> FileScan {
         let b = text.as_bytes();
@@ -451,6 +496,21 @@ impl Prefilter {
         let is_p = |k: usize, c: u8| k < toks.len() && toks[k].kind == T::Punct(c);
         let n = toks.len();
         let mut fs = FileScan::default();
+        // Close variants are substrings: only files that contain one anywhere
+        // check identifiers for them.
+        let has_variant = self.variant_ac.is_some();
+        // Substring checks once per distinct identifier.
+        let mut seen_variant: HMap<u64, bool> = HMap::default();
+        let mut variant = |w: &[u8], h: u64| -> bool {
+            has_variant && *seen_variant.entry(h).or_insert_with(|| self.is_variant(w))
+        };
+        let flags = |k: usize| -> u8 {
+            if k < toks.len() && toks[k].kind == T::Ident {
+                self.words.get(&name_hash(id(k))).copied().unwrap_or(0)
+            } else {
+                0
+            }
+        };
 
         // Impl (and trait) blocks: token range and self type / trait.
         struct Impl {
@@ -465,6 +525,7 @@ impl Prefilter {
         // Per token: is it a mention, a direct wait, close vocabulary?
         let mut plain: Vec<u64> = Vec::new();
         let mut wait_at: Vec<bool> = vec![false; n];
+        let mut guard_at: Vec<bool> = vec![false; n];
         let mut close_at: Vec<bool> = vec![false; n];
         let mut fn_starts: Vec<(usize, usize, usize, u64)> = Vec::new(); // (fn tok, body open, body close, name)
 
@@ -477,19 +538,29 @@ impl Prefilter {
                 continue;
             }
             let w = id(k);
+            let wh = name_hash(w);
+            let fl = self.words.get(&wh).copied().unwrap_or(0);
             let after_dot = k > 0 && is_p(k - 1, b'.');
             let self_recv = after_dot && k >= 2 && is_id(k - 2, b"self");
-            if !after_dot || self_recv || self.close_methods.contains(w) {
-                plain.push(name_hash(w));
+            // Names a closed check may resolve through the index: `self.m()`
+            // and the close-state methods (`x.is_closed()`).
+            if self_recv || fl & C_METHOD != 0 {
+                plain.push(wh);
             }
-            if self.is_close_vocab(w) {
+            if fl & C_WORD != 0 || (w.len() >= self.min_variant && variant(w, wh)) {
                 close_at[k] = true;
                 fs.close_vocab = true;
             }
             // Direct waits.
             let call = is_p(k + 1, b'(') || (k + 1 < n && toks[k + 1].kind == T::PathSep);
-            if call && self.wait_any.contains(w) {
-                let awaited = !self.always_blocking.contains(w) && {
+            // `sleep` waits only as `thread::sleep(..)` or a bare `sleep(..)`
+            // (`tokio::time::sleep` is a future, `x.sleep()` a method).
+            let other_sleep = w == b"sleep"
+                && k >= 1
+                && (is_p(k - 1, b'.')
+                    || (toks[k - 1].kind == T::PathSep && !(k >= 2 && is_id(k - 2, b"thread"))));
+            if call && fl & W_ANY != 0 && !other_sleep {
+                let awaited = fl & W_ALWAYS == 0 && {
                     let close = if is_p(k + 1, b'(') {
                         close_of(&toks, k + 1, b'(', b')')
                     } else {
@@ -502,7 +573,7 @@ impl Prefilter {
                     fs.direct_wait = true;
                 }
             }
-            if self.wait_noargs.contains(w)
+            if fl & W_NOARGS != 0
                 && is_p(k + 1, b'(')
                 && is_p(k + 2, b')')
                 && !(is_p(k + 3, b'.') && is_id(k + 4, b"await"))
@@ -512,8 +583,9 @@ impl Prefilter {
             }
             // `guard(..)`, `defer! {..}`: a call of the scopeguard vocabulary
             // (a variable named `guard` is not one).
-            if self.scopeguard.contains(w) && (is_p(k + 1, b'(') || is_p(k + 1, b'!')) {
+            if fl & SCOPEGUARD != 0 && (is_p(k + 1, b'(') || is_p(k + 1, b'!')) {
                 fs.scopeguard = true;
+                guard_at[k] = true;
             }
             match w {
                 b"async" => fs.is_async = true,
@@ -532,8 +604,8 @@ impl Prefilter {
                     let field = k >= 2
                         && is_p(k - 1, b'.')
                         && toks[k - 2].kind == T::Ident
-                        && self.close_fields.contains(id(k - 2));
-                    if field || self.path_is_variant(&toks, b, k + 2) {
+                        && flags(k - 2) & C_FIELD != 0;
+                    if field || (has_variant && self.path_is_variant(&toks, b, k + 2)) {
                         fs.flag_write = true;
                     }
                 }
@@ -546,12 +618,12 @@ impl Prefilter {
             {
                 fs.lock_call = true;
                 // `*self.closed.lock().. = true`: a write through a lock on a close field.
-                if k >= 2 && toks[k - 2].kind == T::Ident && self.close_fields.contains(id(k - 2)) {
+                if k >= 2 && flags(k - 2) & C_FIELD != 0 {
                     fs.flag_write = true;
                 }
             }
             // `self.closed = ..` / `x = State::Closed`.
-            if is_p(k + 1, b'=') && after_dot && self.close_fields.contains(w) {
+            if is_p(k + 1, b'=') && after_dot && fl & C_FIELD != 0 {
                 fs.flag_write = true;
             }
             if w == b"fn" && k + 1 < n && toks[k + 1].kind == T::Ident {
@@ -667,7 +739,7 @@ impl Prefilter {
         // above); `x = Path::Closed` and `*g = ..` are flag writes when a
         // close variant or field is involved.
         for k in 0..n {
-            if is_p(k, b'=') && self.path_is_variant(&toks, b, k + 1) {
+            if has_variant && is_p(k, b'=') && self.path_is_variant(&toks, b, k + 1) {
                 fs.flag_write = true;
             }
         }
@@ -801,22 +873,45 @@ impl Prefilter {
             v.dedup();
             v
         };
-        for &(f, open, close, name) in &fn_starts {
-            let inner = impls
-                .iter()
-                .filter(|im| im.start < f && f < im.end)
-                .min_by_key(|im| im.end - im.start);
+        // Innermost impl and innermost enclosing fn body of each fn (both
+        // lists are in source order and properly nested: one stack walk each).
+        let mut inner_impl: Vec<Option<usize>> = Vec::with_capacity(fn_starts.len());
+        let mut outer_fn: Vec<Option<usize>> = Vec::with_capacity(fn_starts.len());
+        {
+            let mut st: Vec<usize> = Vec::new();
+            let mut next = 0;
+            for &(f, ..) in &fn_starts {
+                while next < impls.len() && impls[next].start < f {
+                    while st.last().is_some_and(|&i| impls[i].end < impls[next].start) {
+                        st.pop();
+                    }
+                    st.push(next);
+                    next += 1;
+                }
+                while st.last().is_some_and(|&i| impls[i].end < f) {
+                    st.pop();
+                }
+                inner_impl.push(st.last().copied());
+            }
+            let mut fst: Vec<usize> = Vec::new();
+            for (x, &(f, ..)) in fn_starts.iter().enumerate() {
+                while fst.last().is_some_and(|&g| fn_starts[g].2 < f) {
+                    fst.pop();
+                }
+                outer_fn.push(fst.last().copied().filter(|&g| fn_starts[g].1 < f));
+                fst.push(x);
+            }
+        }
+        for (x, &(f, open, close, name)) in fn_starts.iter().enumerate() {
+            let inner = inner_impl[x].map(|i| &impls[i]);
             let drop_for = inner
                 .filter(|im| im.drop && name == name_hash(b"drop"))
                 .and_then(|im| im.ty);
             let fname = id(f + 1);
             // A method only directly in an impl/trait (not nested in a fn
             // body there); a method of a type the model cannot name is free.
-            let nested = inner.is_some_and(|im| {
-                fn_starts
-                    .iter()
-                    .any(|&(_, o, c, _)| o > im.start && o < f && f < c)
-            });
+            let nested =
+                inner.is_some_and(|im| outer_fn[x].is_some_and(|g| fn_starts[g].1 > im.start));
             let keys = match inner {
                 Some(im) if !nested => match &im.ty_name {
                     Some(t) => vec![method_key(b"*", fname), method_key(t, fname)],
@@ -830,6 +925,7 @@ impl Prefilter {
                 keys,
                 drop_for,
                 direct_wait: (open..=close).any(|k| wait_at[k]),
+                scopeguard: (open..=close).any(|k| guard_at[k]),
                 close_vocab: (f..=close).any(|k| close_at[k]),
                 mentions: keys_in(f, close),
             });
@@ -866,7 +962,7 @@ fn contains(h: &[u8], n: &[u8]) -> bool {
     h.windows(n.len()).any(|w| w == n)
 }
 
-fn meets(a: &[u64], set: &HashSet<u64>) -> bool {
+fn meets(a: &[u64], set: &HSet<u64>) -> bool {
     a.iter().any(|h| set.contains(h))
 }
 
@@ -885,8 +981,8 @@ impl Prefilter {
     pub fn plan(&self, scans: &[Option<FileScan>], requested: &[bool]) -> Plan {
         let nf = scans.len();
         // Names that may wait: a fixpoint over functions, by name.
-        let mut defs: HashMap<u64, Vec<(usize, usize)>> = HashMap::new();
-        let mut by_mention: HashMap<u64, Vec<(usize, usize)>> = HashMap::new();
+        let mut defs: HMap<u64, Vec<(usize, usize)>> = HMap::default();
+        let mut by_mention: HMap<u64, Vec<(usize, usize)>> = HMap::default();
         for (fi, s) in scans.iter().enumerate() {
             let Some(s) = s else { continue };
             for (i, f) in s.fns.iter().enumerate() {
@@ -895,7 +991,7 @@ impl Prefilter {
                 }
             }
         }
-        let mut may_wait: HashSet<u64> = HashSet::new();
+        let mut may_wait: HSet<u64> = HSet::default();
         let mut fn_waits: HashSet<(usize, usize)> = HashSet::new();
         let mut work: Vec<(usize, usize)> = Vec::new();
         for (fi, s) in scans.iter().enumerate() {
@@ -925,13 +1021,45 @@ impl Prefilter {
                 }
             }
         }
+        // Names that may build a wait guard: a Drop type that may wait, or a
+        // function that may wait and builds one (scopeguard, such a type, or
+        // a call of such a function) - `FnModel::returns_guard` needs that.
+        let mut guard_keys: HSet<u64> = HSet::default();
+        let mut work: Vec<(usize, usize)> = Vec::new();
+        for &id in &fn_waits {
+            let f = &scans[id.0].as_ref().expect("scanned").fns[id.1];
+            if let Some(t) = f.drop_for {
+                if guard_keys.insert(t) {
+                    work.extend(by_mention.get(&t).into_iter().flatten().copied());
+                }
+            }
+            if f.scopeguard {
+                work.push(id);
+            }
+        }
+        let mut guard_fns: HSet<(usize, usize)> = HSet::default();
+        while let Some(id) = work.pop() {
+            if !fn_waits.contains(&id) || !guard_fns.insert(id) {
+                continue;
+            }
+            let f = &scans[id.0].as_ref().expect("scanned").fns[id.1];
+            if f.drop_for.is_some() {
+                continue;
+            }
+            for &k in &f.keys {
+                if guard_keys.insert(k) {
+                    work.extend(by_mention.get(&k).into_iter().flatten().copied());
+                }
+            }
+        }
         drop(by_mention);
         // Close-state methods: functions whose body has close vocabulary.
-        let mut close_defs: HashMap<u64, Vec<usize>> = HashMap::new();
+        let mut close_defs: HMap<u64, Vec<usize>> = HMap::default();
         for (fi, s) in scans.iter().enumerate() {
             let Some(s) = s else { continue };
             for f in &s.fns {
-                if f.close_vocab {
+                // Only methods can be `close_read_only` targets.
+                if f.close_vocab && f.keys.len() == 2 {
                     close_defs.entry(f.name).or_default().push(fi);
                 }
             }
@@ -951,7 +1079,7 @@ impl Prefilter {
             }
             let mw = meets(&s.mentions, &may_wait);
             let wait = s.direct_wait || mw;
-            let guardish = s.scopeguard || mw;
+            let guardish = s.scopeguard || meets(&s.mentions, &guard_keys);
             let closed = s.close_vocab || s.plain.iter().any(|m| close_defs.contains_key(m));
             let l1 = en.deferred && wait && guardish && closed;
             let l2 = en.check_set && closed && s.flag_write;
@@ -982,8 +1110,8 @@ impl Prefilter {
             }
         }
         // Definitions reached by name from the candidates, transitively.
-        let mut seen: HashSet<u64> = HashSet::new();
-        let mut impl_of: HashMap<u64, Vec<usize>> = HashMap::new();
+        let mut seen: HSet<u64> = HSet::default();
+        let mut impl_of: HMap<u64, Vec<usize>> = HMap::default();
         for (fi, s) in scans.iter().enumerate() {
             if let Some(s) = s {
                 for t in &s.impls {
