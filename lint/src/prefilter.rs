@@ -109,6 +109,8 @@ struct Enabled {
     async_wait: bool,
     lock_wait: bool,
     dropped: bool,
+    /// A lint this prefilter has no trigger for: parse everything.
+    unknown: bool,
 }
 
 pub struct Prefilter {
@@ -411,17 +413,8 @@ impl Prefilter {
                 "blocking_wait_in_async" => enabled.async_wait |= on,
                 "wait_while_holding_lock" => enabled.lock_wait |= on,
                 "wait_guard_dropped_immediately" => enabled.dropped |= on,
-                // A lint this prefilter does not know: parse what could matter to any.
-                _ => {
-                    enabled = Enabled {
-                        deferred: true,
-                        check_set: true,
-                        take: true,
-                        async_wait: true,
-                        lock_wait: true,
-                        dropped: true,
-                    };
-                }
+                // A lint this prefilter has no trigger for: parse every file.
+                _ => enabled.unknown |= on,
             }
         }
         let mut words: HMap<u64, u8> = HMap::default();
@@ -1065,6 +1058,14 @@ impl Prefilter {
             }
         }
         let en = self.enabled;
+        if en.unknown {
+            return Plan {
+                parse: scans.iter().map(|s| s.is_some()).collect(),
+                lock_cands: vec![false; nf],
+                take_cands: vec![false; nf],
+                candidates: nf,
+            };
+        }
         let mut plan = Plan {
             parse: vec![false; nf],
             lock_cands: vec![false; nf],
