@@ -129,10 +129,10 @@ pub struct Prefilter {
 /// One function found by the lexer.
 #[derive(Debug)]
 struct LexFn {
+    /// `T::m` for a method of a named type (close-state method lookups).
+    close_key: Option<u64>,
     /// Calls a scopeguard constructor or `defer!` (may build a wait guard).
     scopeguard: bool,
-    /// Plain name hash (close-state method lookups).
-    name: u64,
     /// Keys a call can reach it by: `m` (free), `T::m` and `*::m` (method).
     keys: Vec<u64>,
     /// `Some(T)` for `fn drop` in `impl Drop for T`.
@@ -149,8 +149,15 @@ pub struct FileScan {
     fns: Vec<LexFn>,
     /// Every mention key in the file (sorted, deduplicated).
     mentions: Vec<u64>,
-    /// `self.m` and close-state method names, plain hashes: close-method lookups.
+    /// Close-state method keys a closed check may resolve through the index
+    /// (`T::m` for `self.m()` and `x.is_closed()` inside `impl T`).
     plain: Vec<u64>,
+    /// The identifier right before `.lock()`-like calls / `.take()`
+    /// (hashes), and whether some receiver is not an identifier.
+    lock_recv: Vec<u64>,
+    lock_wild: bool,
+    take_recv: Vec<u64>,
+    take_wild: bool,
     /// Types with an `impl` block in this file.
     impls: Vec<u64>,
     direct_wait: bool,
@@ -516,7 +523,10 @@ impl Prefilter {
         }
         let mut impls: Vec<Impl> = Vec::new();
         // Per token: is it a mention, a direct wait, close vocabulary?
-        let mut plain: Vec<u64> = Vec::new();
+        let mut plain: Vec<usize> = Vec::new();
+        let recv_of = |k: usize| -> Option<u64> {
+            (k >= 2 && toks[k - 2].kind == T::Ident).then(|| name_hash(id(k - 2)))
+        };
         let mut wait_at: Vec<bool> = vec![false; n];
         let mut guard_at: Vec<bool> = vec![false; n];
         let mut close_at: Vec<bool> = vec![false; n];
@@ -538,7 +548,7 @@ impl Prefilter {
             // Names a closed check may resolve through the index: `self.m()`
             // and the close-state methods (`x.is_closed()`).
             if self_recv || fl & C_METHOD != 0 {
-                plain.push(wh);
+                plain.push(k);
             }
             if fl & C_WORD != 0 || (w.len() >= self.min_variant && variant(w, wh)) {
                 close_at[k] = true;
@@ -588,6 +598,10 @@ impl Prefilter {
                 b"_" if is_p(k + 1, b'=') => fs.let_underscore = true,
                 b"take" if after_dot && is_p(k + 1, b'(') && is_p(k + 2, b')') => {
                     fs.take_call = true;
+                    match recv_of(k) {
+                        Some(h) => fs.take_recv.push(h),
+                        None => fs.take_wild = true,
+                    }
                     if is_p(k + 3, b'.') && (is_id(k + 4, b"unwrap") || is_id(k + 4, b"expect")) {
                         fs.take_unwrap = true;
                     }
@@ -610,6 +624,10 @@ impl Prefilter {
                 && (contains(w, b"lock") || contains(w, b"read") || contains(w, b"write"))
             {
                 fs.lock_call = true;
+                match recv_of(k) {
+                    Some(h) => fs.lock_recv.push(h),
+                    None => fs.lock_wild = true,
+                }
                 // `*self.closed.lock().. = true`: a write through a lock on a close field.
                 if k >= 2 && flags(k - 2) & C_FIELD != 0 {
                     fs.flag_write = true;
@@ -913,8 +931,12 @@ impl Prefilter {
                 _ => vec![name],
             };
             let close = close.min(n - 1);
+            let close_key = match inner {
+                Some(im) if !nested => im.ty_name.as_ref().map(|t| method_key(t, fname)),
+                _ => None,
+            };
             fs.fns.push(LexFn {
-                name,
+                close_key,
                 keys,
                 drop_for,
                 direct_wait: (open..=close).any(|k| wait_at[k]),
@@ -927,9 +949,35 @@ impl Prefilter {
         all.sort_unstable();
         all.dedup();
         fs.mentions = all;
-        plain.sort_unstable();
-        plain.dedup();
-        fs.plain = plain;
+        // Close-method keys: the enclosing impl's type (the model looks a
+        // close-state method up under the caller's own self type).
+        let mut close_keys: Vec<u64> = Vec::new();
+        {
+            let mut st: Vec<usize> = Vec::new();
+            let mut next = 0;
+            for &k in &plain {
+                while next < impls.len() && impls[next].start < k {
+                    while st.last().is_some_and(|&i| impls[i].end < impls[next].start) {
+                        st.pop();
+                    }
+                    st.push(next);
+                    next += 1;
+                }
+                while st.last().is_some_and(|&i| impls[i].end < k) {
+                    st.pop();
+                }
+                if let Some(t) = st.last().and_then(|&i| impls[i].ty_name.as_ref()) {
+                    close_keys.push(method_key(t, id(k)));
+                }
+            }
+        }
+        close_keys.sort_unstable();
+        close_keys.dedup();
+        fs.plain = close_keys;
+        for v in [&mut fs.lock_recv, &mut fs.take_recv] {
+            v.sort_unstable();
+            v.dedup();
+        }
         fs.impls.sort_unstable();
         fs.impls.dedup();
         fs
@@ -1052,8 +1100,8 @@ impl Prefilter {
             let Some(s) = s else { continue };
             for f in &s.fns {
                 // Only methods can be `close_read_only` targets.
-                if f.close_vocab && f.keys.len() == 2 {
-                    close_defs.entry(f.name).or_default().push(fi);
+                if let (true, Some(k)) = (f.close_vocab, f.close_key) {
+                    close_defs.entry(k).or_default().push(fi);
                 }
             }
         }
@@ -1176,28 +1224,32 @@ impl Prefilter {
             }
         }
         let mut out = Vec::new();
-        let find =
-            |needles: &HashSet<String>, flag: fn(&FileScan) -> bool, out: &mut Vec<usize>| {
-                if needles.is_empty() {
-                    return;
-                }
-                let any_empty = needles.iter().any(|n| n.is_empty());
-                let ac = AhoCorasick::new(needles.iter().filter(|n| !n.is_empty()))
-                    .expect("needles build");
-                for (fi, s) in scans.iter().enumerate() {
-                    if plan.parse[fi] || models[fi].is_some() {
-                        continue;
-                    }
-                    let (Some(s), Some(t)) = (s, texts[fi]) else {
-                        continue;
-                    };
-                    if flag(s) && (any_empty || ac.is_match(t.as_bytes())) {
-                        out.push(fi);
-                    }
-                }
-            };
-        find(&lock_needles, |s| s.lock_call, &mut out);
-        find(&take_needles, |s| s.take_call, &mut out);
+        let hashes = |n: &HashSet<String>| -> (bool, HSet<u64>) {
+            (
+                n.iter().any(|x| x.is_empty()),
+                n.iter()
+                    .filter(|x| !x.is_empty())
+                    .map(|x| name_hash(x.as_bytes()))
+                    .collect(),
+            )
+        };
+        let (lock_any, lock_h) = hashes(&lock_needles);
+        let (take_any, take_h) = hashes(&take_needles);
+        for (fi, s) in scans.iter().enumerate() {
+            if plan.parse[fi] || models[fi].is_some() || texts[fi].is_none() {
+                continue;
+            }
+            let Some(s) = s else { continue };
+            let lock = !lock_needles.is_empty()
+                && s.lock_call
+                && (lock_any || s.lock_wild || meets(&s.lock_recv, &lock_h));
+            let take = !take_needles.is_empty()
+                && s.take_call
+                && (take_any || s.take_wild || meets(&s.take_recv, &take_h));
+            if lock || take {
+                out.push(fi);
+            }
+        }
         out.sort_unstable();
         out.dedup();
         STATS[8].fetch_add(out.len(), Ordering::Relaxed);
