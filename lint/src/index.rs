@@ -56,6 +56,9 @@ pub struct Index {
     locks: HashMap<String, Vec<(FnId, FrameId)>>,
     /// (type, field path) -> functions taking it.
     takes: HashMap<(String, String), Vec<FnId>>,
+    /// Method -> the functions calling it as `self.m()`, and whether each
+    /// caller is a `Drop::drop`.
+    self_callers: HashMap<FnId, Vec<(FnId, bool)>>,
     names: HashMap<FnId, String>,
     /// Per file: the Cargo target it belongs to (see `target_of`).
     targets: Vec<Target>,
@@ -110,6 +113,21 @@ pub fn lock_key(path: &str) -> &str {
     }
 }
 
+/// The impl type of a method, qualified by file and enclosing fn when the
+/// impl sits inside a fn body (two tests may each declare a `MyFuture`).
+fn scoped_type(file: usize, f: &FnModel) -> Option<String> {
+    let ty = f.self_ty.as_ref()?;
+    Some(match f.scope {
+        Some(at) => format!("{ty}@{file}:{at}"),
+        None => ty.clone(),
+    })
+}
+
+/// `fn forget(mut self) { ..; mem::forget(self) }`: drop never runs after it.
+fn forgets_self(f: &FnModel) -> bool {
+    f.receiver == crate::model::Receiver::Value && f.forgets_self
+}
+
 fn keys_match(a: &str, b: &str) -> bool {
     a == b || a.ends_with(&format!(".{b}")) || b.ends_with(&format!(".{a}"))
 }
@@ -157,15 +175,32 @@ impl Index {
                                 .or_default()
                                 .push((id, e.frame));
                         }
-                        EventKind::Take(t) => {
-                            if let Some(ty) = &f.self_ty {
-                                ix.takes
-                                    .entry((ty.clone(), t.path.clone()))
-                                    .or_default()
-                                    .push(id);
+                        // A by-value method that `mem::forget`s self never
+                        // reaches `Drop`: its take does not empty a field
+                        // that drop then reads.
+                        EventKind::Take(t) if !forgets_self(f) => {
+                            if let Some(ty) = scoped_type(fi, f) {
+                                ix.takes.entry((ty, t.path.clone())).or_default().push(id);
                             }
                         }
                         _ => {}
+                    }
+                }
+            }
+        }
+        for (fi, fm) in files.iter().enumerate() {
+            for (i, f) in fm.fns.iter().enumerate() {
+                let is_drop = f.trait_name.as_deref() == Some("Drop") && f.name == "drop";
+                for e in &f.events {
+                    if let EventKind::Call(c) = &e.kind {
+                        if let CallTarget::SelfMethod(_) = &c.target {
+                            for to in ix.resolve((fi, i), f, &c.target) {
+                                let v = ix.self_callers.entry(to).or_default();
+                                if !v.contains(&((fi, i), is_drop)) {
+                                    v.push(((fi, i), is_drop));
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -283,6 +318,32 @@ impl Index {
         self.prefer_file(from.0, &ids)
     }
 
+    /// Test code: a test fn (`#[test]`, in `#[cfg(test)]`), or any fn of an
+    /// integration test or bench target.
+    pub fn is_test_code(&self, id: FnId) -> bool {
+        self.tests.contains(&id)
+            || matches!(self.targets.get(id.0), Some(Target::Aux { kind, .. }) if kind != "examples")
+    }
+
+    /// Can code in `from` call `to`? Not across Cargo targets (except into
+    /// the library, or into a shared module directory of the same kind), and
+    /// test functions only from test code of the same target.
+    fn visible(&self, from: FnId, to: FnId) -> bool {
+        let (Some(tf), Some(tt)) = (self.targets.get(from.0), self.targets.get(to.0)) else {
+            return true;
+        };
+        if self.tests.contains(&to) && (!self.tests.contains(&from) || tf != tt) {
+            return false;
+        }
+        match (tf, tt) {
+            (_, Target::Lib) => true,
+            (Target::Lib, _) => false,
+            (Target::Aux { kind: k1, .. }, Target::Aux { kind: k2, dir, .. }) => {
+                tf == tt || (k1 == k2 && *dir)
+            }
+        }
+    }
+
     /// Does calling `target` from `f` wait? Async callees never do (the call
     /// only builds a future).
     pub fn call_waits(&self, from: FnId, f: &FnModel, target: &CallTarget) -> Option<Witness> {
@@ -373,32 +434,6 @@ impl Index {
         }
     }
 
-    /// Test code: a test fn (`#[test]`, in `#[cfg(test)]`), or any fn of an
-    /// integration test or bench target.
-    pub fn is_test_code(&self, id: FnId) -> bool {
-        self.tests.contains(&id)
-            || matches!(self.targets.get(id.0), Some(Target::Aux { kind, .. }) if kind != "examples")
-    }
-
-    /// Can code in `from` call `to`? Not across Cargo targets (except into
-    /// the library, or into a shared module directory of the same kind), and
-    /// test functions only from test code of the same target.
-    fn visible(&self, from: FnId, to: FnId) -> bool {
-        let (Some(tf), Some(tt)) = (self.targets.get(from.0), self.targets.get(to.0)) else {
-            return true;
-        };
-        if self.tests.contains(&to) && (!self.tests.contains(&from) || tf != tt) {
-            return false;
-        }
-        match (tf, tt) {
-            (_, Target::Lib) => true,
-            (Target::Lib, _) => false,
-            (Target::Aux { kind: k1, .. }, Target::Aux { kind: k2, dir, .. }) => {
-                tf == tt || (k1 == k2 && *dir)
-            }
-        }
-    }
-
     /// Another function (or a closure/thread in this one) acquiring the same lock.
     pub fn lock_elsewhere(&self, from: FnId, frame: FrameId, path: &str) -> Option<FnId> {
         let key = lock_key(path);
@@ -422,9 +457,21 @@ impl Index {
         None
     }
 
-    pub fn takers(&self, ty: &str, path: &str) -> &[FnId] {
+    /// The functions of `f`'s type (in `f`'s scope) that take `path`.
+    pub fn takers(&self, from: FnId, f: &FnModel, path: &str) -> &[FnId] {
+        let Some(ty) = scoped_type(from.0, f) else {
+            return &[];
+        };
         self.takes
-            .get(&(ty.to_string(), path.to_string()))
+            .get(&(ty, path.to_string()))
+            .map(|v| v.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The functions calling `id` as `self.m()`, each with "is a `Drop::drop`".
+    pub fn self_callers(&self, id: FnId) -> &[(FnId, bool)] {
+        self.self_callers
+            .get(&id)
             .map(|v| v.as_slice())
             .unwrap_or(&[])
     }

@@ -19,7 +19,12 @@ fn json_over_fixtures_matches_marks() {
         .current_dir(repo())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["version"], 1);
     assert_eq!(v["tool"]["name"], "synclint");
@@ -28,24 +33,41 @@ fn json_over_fixtures_matches_marks() {
     }
     let mut found = BTreeSet::new();
     for f in v["findings"].as_array().unwrap() {
-        for key in ["lint", "severity", "message", "path", "span", "labels", "notes", "help", "example", "fix"] {
+        for key in [
+            "lint", "severity", "message", "path", "span", "labels", "notes", "help", "example",
+            "fix",
+        ] {
             assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
         }
         let start = &f["span"]["start"];
         assert!(start["line"].as_u64().unwrap() >= 1 && start["column"].as_u64().unwrap() >= 1);
-        found.insert((f["path"].as_str().unwrap().to_string(), start["line"].as_u64().unwrap() as u32, f["lint"].as_str().unwrap().to_string()));
+        found.insert((
+            f["path"].as_str().unwrap().to_string(),
+            start["line"].as_u64().unwrap() as u32,
+            f["lint"].as_str().unwrap().to_string(),
+        ));
     }
     let mut expected = BTreeSet::new();
     for p in rs_files(&repo().join("fixtures")) {
-        let rel = p.strip_prefix(repo()).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = p
+            .strip_prefix(repo())
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         for (line, lint) in marks(&std::fs::read_to_string(&p).unwrap()) {
             expected.insert((rel.clone(), line, lint));
         }
     }
     let missing: Vec<_> = expected.difference(&found).collect();
     let extra: Vec<_> = found.difference(&expected).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing: {missing:#?}\nextra: {extra:#?}");
-    assert_eq!(v["summary"]["findings"].as_u64().unwrap() as usize, found.len());
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing: {missing:#?}\nextra: {extra:#?}"
+    );
+    assert_eq!(
+        v["summary"]["findings"].as_u64().unwrap() as usize,
+        found.len()
+    );
 }
 
 #[test]
@@ -66,30 +88,54 @@ fn list_and_explain_read_the_registry() {
 #[test]
 fn leading_synclint_argument_is_dropped() {
     let out = bin().args(["synclint", "list"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("clean.rs"), "fn main() {}\n").unwrap();
-    let ok = bin().arg("clean.rs").current_dir(dir.path()).output().unwrap();
+    let ok = bin()
+        .arg("clean.rs")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(ok.status.code(), Some(0));
     std::fs::write(
         dir.path().join("bug.rs"),
         "impl C { fn close(&self) -> R { let _g = scopeguard::guard((), |_| self.t.join()); if self.is_closed() { return Err(E); } Ok(()) } }\n",
     )
     .unwrap();
-    let bug = bin().arg("bug.rs").current_dir(dir.path()).output().unwrap();
+    let bug = bin()
+        .arg("bug.rs")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(bug.status.code(), Some(1));
-    let zero = bin().args(["--exit-zero", "bug.rs"]).current_dir(dir.path()).output().unwrap();
+    let zero = bin()
+        .args(["--exit-zero", "bug.rs"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(zero.status.code(), Some(0));
     let usage = bin().arg("--no-such-flag").output().unwrap();
     assert_eq!(usage.status.code(), Some(2));
-    let missing = bin().arg("nope.rs").current_dir(dir.path()).output().unwrap();
+    let missing = bin()
+        .arg("nope.rs")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(2));
     std::fs::write(dir.path().join("synclint.toml"), "bogus_key = 1\n").unwrap();
-    let bad_cfg = bin().args(["--config", "synclint.toml", "bug.rs"]).current_dir(dir.path()).output().unwrap();
+    let bad_cfg = bin()
+        .args(["--config", "synclint.toml", "bug.rs"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(bad_cfg.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_cfg.stderr).contains("bogus_key"));
 }

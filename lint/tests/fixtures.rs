@@ -19,7 +19,9 @@ fn config() -> Config {
 fn cases(lint: &str) -> Vec<Vec<PathBuf>> {
     let dir = repo().join("fixtures").join(lint);
     let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(&dir) else { return out };
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return out;
+    };
     let mut entries: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -76,7 +78,12 @@ fn every_fixture_matches_its_marks() {
         }
     }
     assert!(total > 0, "no fixtures found");
-    assert!(failures.is_empty(), "{} of {total} fixture cases fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} fixture cases fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -85,7 +92,11 @@ fn prefilter_changes_nothing_on_fixtures() {
         for case in cases(lint.name) {
             let a = check_case(&case, true);
             let b = check_case(&case, false);
-            assert_eq!(a.is_ok(), b.is_ok(), "{case:?}: with prefilter {a:?}, without {b:?}");
+            assert_eq!(
+                a.is_ok(),
+                b.is_ok(),
+                "{case:?}: with prefilter {a:?}, without {b:?}"
+            );
         }
     }
 }
@@ -96,7 +107,11 @@ fn prefilter_changes_nothing_on_fixtures() {
 fn every_lint_has_enough_fixtures() {
     let mut problems = Vec::new();
     for lint in LINTS {
-        let (min_pos, min_neg) = if lint.name == "deferred_wait_before_closed_check" { (12, 10) } else { (8, 8) };
+        let (min_pos, min_neg) = if lint.name == "deferred_wait_before_closed_check" {
+            (12, 10)
+        } else {
+            (8, 8)
+        };
         let (mut pos, mut neg) = (0, 0);
         for case in cases(lint.name) {
             let mut m = BTreeSet::new();
@@ -111,7 +126,10 @@ fn every_lint_has_enough_fixtures() {
             }
         }
         if pos < min_pos || neg < min_neg {
-            problems.push(format!("{}: {pos} positive marks (need {min_pos}), {neg} negative cases (need {min_neg})", lint.name));
+            problems.push(format!(
+                "{}: {pos} positive marks (need {min_pos}), {neg} negative cases (need {min_neg})",
+                lint.name
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -1,10 +1,10 @@
 //! The one walk over a parsed file that produces its `FileModel`.
 
 use super::cond::{
-    closed_when_true, leaves_block, leaves_expr, returns_block, returns_expr, Reads,
+    closed_when_true, diverges_block, leaves_block, leaves_expr, returns_block, returns_expr, Reads,
 };
 use super::path::{
-    arg_ident, as_lock_call, expr_path, is_lock_method, is_self, last_field, state_path,
+    arg_ident, as_lock_call, expr_path, is_lock_method, is_self, last_field, state_path, take_path,
 };
 use super::*;
 use crate::span::LineIndex;
@@ -73,6 +73,7 @@ pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildErr
                 out: &mut fm.fns,
                 mods: Vec::new(),
                 in_test: false,
+                scope: None,
             };
             let allows = attr_allows(&file.attrs);
             cx.items(&file.items, None, None, &allows);
@@ -159,6 +160,8 @@ struct ItemCx<'a, 'v> {
     mods: Vec<String>,
     /// Inside `#[cfg(test)]` (or a test fn, for nested items).
     in_test: bool,
+    /// Start byte of the fn whose body holds the items being walked.
+    scope: Option<u32>,
 }
 
 /// `#[test]`, `#[tokio::test]`, `#[bench]`, `#[cfg(test)]`.
@@ -170,7 +173,8 @@ fn is_test_attr(attrs: &[syn::Attribute]) -> bool {
             Some("cfg") => {
                 // `cfg(test)`, `cfg(all(test, not(loom)))`; not `cfg(not(test))`.
                 let s = a.meta.to_token_stream().to_string();
-                s.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| w == "test")
+                s.split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|w| w == "test")
                     && !s.contains("not (test")
             }
             _ => false,
@@ -202,7 +206,10 @@ impl ItemCx<'_, '_> {
                 let a = with(&f.attrs);
                 let saved = self.in_test;
                 self.in_test |= is_test_attr(&f.attrs);
+                let at = self.out.len();
                 self.func(&f.sig, &f.block, None, None, &a);
+                self.out[at].is_pub = !matches!(f.vis, syn::Visibility::Inherited);
+                self.out[at].doc_panics = doc_panics(&f.attrs);
                 self.in_test = saved;
             }
             Item::Impl(i) => {
@@ -223,7 +230,11 @@ impl ItemCx<'_, '_> {
                         };
                         let saved = self.in_test;
                         self.in_test |= is_test_attr(&f.attrs);
+                        let at = self.out.len();
                         self.func(&f.sig, &f.block, ty.as_deref(), trait_name.as_deref(), &a);
+                        self.out[at].is_pub =
+                            trait_name.is_some() || !matches!(f.vis, syn::Visibility::Inherited);
+                        self.out[at].doc_panics = doc_panics(&f.attrs);
                         self.in_test = saved;
                     }
                 }
@@ -283,13 +294,22 @@ impl ItemCx<'_, '_> {
             trait_name: trait_name.map(str::to_string),
             receiver,
             takes_shared_ref,
+            params: params_of(sig),
+            is_pub: trait_name.is_some(),
+            doc_panics: false,
+            returns_value: match &sig.output {
+                syn::ReturnType::Type(_, t) => returns_value(t),
+                syn::ReturnType::Default => false,
+            },
+            scope: self.scope,
+            forgets_self: false,
             is_async,
             returns_self,
             allows: allows.to_vec(),
             close_read_only: None,
-            returns_guard: None,
             mods: self.mods.clone(),
             is_test: self.in_test,
+            returns_guard: None,
             frames: vec![Frame {
                 parent: None,
                 kind: FrameKind::Body,
@@ -361,13 +381,73 @@ impl ItemCx<'_, '_> {
         }
         m.events.sort_by_key(|e| e.pos);
         take_returned_guard(&mut m, body);
-        let saved = self.in_test;
+        let saved = (self.in_test, self.scope);
         self.in_test |= m.is_test;
+        self.scope = Some(m.span.start.byte);
         self.out.push(m);
         for item in nested {
             self.item(item, None, None, allows);
         }
-        self.in_test = saved;
+        (self.in_test, self.scope) = saved;
+    }
+}
+
+/// Named parameters and how each is passed (see `FnModel::params`).
+fn params_of(sig: &syn::Signature) -> Vec<(String, Receiver)> {
+    let mut out = Vec::new();
+    for a in &sig.inputs {
+        let syn::FnArg::Typed(t) = a else { continue };
+        let Pat::Ident(pi) = &*t.pat else { continue };
+        let kind = match &*t.ty {
+            syn::Type::Reference(r) if r.mutability.is_some() => Receiver::Exclusive,
+            syn::Type::Reference(_) => Receiver::Shared,
+            ty => {
+                let s = ty.to_token_stream().to_string();
+                if s.contains("Arc") || s.contains("Rc") {
+                    Receiver::Shared
+                } else {
+                    Receiver::Value
+                }
+            }
+        };
+        out.push((pi.ident.to_string(), kind));
+    }
+    out
+}
+
+/// Does the doc comment document a panic (`# Panics`, "panics if")?
+fn doc_panics(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("doc") && {
+            let s = a.meta.to_token_stream().to_string().to_lowercase();
+            s.contains("# panics") || s.contains("panics if") || s.contains("panics when")
+        }
+    })
+}
+
+/// A return type that carries a value: not `()`, `bool`, `Result<(), _>`, `Option<()>`.
+fn returns_value(t: &syn::Type) -> bool {
+    match t {
+        syn::Type::Tuple(tt) => !tt.elems.is_empty(),
+        syn::Type::Paren(p) => returns_value(&p.elem),
+        syn::Type::Path(p) => {
+            let Some(last) = p.path.segments.last() else {
+                return true;
+            };
+            match last.ident.to_string().as_str() {
+                "bool" => false,
+                "Result" | "Option" => match &last.arguments {
+                    syn::PathArguments::AngleBracketed(a) => match a.args.first() {
+                        Some(syn::GenericArgument::Type(inner)) => returns_value(inner),
+                        _ => true,
+                    },
+                    // `io::Result<()>`-style aliases without arguments.
+                    _ => false,
+                },
+                _ => true,
+            }
+        }
+        _ => true,
     }
 }
 
@@ -715,8 +795,12 @@ impl<'ast> Walker<'_, '_, 'ast> {
                             push_guard(self, GuardKind::ScopeGuard(Some(fid)), None);
                         }
                         Expr::Path(fp) => {
-                            let segs: Vec<String> =
-                                fp.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                            let segs: Vec<String> = fp
+                                .path
+                                .segments
+                                .iter()
+                                .map(|s| s.ident.to_string())
+                                .collect();
                             let target = self.path_target(&segs);
                             push_guard(self, GuardKind::ScopeGuard(None), target);
                         }
@@ -843,7 +927,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
         self.visit_expr(&i.cond);
         self.temp_end = saved;
         let paths = mentioned_paths(&i.cond);
-        let then_leaves = leaves_block(&i.then_branch);
+        let then_leaves = diverges_block(&i.then_branch);
         let n = self.cond_paths.len();
         self.cond_paths.extend(paths.iter().cloned());
         self.visit_block(&i.then_branch);
@@ -999,13 +1083,19 @@ fn empty_fn() -> FnModel {
         trait_name: None,
         receiver: Receiver::None,
         takes_shared_ref: false,
+        params: Vec::new(),
+        is_pub: false,
+        doc_panics: false,
+        returns_value: false,
+        scope: None,
+        forgets_self: false,
         is_async: false,
         returns_self: false,
         allows: Vec::new(),
         close_read_only: None,
-        returns_guard: None,
         mods: Vec::new(),
         is_test: false,
+        returns_guard: None,
         frames: Vec::new(),
         blocks: Vec::new(),
         events: Vec::new(),
@@ -1358,6 +1448,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             } else if ((last == "drop" || last == "forget") && (n == 1 || prev == "mem"))
                 || (last == "into_inner" && prev == "ScopeGuard")
             {
+                if last == "forget" && c.args.first().is_some_and(is_self) {
+                    self.m.forgets_self = true;
+                }
                 if let Some(name) = c.args.first().and_then(arg_ident) {
                     self.push(pos, EventKind::Drop { name });
                 }
@@ -1370,6 +1463,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                         .clone()
                         .map(|t| CallTarget::TypeFn(t, last.to_string()))
                 } else if prev.chars().next().is_some_and(|ch| ch.is_uppercase()) {
+                    if prev == "ManuallyDrop" && c.args.first().is_some_and(is_self) {
+                        self.m.forgets_self = true;
+                    }
                     Some(CallTarget::TypeFn(prev.to_string(), last.to_string()))
                 } else if matches!(segs[0].as_str(), "std" | "core" | "alloc") {
                     None
@@ -1513,7 +1609,7 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
     }
 
     fn take(&mut self, m: &syn::ExprMethodCall, unwrapped: bool) {
-        let Some((path, _)) = state_path(&m.receiver) else {
+        let Some(path) = take_path(&m.receiver) else {
             return;
         };
         let guarded = self

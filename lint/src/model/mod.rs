@@ -48,6 +48,20 @@ pub struct FnModel {
     pub receiver: Receiver,
     /// A free fn with a `&T` parameter (SPEC: a shared receiver for lint 2).
     pub takes_shared_ref: bool,
+    /// Parameter names (not `self`) and how each is passed: `&T`, `Arc<T>`,
+    /// `Rc<T>` Shared; `&mut T` Exclusive; anything else Value.
+    pub params: Vec<(String, Receiver)>,
+    /// Callable from outside its module: `pub`, `pub(..)`, or a trait method.
+    pub is_pub: bool,
+    /// Its doc comment documents a panic (`# Panics`, "panics if ..").
+    pub doc_panics: bool,
+    /// Returns a value: not `()`, `bool`, `Result<(), _>` or `Option<()>`.
+    pub returns_value: bool,
+    /// For items declared inside a fn body: that fn's start byte (types
+    /// declared there are local to it).
+    pub scope: Option<u32>,
+    /// Calls `mem::forget(self)` / `ManuallyDrop::new(self)`: its `Drop` never runs.
+    pub forgets_self: bool,
     pub is_async: bool,
     /// An associated fn returning `Self` or the impl type (a constructor).
     pub returns_self: bool,
