@@ -48,10 +48,18 @@ fn synclint_reports_exactly_the_buggy_examples() {
 fn every_lint_has_its_example_pair() {
     for lint in LINTS {
         let path = repo().join(lint.example);
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(text.contains("pub mod buggy"), "{}: no buggy module", lint.example);
-        assert!(text.contains("pub mod fixed"), "{}: no fixed module", lint.example);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            text.contains("pub mod buggy"),
+            "{}: no buggy module",
+            lint.example
+        );
+        assert!(
+            text.contains("pub mod fixed"),
+            "{}: no fixed module",
+            lint.example
+        );
         let m = marks(&text);
         assert!(
             m.iter().any(|(_, l)| l == lint.name),
@@ -60,6 +68,11 @@ fn every_lint_has_its_example_pair() {
             lint.name
         );
         let docs = lint.docs;
-        assert!(docs.contains(lint.example), "docs/lints/{}.md does not show {}", lint.name, lint.example);
+        assert!(
+            docs.contains(lint.example),
+            "docs/lints/{}.md does not show {}",
+            lint.name,
+            lint.example
+        );
     }
 }
