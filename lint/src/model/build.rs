@@ -1166,6 +1166,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             }
         }
         if !handled {
+            self.moved_guard(&init.expr);
             self.visit_expr(&init.expr);
         }
         self.named_lock = None;
@@ -1406,6 +1407,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         self.awaited = awaited;
         self.visit_expr(receiver);
         for a in &m.args {
+            self.moved_guard(a);
             self.awaited = awaited || self.handed_on(a);
             match a {
                 Expr::Closure(c) if offload => {
@@ -1491,6 +1493,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             self.visit_expr(&c.func);
         }
         for a in &c.args {
+            self.moved_guard(a);
             self.awaited = awaited || self.handed_on(a);
             match a {
                 Expr::Closure(cl) if offload => {
@@ -1569,11 +1572,39 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                 );
             }
         }
+        let events_before = self.m.events.len();
         visit::visit_expr_assign(self, a);
+        // `g = cv.wait(g).unwrap()`: the guard handed over comes back under
+        // the same name, so it was never given up.
+        if let Some(g) = arg_ident(&a.left).filter(|g| self.lock_names.iter().any(|(n, _)| n == g))
+        {
+            let mut i = events_before;
+            while i < self.m.events.len() {
+                if matches!(&self.m.events[i].kind, EventKind::Drop { name } if *name == g) {
+                    self.m.events.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+        }
     }
 }
 
 impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
+    /// A named lock guard passed by value (`cv.wait_timeout(m, d)`,
+    /// `let g2 = g;`) is moved: its lock is no longer held under that name.
+    fn moved_guard(&mut self, a: &Expr) {
+        if let Expr::Path(p) = a {
+            if let Some(id) = p.path.get_ident() {
+                let name = id.to_string();
+                if self.lock_names.iter().any(|(n, _)| *n == name) {
+                    let pos = self.span(id.span()).start.byte;
+                    self.push(pos, EventKind::Drop { name });
+                }
+            }
+        }
+    }
+
     /// Walks syntax that lives shorter than the file (parsed macro bodies)
     /// with a walker that takes over all of this one's state.
     fn sub<'x>(&mut self, f: impl FnOnce(&mut Walker<'a, 'v, 'x>)) {
