@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{compare, marks, repo, rs_files};
+use common::{cases, compare, marks};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use synclint::config::Config;
@@ -13,25 +13,6 @@ use synclint::rules::LINTS;
 
 fn config() -> Config {
     Config::defaults(Path::new("."))
-}
-
-/// The cases of one lint: single files, and directories (multi-file packages).
-fn cases(lint: &str) -> Vec<Vec<PathBuf>> {
-    let dir = repo().join("fixtures").join(lint);
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        return out;
-    };
-    let mut entries: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            out.push(rs_files(&p));
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(vec![p]);
-        }
-    }
-    out
 }
 
 fn check_case(files: &[PathBuf], prefilter: bool) -> Result<usize, String> {

@@ -3,27 +3,15 @@
 //! (path, span, lint, message, labels) with and without it. And it must
 //! actually skip files that cannot matter.
 
+mod common;
+
+use common::{all_cases, repo, rs_files};
 use std::path::{Path, PathBuf};
 use synclint::config::Config;
 use synclint::engine::{self, Options, Report};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn config() -> Config {
     Config::defaults(Path::new("."))
-}
-
-fn rs_files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-        .collect();
-    v.sort();
-    v
 }
 
 /// What must not change: everything a user sees of a finding.
@@ -71,34 +59,9 @@ fn assert_same(what: &str, sources: &[(PathBuf, String)]) -> (usize, usize) {
     (on.syn_parsed, off.syn_parsed)
 }
 
-/// Each case: a `.rs` file, or a directory (one multi-file package).
-fn cases() -> Vec<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for lint in std::fs::read_dir(repo().join("fixtures")).unwrap() {
-        let lint = lint.unwrap().path();
-        if !lint.is_dir() {
-            continue;
-        }
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(&lint)
-            .unwrap()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                out.push(rs_files(&p));
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                out.push(vec![p]);
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn identical_findings_on_every_fixture_case() {
-    let cases = cases();
+    let cases = all_cases();
     assert!(cases.len() > 30, "fixtures not found");
     for case in cases {
         assert_same(&format!("{case:?}"), &read(&case));

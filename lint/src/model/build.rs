@@ -1406,17 +1406,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         let offload = self.vocab.offload_functions.contains(&name);
         self.awaited = awaited;
         self.visit_expr(receiver);
-        for a in &m.args {
-            self.moved_guard(a);
-            self.awaited = awaited || self.handed_on(a);
-            match a {
-                Expr::Closure(c) if offload => {
-                    self.closure(c, FrameKind::Offload);
-                }
-                _ => self.visit_expr(a),
-            }
-        }
-        self.awaited = awaited;
+        self.args(&m.args, awaited, offload);
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
@@ -1492,17 +1482,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         } else {
             self.visit_expr(&c.func);
         }
-        for a in &c.args {
-            self.moved_guard(a);
-            self.awaited = awaited || self.handed_on(a);
-            match a {
-                Expr::Closure(cl) if offload => {
-                    self.closure(cl, FrameKind::Offload);
-                }
-                _ => self.visit_expr(a),
-            }
-        }
-        self.awaited = awaited;
+        self.args(&c.args, awaited, offload);
     }
 
     fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
@@ -1591,6 +1571,27 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
 }
 
 impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
+    /// Call arguments: guards passed by value are moved, futures handed on
+    /// are awaited by the callee, closures of offload calls run elsewhere.
+    fn args(
+        &mut self,
+        args: &'ast syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        awaited: bool,
+        offload: bool,
+    ) {
+        for a in args {
+            self.moved_guard(a);
+            self.awaited = awaited || self.handed_on(a);
+            match a {
+                Expr::Closure(c) if offload => {
+                    self.closure(c, FrameKind::Offload);
+                }
+                _ => self.visit_expr(a),
+            }
+        }
+        self.awaited = awaited;
+    }
+
     /// A named lock guard passed by value (`cv.wait_timeout(m, d)`,
     /// `let g2 = g;`) is moved: its lock is no longer held under that name.
     fn moved_guard(&mut self, a: &Expr) {

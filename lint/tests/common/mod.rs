@@ -62,3 +62,35 @@ pub fn compare(
         "{what}:\n  marked but not found: {missing:?}\n  found but not marked: {extra:?}"
     ))
 }
+
+/// The fixture cases of one lint directory: single files, and directories
+/// (each one multi-file package).
+pub fn cases(lint: &str) -> Vec<Vec<PathBuf>> {
+    let dir = repo().join("fixtures").join(lint);
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return out;
+    };
+    let mut entries: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            out.push(rs_files(&p));
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(vec![p]);
+        }
+    }
+    out
+}
+
+/// The cases of every lint directory under `fixtures/`.
+pub fn all_cases() -> Vec<Vec<PathBuf>> {
+    let mut dirs: Vec<String> = std::fs::read_dir(repo().join("fixtures"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    dirs.sort();
+    dirs.iter().flat_map(|d| cases(d)).collect()
+}
