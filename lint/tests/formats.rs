@@ -329,7 +329,7 @@ fn github_escaping_follows_the_actions_toolkit() {
 #[test]
 fn fixes_become_suggestions() {
     let path = Path::new("src/lib.rs");
-    let text = "impl C {\n    fn close(&mut self) {\n        self.w.take().unwrap().join().ok();\n    }\n}\n";
+    let text = "impl C {\n    pub fn close(&mut self) {\n        self.w.take().unwrap().join().ok();\n    }\n}\n";
     let mut rep = synclint::lint_source(path, text, &synclint::Config::defaults(Path::new(".")));
     assert_eq!(rep.findings.len(), 1, "{:?}", rep.findings);
     let start = text.find("self.w.take().unwrap()").unwrap() as u32;
