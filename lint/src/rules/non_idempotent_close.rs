@@ -83,13 +83,6 @@ fn runs_repeatedly(cx: &Cx, f: &FnModel) -> bool {
     if finalizer {
         return false;
     }
-    // A private `&mut self` helper is called only by the type's own code and
-    // never concurrently: a second call breaks an invariant the crate itself
-    // controls (tokio's `Core::shutdown` takes its park with `expect`), it is
-    // not a user closing twice.
-    if !f.is_pub && f.receiver == Receiver::Exclusive {
-        return false;
-    }
     if !f.is_pub {
         let callers = cx.index.self_callers(cx.fid);
         if !callers.is_empty() && callers.iter().all(|&(_, from_drop)| from_drop) {
