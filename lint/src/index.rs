@@ -346,15 +346,30 @@ impl Index {
 
     /// Does calling `target` from `f` wait? Async callees never do (the call
     /// only builds a future).
+    ///
+    /// When a name resolves to several definitions (cfg alternatives such as
+    /// a sleeping `debug_delay` and its `const fn debug_delay() {}` stub, or
+    /// same-named helpers in different modules), the call waits only if every
+    /// one of them does: an ambiguous call is not claimed to wait.
     pub fn call_waits(&self, from: FnId, f: &FnModel, target: &CallTarget) -> Option<Witness> {
-        self.resolve(from, f, target)
+        let cands: Vec<FnId> = self
+            .resolve(from, f, target)
             .into_iter()
-            .filter(|id| *id != from && !self.async_fns.contains(id))
-            .find_map(|id| {
-                let mut w = self.waits.get(&id)?.clone();
+            .filter(|id| *id != from)
+            .collect();
+        let mut first = None;
+        for id in cands {
+            if self.async_fns.contains(&id) {
+                return None;
+            }
+            let w = self.waits.get(&id)?;
+            if first.is_none() {
+                let mut w = w.clone();
                 w.via.insert(0, self.names[&id].clone());
-                Some(w)
-            })
+                first = Some(w);
+            }
+        }
+        first
     }
 
     /// Does this guard run a wait when it drops?

@@ -1032,6 +1032,20 @@ impl Prefilter {
                 }
             }
         }
+        // Every definition by key: a call waits only if all the definitions
+        // its name reaches wait (`Index::call_waits`), so the stubs must be
+        // parsed too.
+        let mut all_defs: HMap<u64, Vec<(usize, usize)>> = HMap::default();
+        for (fi, s) in scans.iter().enumerate() {
+            let Some(s) = s else { continue };
+            for (i, f) in s.fns.iter().enumerate() {
+                if f.drop_for.is_none() {
+                    for &k in &f.keys {
+                        all_defs.entry(k).or_default().push((fi, i));
+                    }
+                }
+            }
+        }
         let mut may_wait: HSet<u64> = HSet::default();
         let mut fn_waits: HashSet<(usize, usize)> = HashSet::new();
         let mut work: Vec<(usize, usize)> = Vec::new();
@@ -1178,6 +1192,12 @@ impl Prefilter {
             for &g in impl_of.get(&nm).into_iter().flatten() {
                 stat(7, !plan.parse[g]);
                 plan.parse[g] = true;
+            }
+            for &(g, _) in all_defs.get(&nm).into_iter().flatten() {
+                if defs.get(&nm).is_some() {
+                    stat(7, !plan.parse[g]);
+                    plan.parse[g] = true;
+                }
             }
             for &(g, i) in defs.get(&nm).into_iter().flatten() {
                 stat(7, !plan.parse[g]);

@@ -170,16 +170,37 @@ fn is_test_attr(attrs: &[syn::Attribute]) -> bool {
         let last = a.path().segments.last().map(|s| s.ident.to_string());
         match last.as_deref() {
             Some("test" | "bench") => true,
-            Some("cfg") => {
-                // `cfg(test)`, `cfg(all(test, not(loom)))`; not `cfg(not(test))`.
-                let s = a.meta.to_token_stream().to_string();
-                s.split(|c: char| !c.is_alphanumeric() && c != '_')
-                    .any(|w| w == "test")
-                    && !s.contains("not (test")
-            }
+            Some("cfg") => match &a.meta {
+                // `cfg(test)`, `cfg(all(test, not(loom)))`; not `cfg(not(test))`
+                // nor `cfg(not(any(test, feature = "x")))`.
+                syn::Meta::List(l) => l
+                    .parse_args_with(<syn::Meta as syn::parse::Parse>::parse)
+                    .is_ok_and(|m| cfg_requires_test(&m)),
+                _ => false,
+            },
             _ => false,
         }
     })
+}
+
+/// Does this cfg predicate hold only in test builds?
+fn cfg_requires_test(m: &syn::Meta) -> bool {
+    let parts = |l: &syn::MetaList| -> Vec<syn::Meta> {
+        l.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+        )
+        .map(|p| p.into_iter().collect())
+        .unwrap_or_default()
+    };
+    match m {
+        syn::Meta::Path(p) => p.is_ident("test"),
+        syn::Meta::List(l) if l.path.is_ident("all") => parts(l).iter().any(cfg_requires_test),
+        syn::Meta::List(l) if l.path.is_ident("any") => {
+            let ps = parts(l);
+            !ps.is_empty() && ps.iter().all(cfg_requires_test)
+        }
+        _ => false,
+    }
 }
 
 impl ItemCx<'_, '_> {
@@ -1661,5 +1682,37 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
                 stmt,
             }),
         );
+    }
+}
+
+#[cfg(test)]
+mod cfg_tests {
+    use super::is_test_attr;
+
+    fn attr(src: &str) -> Vec<syn::Attribute> {
+        let item: syn::ItemFn = syn::parse_str(&format!("{src} fn f() {{}}")).unwrap();
+        item.attrs
+    }
+
+    #[test]
+    fn cfg_predicates_that_require_test() {
+        for yes in [
+            "#[test]",
+            "#[tokio::test]",
+            "#[cfg(test)]",
+            "#[cfg(all(test, not(loom)))]",
+            "#[cfg(any(test, all(test, unix)))]",
+        ] {
+            assert!(is_test_attr(&attr(yes)), "{yes}");
+        }
+        for no in [
+            "#[cfg(not(test))]",
+            "#[cfg(not(any(test, feature = \"x\")))]",
+            "#[cfg(any(test, feature = \"x\"))]",
+            "#[cfg(unix)]",
+            "#[inline]",
+        ] {
+            assert!(!is_test_attr(&attr(no)), "{no}");
+        }
     }
 }
