@@ -1193,8 +1193,8 @@ impl Prefilter {
                 stat(7, !plan.parse[g]);
                 plan.parse[g] = true;
             }
-            for &(g, _) in all_defs.get(&nm).into_iter().flatten() {
-                if defs.get(&nm).is_some() {
+            if defs.contains_key(&nm) {
+                for &(g, _) in all_defs.get(&nm).into_iter().flatten() {
                     stat(7, !plan.parse[g]);
                     plan.parse[g] = true;
                 }
