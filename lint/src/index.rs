@@ -347,16 +347,30 @@ impl Index {
     /// Does calling `target` from `f` wait? Async callees never do (the call
     /// only builds a future).
     ///
-    /// When a name resolves to several definitions (cfg alternatives such as
-    /// a sleeping `debug_delay` and its `const fn debug_delay() {}` stub, or
-    /// same-named helpers in different modules), the call waits only if every
-    /// one of them does: an ambiguous call is not claimed to wait.
+    /// When a free function's name resolves to several definitions (cfg
+    /// alternatives such as a sleeping `debug_delay` and its
+    /// `const fn debug_delay() {}` stub, or same-named helpers in different
+    /// modules), the call waits only if every one of them does: an ambiguous
+    /// call is not claimed to wait.
     pub fn call_waits(&self, from: FnId, f: &FnModel, target: &CallTarget) -> Option<Witness> {
         let cands: Vec<FnId> = self
             .resolve(from, f, target)
             .into_iter()
             .filter(|id| *id != from)
             .collect();
+        let witness = |id: &FnId| -> Option<Witness> {
+            let mut w = self.waits.get(id)?.clone();
+            w.via.insert(0, self.names[id].clone());
+            Some(w)
+        };
+        if !matches!(target, CallTarget::Free(_)) {
+            // A method is keyed by its type: same-named candidates are trait
+            // impls or overloads of one type, any of which the call may run.
+            return cands
+                .iter()
+                .filter(|id| !self.async_fns.contains(id))
+                .find_map(witness);
+        }
         let mut first = None;
         for id in cands {
             if self.async_fns.contains(&id) {

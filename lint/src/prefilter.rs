@@ -1032,17 +1032,15 @@ impl Prefilter {
                 }
             }
         }
-        // Every definition by key: a call waits only if all the definitions
-        // its name reaches wait (`Index::call_waits`), so the stubs must be
-        // parsed too.
-        let mut all_defs: HMap<u64, Vec<(usize, usize)>> = HMap::default();
+        // Every free function by name: a free call waits only if all the
+        // definitions its name reaches wait (`Index::call_waits`), so the
+        // non-waiting ones (cfg stubs) must be parsed too.
+        let mut free_defs: HMap<u64, Vec<(usize, usize)>> = HMap::default();
         for (fi, s) in scans.iter().enumerate() {
             let Some(s) = s else { continue };
             for (i, f) in s.fns.iter().enumerate() {
-                if f.drop_for.is_none() {
-                    for &k in &f.keys {
-                        all_defs.entry(k).or_default().push((fi, i));
-                    }
+                if let ([k], None) = (f.keys.as_slice(), f.drop_for) {
+                    free_defs.entry(*k).or_default().push((fi, i));
                 }
             }
         }
@@ -1194,7 +1192,7 @@ impl Prefilter {
                 plan.parse[g] = true;
             }
             if defs.contains_key(&nm) {
-                for &(g, _) in all_defs.get(&nm).into_iter().flatten() {
+                for &(g, _) in free_defs.get(&nm).into_iter().flatten() {
                     stat(7, !plan.parse[g]);
                     plan.parse[g] = true;
                 }
