@@ -508,25 +508,4 @@ impl Index {
     pub fn name(&self, id: FnId) -> &str {
         self.names.get(&id).map(|s| s.as_str()).unwrap_or("?")
     }
-
-    /// Names the prefilter must also look for: functions that wait, Drop
-    /// types that wait, close-state methods.
-    pub fn needles(&self) -> Vec<String> {
-        let mut v: Vec<String> = Vec::new();
-        for id in self.waits.keys() {
-            if let Some(n) = self.names.get(id) {
-                v.push(n.rsplit("::").next().unwrap_or(n).to_string());
-            }
-        }
-        v.extend(self.drop_waits.keys().cloned());
-        for id in self.guard_fns.keys() {
-            if let Some(n) = self.names.get(id) {
-                v.push(n.rsplit("::").next().unwrap_or(n).to_string());
-            }
-        }
-        v.extend(self.close_methods.keys().map(|(_, n)| n.clone()));
-        v.sort();
-        v.dedup();
-        v
-    }
 }

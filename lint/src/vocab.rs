@@ -129,23 +129,4 @@ impl Vocab {
                 .iter()
                 .any(|c| c.contains('_') && fn_name.contains(c.as_str()))
     }
-
-    /// Every word a file must contain to possibly hold a finding or a fact
-    /// the index needs (the prefilter's needles).
-    pub fn needles(&self) -> Vec<String> {
-        let mut v: Vec<String> = Vec::new();
-        v.extend(self.wait_methods.iter().cloned());
-        v.extend(self.wait_methods_no_args.iter().cloned());
-        v.extend(self.wait_functions.iter().cloned());
-        v.extend(self.blocking_methods.iter().cloned());
-        v.extend(self.close_state_methods.iter().cloned());
-        v.extend(self.close_state_fields.iter().cloned());
-        v.extend(self.ensure_open_methods.iter().cloned());
-        v.push("sleep".into());
-        v.push("take".into());
-        v.push("lock".into());
-        v.sort();
-        v.dedup();
-        v
-    }
 }
