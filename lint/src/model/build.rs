@@ -4,7 +4,8 @@ use super::cond::{
     closed_when_true, diverges_block, leaves_block, leaves_expr, returns_block, returns_expr, Reads,
 };
 use super::path::{
-    arg_ident, as_lock_call, expr_path, is_lock_method, is_self, last_field, state_path, take_path,
+    arg_ident, as_lock_call, expr_path, is_lock_method, is_self, last_field, segments, state_path,
+    take_path,
 };
 use super::*;
 use crate::span::LineIndex;
@@ -791,12 +792,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
                 let Expr::Path(p) = &*c.func else {
                     return false;
                 };
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs = segments(&p.path);
                 let last = segs.last().cloned().unwrap_or_default();
                 let scopeguard = matches!(
                     last.as_str(),
@@ -816,12 +812,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
                             push_guard(self, GuardKind::ScopeGuard(Some(fid)), None);
                         }
                         Expr::Path(fp) => {
-                            let segs: Vec<String> = fp
-                                .path
-                                .segments
-                                .iter()
-                                .map(|s| s.ident.to_string())
-                                .collect();
+                            let segs = segments(&fp.path);
                             let target = self.path_target(&segs);
                             push_guard(self, GuardKind::ScopeGuard(None), target);
                         }
@@ -1434,12 +1425,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         let awaited = self.awaited;
         let mut offload = false;
         if let Expr::Path(p) = &*c.func {
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs = segments(&p.path);
             let n = segs.len();
             let last = segs[n - 1].as_str();
             let prev = if n >= 2 { segs[n - 2].as_str() } else { "" };

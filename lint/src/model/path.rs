@@ -2,17 +2,17 @@
 
 use syn::{Expr, Member};
 
+/// The identifiers of a path, in order (`std::thread::sleep` -> 3).
+pub fn segments(p: &syn::Path) -> Vec<String> {
+    p.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 /// `self.a.b` -> "self.a.b"; `x` -> "x"; `STATE` -> "STATE"; `Self::X` -> "Self::X".
 /// Looks through parens, references, derefs and `.as_ref()`/`.clone()`-like calls.
 pub fn expr_path(e: &Expr) -> Option<String> {
     match e {
         Expr::Path(p) if p.qself.is_none() => {
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs = segments(&p.path);
             Some(segs.join("::"))
         }
         Expr::Field(f) => {

@@ -45,8 +45,8 @@ pub fn diagnostic(f: &Finding, ids: &HashMap<PathBuf, usize>) -> Diagnostic<usiz
         .with_notes(notes)
 }
 
-/// Writes every finding, then a summary line.
-pub fn render(report: &Report, out: &mut dyn WriteColor) -> std::io::Result<()> {
+/// The report's sources as codespan files, and each path's file id.
+pub fn files(report: &Report) -> (SimpleFiles<String, String>, HashMap<PathBuf, usize>) {
     let mut files = SimpleFiles::new();
     let mut ids = HashMap::new();
     let mut paths: Vec<&PathBuf> = report.sources.keys().collect();
@@ -55,6 +55,12 @@ pub fn render(report: &Report, out: &mut dyn WriteColor) -> std::io::Result<()> 
         let id = files.add(p.display().to_string(), report.sources[p].to_string());
         ids.insert(p.clone(), id);
     }
+    (files, ids)
+}
+
+/// Writes every finding, then a summary line.
+pub fn render(report: &Report, out: &mut dyn WriteColor) -> std::io::Result<()> {
+    let (files, ids) = files(report);
     let config = Config::default();
     for f in &report.findings {
         let d = diagnostic(f, &ids);

@@ -13,10 +13,8 @@ use crate::diag::{Applicability, Finding, Level};
 use crate::engine::Report;
 use crate::rules;
 use crate::span::Span;
-use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Config};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Serialize)]
@@ -250,14 +248,7 @@ fn fallback_package(cx: &Context, p: &Path) -> Package {
 
 /// Every line, `\n`-terminated. `success` is what cargo would say: no findings.
 pub fn render(report: &Report, cx: &Context, success: bool) -> String {
-    let mut files = SimpleFiles::new();
-    let mut ids = HashMap::new();
-    let mut paths: Vec<&PathBuf> = report.sources.keys().collect();
-    paths.sort();
-    for p in paths {
-        let id = files.add(p.display().to_string(), report.sources[p].to_string());
-        ids.insert(p.clone(), id);
-    }
+    let (files, ids) = human::files(report);
     let config = Config::default();
     let mut out = String::new();
     for f in &report.findings {
