@@ -41,6 +41,8 @@ pub struct LineIndex<'a> {
     chars_before: Vec<u32>,
     /// Bytes removed before parsing (a BOM), added back to every offset.
     pub base: u32,
+    /// No multi-byte chars: a column is a byte count.
+    ascii: bool,
 }
 
 impl<'a> LineIndex<'a> {
@@ -65,6 +67,7 @@ impl<'a> LineIndex<'a> {
             starts,
             chars_before,
             base,
+            ascii: text.is_ascii(),
         }
     }
 
@@ -76,6 +79,13 @@ impl<'a> LineIndex<'a> {
             Err(i) => i - 1,
         };
         let start = self.starts[line] as usize;
+        if self.ascii {
+            return Pos {
+                line: line as u32 + 1,
+                column: byte - start as u32 + 1,
+                byte,
+            };
+        }
         let mut end = byte as usize;
         while end > start && !self.text.is_char_boundary(end) {
             end -= 1;
@@ -89,8 +99,54 @@ impl<'a> LineIndex<'a> {
     }
 
     pub fn span(&self, s: proc_macro2::Span) -> Span {
-        let r = s.byte_range();
-        self.span_bytes(r.start as u32 + self.base, r.end as u32 + self.base)
+        self.join(s, s)
+    }
+
+    /// From the start of `first` to the end of `last` (the first and last
+    /// tokens of a node, see `model::extent`).
+    pub fn join(&self, first: proc_macro2::Span, last: proc_macro2::Span) -> Span {
+        self.span_bytes(self.byte_of(first.start()), self.byte_of(last.end()))
+    }
+
+    /// The stored offset of a parsed line and column. proc-macro2's own
+    /// `byte_range` walks the span's chars (a whole block, for a block);
+    /// a line and column are a binary search.
+    fn byte_of(&self, lc: proc_macro2::LineColumn) -> u32 {
+        let line = lc.line.saturating_sub(1);
+        // The parsed text starts after the BOM: line 1 starts at `base`.
+        let start = match line {
+            0 => self.base as usize,
+            l => match self.starts.get(l) {
+                Some(&s) => s as usize,
+                None => return self.text.len() as u32,
+            },
+        };
+        let byte = if self.ascii {
+            start + lc.column
+        } else {
+            self.byte_at_char(self.chars_to(start) + lc.column as u32)
+        };
+        byte.min(self.text.len()) as u32
+    }
+
+    /// The byte offset of the `n`-th char (0-based) of the text: a binary
+    /// search in the chunk table, then at most `CHUNK` bytes of counting.
+    fn byte_at_char(&self, n: u32) -> usize {
+        let k = self
+            .chars_before
+            .partition_point(|&c| c <= n)
+            .saturating_sub(1);
+        let mut c = self.chars_before[k];
+        let b = self.text.as_bytes();
+        for (i, &x) in b.iter().enumerate().skip(k * CHUNK) {
+            if !is_continuation(x) {
+                if c == n {
+                    return i;
+                }
+                c += 1;
+            }
+        }
+        b.len()
     }
 
     pub fn span_bytes(&self, start: u32, end: u32) -> Span {

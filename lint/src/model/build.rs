@@ -3,6 +3,7 @@
 use super::cond::{
     closed_when_true, diverges_block, leaves_block, leaves_expr, returns_block, returns_expr, Reads,
 };
+use super::extent::Extent;
 use super::path::{
     arg_ident, as_lock_call, expr_path, is_lock_method, is_self, last_field, segments, state_path,
     take_path,
@@ -307,11 +308,21 @@ impl ItemCx<'_, '_> {
             syn::ReturnType::Default => false,
         };
         let is_async = sig.asyncness.is_some();
-        let body_span = li.span(body.span());
+        let body_span = li.join(body.first(), body.last());
+        let sig_first = [
+            sig.constness.map(|t| t.span),
+            sig.asyncness.map(|t| t.span),
+            sig.unsafety.map(|t| t.span),
+            sig.abi.as_ref().map(|a| a.extern_token.span),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap_or(sig.fn_token.span);
         let mut m = FnModel {
             name: sig.ident.to_string(),
             name_span: li.span(sig.ident.span()),
-            span: li.span_bytes(li.span(sig.span()).start.byte, body_span.end.byte),
+            span: li.span_bytes(li.span(sig_first).start.byte, body_span.end.byte),
             self_ty: self_ty.map(str::to_string),
             trait_name: trait_name.map(str::to_string),
             receiver,
@@ -563,6 +574,11 @@ impl<'ast> Walker<'_, '_, 'ast> {
         self.li.span(s)
     }
 
+    /// The extent of a node (what `Spanned::span` gives, without printing it).
+    fn ext<T: Extent + ?Sized>(&self, n: &T) -> Span {
+        self.li.join(n.first(), n.last())
+    }
+
     fn push(&mut self, pos: u32, kind: EventKind) {
         self.m.events.push(Event {
             pos,
@@ -629,7 +645,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
             (self.frame, self.block, self.awaited, self.temp_end);
         self.frame = id;
         self.awaited = false;
-        let sp = self.span(c.body.span());
+        let sp = self.ext(&*c.body);
         self.temp_end = sp.end.byte;
         if let Expr::Block(b) = &*c.body {
             self.visit_block(&b.block);
@@ -742,7 +758,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
 
     /// Marks the block (created at or after `from`) that is a loop's body.
     fn mark_loop_body(&mut self, from: usize, body: &syn::Block) {
-        let start = self.span(body.span()).start.byte;
+        let start = self.ext(body).start.byte;
         if let Some(b) = self.m.blocks[from..].iter_mut().find(|b| b.start == start) {
             b.loop_body = true;
         }
@@ -870,9 +886,9 @@ impl<'ast> Walker<'_, '_, 'ast> {
 
     fn if_expr(&mut self, i: &'ast syn::ExprIf, tail: bool) {
         let reads = self.reads(&i.cond);
-        let if_span = self.span(i.span());
-        let cond_span = self.span(i.cond.span());
-        let then_span = self.span(i.then_branch.span());
+        let if_span = self.ext(i);
+        let cond_span = self.ext(&*i.cond);
+        let then_span = self.ext(&i.then_branch);
         if !reads.is_empty() {
             let closed_true = closed_when_true(&i.cond);
             let then_leaves = leaves_block(&i.then_branch) || tail;
@@ -887,7 +903,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
             };
             let after = (if_span.end.byte, self.block_end());
             let else_range = i.else_branch.as_ref().map(|(_, e)| {
-                let s = self.span(e.span());
+                let s = self.ext(&**e);
                 (s.start.byte, s.end.byte)
             });
             let mut open = Vec::new();
@@ -957,7 +973,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
 
     fn match_expr(&mut self, mm: &'ast syn::ExprMatch, tail: bool) {
         let reads = self.reads(&mm.expr);
-        let m_span = self.span(mm.span());
+        let m_span = self.ext(mm);
         let mut closed_arms = Vec::new();
         let mut closed_returns = false;
         let mut open = Vec::new();
@@ -965,7 +981,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
             let is_true =
                 matches!(&arm.pat, Pat::Lit(l) if matches!(&l.lit, syn::Lit::Bool(b) if b.value));
             let closed = self.pat_is_closed(&arm.pat) || (!reads.is_empty() && is_true);
-            let body = self.span(arm.body.span());
+            let body = self.ext(&*arm.body);
             if closed {
                 closed_returns |= tail || returns_expr(&arm.body);
                 closed_arms.push((self.span(arm.pat.span()), leaves_expr(&arm.body) || tail));
@@ -1120,7 +1136,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
     }
 
     fn visit_block(&mut self, b: &'ast syn::Block) {
-        let sp = self.span(b.span());
+        let sp = self.ext(b);
         let saved_block = self.block;
         let saved_await = self.awaited;
         let (nl, na) = (self.lock_names.len(), self.aliases.len());
@@ -1136,7 +1152,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
     }
 
     fn visit_stmt(&mut self, s: &'ast Stmt) {
-        let sp = self.span(s.span());
+        let sp = self.ext(s);
         let saved = self.temp_end;
         self.temp_end = sp.end.byte;
         match s {
@@ -1153,7 +1169,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
-        let stmt = self.span(l.span());
+        let stmt = self.ext(l);
         let mut pat = &l.pat;
         while let Pat::Type(t) = pat {
             pat = &t.pat;
@@ -1213,7 +1229,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                 self.push(
                     stmt.start.byte,
                     EventKind::Check(ClosedCheck {
-                        span: self.span(init.expr.span()),
+                        span: self.ext(&*init.expr),
                         stmt,
                         reads,
                         leaves: true,
@@ -1238,7 +1254,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                     self.tail = Some(&c.args[0] as *const Expr);
                 }
                 Expr::Call(_) | Expr::Struct(_) | Expr::MethodCall(_) => {
-                    let sp = self.span(e.span());
+                    let sp = self.ext(e);
                     if self.guard_local(e, Binding::Returned, sp, sp) {
                         return;
                     }
@@ -1251,7 +1267,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             // A plain `while` condition's temporaries drop before the body runs.
             Expr::While(w) if !has_let(&w.cond) => {
                 let saved = self.temp_end;
-                self.temp_end = self.span(w.cond.span()).end.byte;
+                self.temp_end = self.ext(&*w.cond).end.byte;
                 self.visit_expr(&w.cond);
                 self.temp_end = saved;
                 self.visit_block(&w.body);
@@ -1264,7 +1280,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                 self.visit_block(&b.block);
             }
             Expr::Macro(m) => {
-                let sp = self.span(m.span());
+                let sp = self.ext(m);
                 if !self.defer_macro(&m.mac, sp) {
                     self.other_macro(&m.mac);
                 }
@@ -1401,7 +1417,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                     _ => false,
                 };
                 if close_field || close_value {
-                    let whole = self.span(m.span());
+                    let whole = self.ext(m);
                     self.push(
                         pos,
                         EventKind::Write(FlagWrite {
@@ -1429,7 +1445,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             let n = segs.len();
             let last = segs[n - 1].as_str();
             let prev = if n >= 2 { segs[n - 2].as_str() } else { "" };
-            let span = self.span(p.span());
+            let span = self.ext(p);
             let pos = span.start.byte;
             offload = self.vocab.offload_functions.contains(last);
             let is_sleep = last == "sleep" && (prev == "thread" || (n == 1 && self.uses_sleep));
@@ -1496,7 +1512,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         if let Expr::MethodCall(m) = &*t.expr {
             let name = m.method.to_string();
             if self.vocab.ensure_open_methods.contains(&name) {
-                let span = self.span(t.span());
+                let span = self.ext(t);
                 let read = CloseRead {
                     kind: CloseReadKind::EnsureOpen(name),
                     path: None,
@@ -1524,7 +1540,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
     fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
         if matches!(&*a.left, Expr::Infer(_)) {
             // `_ = guard(..);` drops at once, like `let _ = guard(..);`.
-            let (stmt, pat) = (self.span(a.span()), self.span(a.left.span()));
+            let (stmt, pat) = (self.ext(a), self.ext(&*a.left));
             if self.guard_local(&a.right, Binding::Underscore, stmt, pat) {
                 return;
             }
@@ -1547,7 +1563,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             if (close_field || close_value) && path.contains('.')
                 || via_guard.is_some() && close_field
             {
-                let span = self.span(a.span());
+                let span = self.ext(a);
                 self.push(
                     span.start.byte,
                     EventKind::Write(FlagWrite {

@@ -5,6 +5,7 @@
 
 mod build;
 mod cond;
+mod extent;
 mod path;
 
 pub use build::{build_file_model, BuildError};
