@@ -211,4 +211,45 @@ mod tests {
             CHUNK as u32 * 2 + 1
         );
     }
+
+    /// A span's line and column map back to the byte proc-macro2 gives, with
+    /// and without a BOM, in ASCII and multi-byte text, on long lines.
+    #[test]
+    fn spans_match_byte_range() {
+        let mut body = String::new();
+        for i in 0..400 {
+            let s = ["\"é日本🦀\"", "x", "\r\n", "\"a\"", " ", "\n"][i % 6];
+            body.push_str(&format!("let v{i} = {s};"));
+        }
+        let ascii: String = body.chars().filter(char::is_ascii).collect();
+        for text in [body, ascii] {
+            let src = format!("fn f() {{ {text} }}");
+            for bom in [false, true] {
+                let stored = if bom {
+                    format!("\u{feff}{src}")
+                } else {
+                    src.clone()
+                };
+                let base = if bom { 3 } else { 0 };
+                let li = LineIndex::new(&stored, base);
+                let ts: proc_macro2::TokenStream = src.parse().expect("lexes");
+                let mut n = 0;
+                let mut stack = vec![ts];
+                while let Some(ts) = stack.pop() {
+                    for tt in ts {
+                        let r = tt.span().byte_range();
+                        let sp = li.span(tt.span());
+                        assert_eq!(sp.range(), r.start + base as usize..r.end + base as usize);
+                        assert_eq!(sp.start, li.pos(sp.start.byte));
+                        if let proc_macro2::TokenTree::Group(g) = tt {
+                            stack.push(g.stream());
+                        }
+                        n += 1;
+                    }
+                }
+                assert!(n > 1500, "{n}");
+                proc_macro2::extra::invalidate_current_thread_spans();
+            }
+        }
+    }
 }
