@@ -202,6 +202,17 @@ fn analyze_unit(
     // (candidates and the definitions they reach), then what the parsed
     // candidates' locks and takes demand.
     let filtered = opts.prefilter && !opts.parse_only;
+    let t0 = Instant::now();
+    let phase = |name: &str, t: &mut Instant| {
+        if stats_on() {
+            eprintln!(
+                "synclint phase: {name} {:.1} ms",
+                t.elapsed().as_secs_f64() * 1e3
+            );
+        }
+        *t = Instant::now();
+    };
+    let mut t = t0;
     let scans: Vec<Option<FileScan>> = if filtered {
         slots
             .par_iter()
@@ -210,28 +221,46 @@ fn analyze_unit(
     } else {
         Vec::new()
     };
+    phase("scan", &mut t);
     let plan = if filtered {
         let requested: Vec<bool> = slots.iter().map(|s| s.requested).collect();
         auto.plan(&scans, &requested)
     } else {
         Plan::default()
     };
+    phase("plan", &mut t);
     let mut want: Vec<bool> = slots
         .iter()
         .enumerate()
         .map(|(i, s)| s.text.is_some() && (!filtered || plan.parse[i]))
         .collect();
-    let mut round = 0;
-    let index = loop {
+    let enabled: Vec<(&'static Lint, Level)> = config
+        .levels
+        .iter()
+        .filter(|(_, lv)| *lv != Level::Allow)
+        .copied()
+        .collect();
+    // Parse, index, run the rules; then parse what the rules' questions to
+    // the index demand (files that could answer differently) and run again.
+    let per_file = loop {
         parse_wanted(slots, &want, root, config, report);
+        phase("parse", &mut t);
         if opts.parse_only {
             return;
         }
-        round += 1;
-        if filtered && round == 1 {
+        let models: Vec<&FileModel> = slots
+            .iter()
+            .map(|s| s.model.as_ref().unwrap_or(&EMPTY))
+            .collect();
+        let index = Index::build(&models);
+        phase("index", &mut t);
+        let per_file = run_rules(slots, &index, config, &enabled);
+        phase("rules", &mut t);
+        if filtered {
             let models: Vec<Option<&FileModel>> = slots.iter().map(|s| s.model.as_ref()).collect();
-            let texts: Vec<Option<&str>> = slots.iter().map(|s| s.text.as_deref()).collect();
-            let more = auto.second_round(&plan, &models, &scans, &texts);
+            let mut more = auto.demanded(&index.demand(), &models, &scans);
+            more.retain(|&i| !want[i]);
+            phase("demand", &mut t);
             if !more.is_empty() {
                 for i in more {
                     want[i] = true;
@@ -239,21 +268,51 @@ fn analyze_unit(
                 continue;
             }
         }
-        let models: Vec<&FileModel> = slots
-            .iter()
-            .map(|s| s.model.as_ref().unwrap_or(&EMPTY))
-            .collect();
-        break Index::build(&models);
+        break per_file;
     };
     drop(scans);
-    let enabled: Vec<(&'static Lint, Level)> = config
-        .levels
-        .iter()
-        .filter(|(_, lv)| *lv != Level::Allow)
-        .copied()
+    let mut findings = Vec::new();
+    let requested_with_model: Vec<usize> = (0..slots.len())
+        .filter(|&i| slots[i].requested && slots[i].model.is_some())
         .collect();
+    for (k, (f, err)) in per_file.into_iter().enumerate() {
+        if let Some(e) = err {
+            report.internal_errors += 1;
+            slots[requested_with_model[k]].error = Some(e);
+        }
+        findings.extend(f);
+    }
+    // Keep the sources that findings point into.
+    for f in &findings {
+        for p in std::iter::once(&f.path).chain(f.labels.iter().map(|l| &l.path)) {
+            if !report.sources.contains_key(p) {
+                if let Some(s) = slots.iter().find(|s| &s.path == p) {
+                    if let Some(t) = &s.text {
+                        report.sources.insert(p.clone(), t.clone());
+                    }
+                }
+            }
+        }
+    }
+    report.findings.extend(findings);
+}
+
+fn stats_on() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("SYNCLINT_STATS").is_some())
+}
+
+/// Runs the enabled rules over every requested file with a model (in
+/// parallel): per such file, its findings and an internal error if a rule
+/// panicked.
+fn run_rules(
+    slots: &[Slot],
+    index: &Index,
+    config: &Config,
+    enabled: &[(&'static Lint, Level)],
+) -> Vec<(Vec<Finding>, Option<String>)> {
     let paths: Vec<&Path> = slots.iter().map(|s| s.path.as_path()).collect();
-    let per_file: Vec<(Vec<Finding>, Option<String>)> = slots
+    slots
         .par_iter()
         .enumerate()
         .filter(|(_, s)| s.requested && s.model.is_some())
@@ -264,12 +323,12 @@ fn analyze_unit(
                 for (i, f) in model.fns.iter().enumerate() {
                     let cx = Cx {
                         fid: (fi, i),
-                        index: &index,
+                        index,
                         vocab: &config.vocab,
                         path: &s.path,
                         text: s.text.as_deref().unwrap_or_default(),
                     };
-                    for (lint, level) in &enabled {
+                    for (lint, level) in enabled {
                         if f.allows.iter().any(|a| a == lint.name) {
                             continue;
                         }
@@ -296,31 +355,7 @@ fn analyze_unit(
                 ),
             }
         })
-        .collect();
-    let mut findings = Vec::new();
-    let requested_with_model: Vec<usize> = (0..slots.len())
-        .filter(|&i| slots[i].requested && slots[i].model.is_some())
-        .collect();
-    for (k, (f, err)) in per_file.into_iter().enumerate() {
-        if let Some(e) = err {
-            report.internal_errors += 1;
-            slots[requested_with_model[k]].error = Some(e);
-        }
-        findings.extend(f);
-    }
-    // Keep the sources that findings point into.
-    for f in &findings {
-        for p in std::iter::once(&f.path).chain(f.labels.iter().map(|l| &l.path)) {
-            if !report.sources.contains_key(p) {
-                if let Some(s) = slots.iter().find(|s| &s.path == p) {
-                    if let Some(t) = &s.text {
-                        report.sources.insert(p.clone(), t.clone());
-                    }
-                }
-            }
-        }
-    }
-    report.findings.extend(findings);
+        .collect()
 }
 
 /// Parses (in parallel) the wanted files that have no model yet.
@@ -426,6 +461,12 @@ pub fn run(opts: &Options) -> Report {
     let start = Instant::now();
     let ex = discover::build_excludes(&opts.config.exclude).unwrap_or_default();
     let disc = discover::discover(&opts.paths, &opts.cwd, &opts.config.root, &ex);
+    if stats_on() {
+        eprintln!(
+            "synclint phase: discover {:.1} ms",
+            start.elapsed().as_secs_f64() * 1e3
+        );
+    }
     let mut report = Report {
         missing: disc.missing,
         ..Default::default()
@@ -479,6 +520,7 @@ pub fn run(opts: &Options) -> Report {
 }
 
 fn run_unit(unit: Unit, opts: &Options, auto: &Prefilter, report: &mut Report) {
+    let t = Instant::now();
     let texts: Vec<Result<String, String>> = unit.files.par_iter().map(|p| read_file(p)).collect();
     let mut slots: Vec<Slot> = unit
         .files
@@ -500,6 +542,13 @@ fn run_unit(unit: Unit, opts: &Options, auto: &Prefilter, report: &mut Report) {
         })
         .collect();
     report.files += slots.iter().filter(|s| s.requested).count();
+    if stats_on() && slots.len() > 100 {
+        eprintln!(
+            "synclint phase: read {} files {:.1} ms",
+            slots.len(),
+            t.elapsed().as_secs_f64() * 1e3
+        );
+    }
     analyze_unit(&mut slots, unit.root.as_deref(), opts, auto, report);
     for s in &slots {
         if !s.requested {

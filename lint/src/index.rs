@@ -7,7 +7,8 @@ use crate::model::{
     GuardKind,
 };
 use crate::span::Span;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Mutex;
 
 /// (file index in the package, fn index in the file).
 pub type FnId = (usize, usize);
@@ -40,8 +41,34 @@ impl Witness {
     }
 }
 
+/// What the rules asked the index that files not parsed yet could answer
+/// differently (the prefilter parses those and the engine runs again).
+#[derive(Default, Debug)]
+pub struct Demand {
+    /// Free function names with a parsed definition that waits: a same-named
+    /// definition elsewhere may veto the call (`call_waits`).
+    pub free: BTreeSet<String>,
+    /// Lock keys asked about (`lock_elsewhere`).
+    pub locks: BTreeSet<String>,
+    /// Taken paths asked about (`takers`).
+    pub takes: BTreeSet<String>,
+    /// Methods whose `self.m()` callers were asked about (`self_callers`).
+    pub callers: BTreeSet<FnId>,
+}
+
+impl Demand {
+    pub fn is_empty(&self) -> bool {
+        self.free.is_empty()
+            && self.locks.is_empty()
+            && self.takes.is_empty()
+            && self.callers.is_empty()
+    }
+}
+
 #[derive(Default)]
 pub struct Index {
+    /// Questions asked by the rules whose answers depend on the files parsed.
+    asked: Mutex<Demand>,
     methods: HashMap<(String, String), Vec<FnId>>,
     free: HashMap<String, Vec<FnId>>,
     /// Types defined (struct/enum/union) per file.
@@ -466,28 +493,50 @@ impl Index {
     /// Another function (or a closure/thread in this one) acquiring the same lock.
     pub fn lock_elsewhere(&self, from: FnId, frame: FrameId, path: &str) -> Option<FnId> {
         let key = lock_key(path);
+        self.ask(|d| d.locks.insert(key.to_string()));
         let bare = !path.contains('.');
+        // The smallest id, so that the note is the same on every run.
+        let mut best: Option<FnId> = None;
         for (k, sites) in &self.locks {
             if !keys_match(k, key) {
                 continue;
             }
             for &(id, fr) in sites {
-                if id != from && !bare {
-                    return Some(id);
-                }
-                if id == from && fr != frame {
-                    return Some(id);
-                }
-                if id != from && bare && key.chars().all(|c| c.is_uppercase() || c == '_') {
-                    return Some(id);
+                let shouty = key.chars().all(|c| c.is_uppercase() || c == '_');
+                let hit = if id == from {
+                    fr != frame
+                } else {
+                    !bare || shouty
+                };
+                if hit && best.is_none_or(|b| id < b) {
+                    best = Some(id);
                 }
             }
         }
-        None
+        best
+    }
+
+    fn ask(&self, f: impl FnOnce(&mut Demand) -> bool) {
+        if let Ok(mut d) = self.asked.lock() {
+            f(&mut d);
+        }
+    }
+
+    /// What the rules asked that more files could answer differently, and
+    /// the free function names a same-named definition could veto.
+    pub fn demand(&self) -> Demand {
+        let mut d = std::mem::take(&mut *self.asked.lock().unwrap_or_else(|e| e.into_inner()));
+        for (name, ids) in &self.free {
+            if ids.iter().any(|id| self.waits.contains_key(id)) {
+                d.free.insert(name.clone());
+            }
+        }
+        d
     }
 
     /// The functions of `f`'s type (in `f`'s scope) that take `path`.
     pub fn takers(&self, from: FnId, f: &FnModel, path: &str) -> &[FnId] {
+        self.ask(|d| d.takes.insert(path.to_string()));
         let Some(ty) = scoped_type(from.0, f) else {
             return &[];
         };
@@ -499,6 +548,7 @@ impl Index {
 
     /// The functions calling `id` as `self.m()`, each with "is a `Drop::drop`".
     pub fn self_callers(&self, id: FnId) -> &[(FnId, bool)] {
+        self.ask(|d| d.callers.insert(id));
         self.self_callers
             .get(&id)
             .map(|v| v.as_slice())

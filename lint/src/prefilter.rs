@@ -17,8 +17,12 @@
 //! 4. The index needs, for those candidates, the definitions they reach by
 //!    name: functions and Drop types that may wait (transitively), impls of
 //!    such types (constructors), and close-state methods.
-//! 5. After parsing, the candidates' models name the locks held and the
-//!    fields taken in `Drop`: files that also lock/take them are added.
+//! 5. After the rules ran, what they asked the index (`Index::demand`) names
+//!    the files that could answer differently: other definitions of a
+//!    waiting free function (a cfg stub vetoes it), other acquisitions of a
+//!    lock held across a wait, other takes of a field a `Drop` takes, other
+//!    `self.m()` callers of a private close. Those are parsed and the rules
+//!    run again, until nothing more is demanded.
 //!
 //! Every condition is a superset of what the model recognises (see
 //! `model::build`), built from `Vocab`, so the vocabulary has one source of
@@ -26,10 +30,11 @@
 
 use crate::config::Config;
 use crate::diag::Level;
-use crate::model::{EventKind, FileModel};
+use crate::index::Demand;
+use crate::model::FileModel;
 use crate::vocab::Vocab;
 use aho_corasick::AhoCorasick;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Counters for `SYNCLINT_STATS=1` (files per reason; a file may count twice).
@@ -43,7 +48,7 @@ pub const STAT_NAMES: [&str; 9] = [
     "l6",
     "close-defs",
     "wait-defs",
-    "second-round",
+    "demanded",
 ];
 fn stat(i: usize, on: bool) {
     if on {
@@ -1011,9 +1016,6 @@ fn meets(a: &[u64], set: &HSet<u64>) -> bool {
 #[derive(Debug, Default)]
 pub struct Plan {
     pub parse: Vec<bool>,
-    /// Candidates for lint 5 / lint 3 (their models drive a second round).
-    lock_cands: Vec<bool>,
-    take_cands: Vec<bool>,
     pub candidates: usize,
 }
 
@@ -1029,18 +1031,6 @@ impl Prefilter {
             for (i, f) in s.fns.iter().enumerate() {
                 for m in &f.mentions {
                     by_mention.entry(*m).or_default().push((fi, i));
-                }
-            }
-        }
-        // Every free function by name: a free call waits only if all the
-        // definitions its name reaches wait (`Index::call_waits`), so the
-        // non-waiting ones (cfg stubs) must be parsed too.
-        let mut free_defs: HMap<u64, Vec<(usize, usize)>> = HMap::default();
-        for (fi, s) in scans.iter().enumerate() {
-            let Some(s) = s else { continue };
-            for (i, f) in s.fns.iter().enumerate() {
-                if let ([k], None) = (f.keys.as_slice(), f.drop_for) {
-                    free_defs.entry(*k).or_default().push((fi, i));
                 }
             }
         }
@@ -1121,15 +1111,11 @@ impl Prefilter {
         if en.unknown {
             return Plan {
                 parse: scans.iter().map(|s| s.is_some()).collect(),
-                lock_cands: vec![false; nf],
-                take_cands: vec![false; nf],
                 candidates: nf,
             };
         }
         let mut plan = Plan {
             parse: vec![false; nf],
-            lock_cands: vec![false; nf],
-            take_cands: vec![false; nf],
             candidates: 0,
         };
         let mut wanted_names: Vec<u64> = Vec::new();
@@ -1154,8 +1140,6 @@ impl Prefilter {
             if l1 || l2 || l3 || l4 || l5 || l6 {
                 plan.parse[fi] = true;
                 plan.candidates += 1;
-                plan.lock_cands[fi] = l5;
-                plan.take_cands[fi] = l3;
                 wanted_names.extend(s.mentions.iter().copied().filter(|m| may_wait.contains(m)));
                 if l1 || l2 || l3 {
                     // Close-state methods the checks may call.
@@ -1191,12 +1175,6 @@ impl Prefilter {
                 stat(7, !plan.parse[g]);
                 plan.parse[g] = true;
             }
-            if defs.contains_key(&nm) {
-                for &(g, _) in free_defs.get(&nm).into_iter().flatten() {
-                    stat(7, !plan.parse[g]);
-                    plan.parse[g] = true;
-                }
-            }
             for &(g, i) in defs.get(&nm).into_iter().flatten() {
                 stat(7, !plan.parse[g]);
                 plan.parse[g] = true;
@@ -1212,64 +1190,61 @@ impl Prefilter {
         plan
     }
 
-    /// The second round, from the parsed candidates: other acquisitions of
-    /// the locks they take (lint 5), other takes of the fields a `Drop`
-    /// takes (lint 3). Returns files to parse in addition.
-    pub fn second_round(
+    /// After a run of the rules: the files not parsed yet that could change
+    /// an answer the index gave (`Index::demand`). A free call waits only if
+    /// every same-named definition does, so the other definitions of a
+    /// waiting free function may veto it; other acquisitions of a lock held
+    /// across a wait (lint 5); other takes of a field a `Drop` takes and
+    /// other `self.m()` callers of a close method (lint 3).
+    pub fn demanded(
         &self,
-        plan: &Plan,
+        d: &Demand,
         models: &[Option<&FileModel>],
         scans: &[Option<FileScan>],
-        texts: &[Option<&str>],
     ) -> Vec<usize> {
-        let mut lock_needles: HashSet<String> = HashSet::new();
-        let mut take_needles: HashSet<String> = HashSet::new();
-        for (fi, m) in models.iter().enumerate() {
-            let Some(m) = m else { continue };
-            for f in &m.fns {
-                let is_drop = f.trait_name.as_deref() == Some("Drop") && f.name == "drop";
-                for e in &f.events {
-                    match &e.kind {
-                        EventKind::Lock(l) if plan.lock_cands[fi] && l.path != "?" => {
-                            lock_needles.insert(last_segment(crate::index::lock_key(&l.path)));
-                        }
-                        EventKind::Take(t) if plan.take_cands[fi] && is_drop => {
-                            take_needles.insert(last_segment(&t.path));
-                        }
-                        _ => {}
-                    }
-                }
-            }
-        }
-        let mut out = Vec::new();
-        let hashes = |n: &HashSet<String>| -> (bool, HSet<u64>) {
+        let free: HSet<u64> = d.free.iter().map(|n| name_hash(n.as_bytes())).collect();
+        let needles = |paths: &BTreeSet<String>| -> (bool, HSet<u64>) {
+            let segs: Vec<String> = paths.iter().map(|p| last_segment(p)).collect();
             (
-                n.iter().any(|x| x.is_empty()),
-                n.iter()
+                segs.iter().any(|x| x.is_empty()),
+                segs.iter()
                     .filter(|x| !x.is_empty())
                     .map(|x| name_hash(x.as_bytes()))
                     .collect(),
             )
         };
-        let (lock_any, lock_h) = hashes(&lock_needles);
-        let (take_any, take_h) = hashes(&take_needles);
+        let (lock_any, lock_h) = needles(&d.locks);
+        let (take_any, take_h) = needles(&d.takes);
+        // `self.m()` inside `impl T` (or `impl Tr for ..`) is the mention `T::m`.
+        let mut callers: HSet<u64> = HSet::default();
+        for &(fi, i) in &d.callers {
+            if let Some(f) = models.get(fi).copied().flatten().and_then(|m| m.fns.get(i)) {
+                for t in f.self_ty.iter().chain(f.trait_name.iter()) {
+                    callers.insert(method_key(t.as_bytes(), f.name.as_bytes()));
+                }
+            }
+        }
+        let mut out = Vec::new();
         for (fi, s) in scans.iter().enumerate() {
-            if plan.parse[fi] || models[fi].is_some() || texts[fi].is_none() {
+            let Some(s) = s else { continue };
+            if models[fi].is_some() {
                 continue;
             }
-            let Some(s) = s else { continue };
-            let lock = !lock_needles.is_empty()
+            let veto = !free.is_empty()
+                && s.fns
+                    .iter()
+                    .any(|f| f.drop_for.is_none() && f.keys.iter().any(|k| free.contains(k)));
+            let lock = !d.locks.is_empty()
                 && s.lock_call
                 && (lock_any || s.lock_wild || meets(&s.lock_recv, &lock_h));
-            let take = !take_needles.is_empty()
+            let take = !d.takes.is_empty()
                 && s.take_call
                 && (take_any || s.take_wild || meets(&s.take_recv, &take_h));
-            if lock || take {
+            let caller = !callers.is_empty() && meets(&s.mentions, &callers);
+            if veto || lock || take || caller {
                 out.push(fi);
             }
         }
-        out.sort_unstable();
-        out.dedup();
         STATS[8].fetch_add(out.len(), Ordering::Relaxed);
         out
     }

@@ -144,3 +144,71 @@ fn a_waiting_helper_in_another_file_is_parsed_on_demand() {
     assert_eq!(on.findings.len(), 1, "{:?}", key(&on));
     assert_eq!(on.syn_parsed, 2);
 }
+
+/// Lints `files` with and without the prefilter; returns the findings' lint
+/// names (identical both ways) and how many files the prefilter parsed.
+fn package(files: &[(&str, &str)]) -> (Vec<&'static str>, usize) {
+    let sources: Vec<(PathBuf, String)> = files
+        .iter()
+        .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+        .collect();
+    let on = synclint::lint_sources(&sources, &config(), true);
+    let off = synclint::lint_sources(&sources, &config(), false);
+    assert_eq!(key(&on), key(&off), "{files:?}");
+    (on.findings.iter().map(|f| f.lint).collect(), on.syn_parsed)
+}
+
+#[test]
+fn answers_that_depend_on_other_files_are_parsed_on_demand() {
+    // A cfg stub without any vocabulary vetoes the waiting definition.
+    let (lints, parsed) = package(&[
+        ("src/a.rs", "pub async fn run() { crate::d::debug_delay(); }\n"),
+        (
+            "src/d/real.rs",
+            "#[cfg(feature = \"x\")]\npub fn debug_delay() { std::thread::sleep(std::time::Duration::from_millis(1)); }\n",
+        ),
+        ("src/d/stub.rs", "#[cfg(not(feature = \"x\"))]\npub fn debug_delay() {}\n"),
+        ("src/e.rs", "pub fn unrelated() -> u8 { 2 }\n"),
+    ]);
+    assert!(lints.is_empty(), "{lints:?}");
+    assert_eq!(parsed, 3, "the stub is parsed, the unrelated file not");
+
+    // The lock held across the wait is also taken in a file without waits.
+    let (lints, _) = package(&[
+        (
+            "src/a.rs",
+            "impl Pool { pub fn stop(&self) { let g = self.state.lock().unwrap(); std::thread::sleep(std::time::Duration::from_millis(1)); drop(g); } }\n",
+        ),
+        ("src/b.rs", "impl Pool { pub fn add(&self) { *self.state.lock().unwrap() += 1; } }\n"),
+    ]);
+    assert_eq!(lints, ["wait_while_holding_lock"]);
+
+    // A private close called from another file's non-Drop method runs twice.
+    let close = "pub struct Conn { h: Option<std::thread::JoinHandle<()>> }\n\
+                 impl Conn { fn close(&mut self) { self.h.take().unwrap().join().unwrap(); } }\n\
+                 impl Drop for Conn { fn drop(&mut self) { self.close(); } }\n";
+    let (lints, _) = package(&[
+        ("src/a.rs", close),
+        (
+            "src/b.rs",
+            "impl Conn { pub fn reset(&mut self) { self.close(); } }\n",
+        ),
+    ]);
+    assert_eq!(lints, ["non_idempotent_close"]);
+    let (lints, _) = package(&[("src/a.rs", close)]);
+    assert!(lints.is_empty(), "only Drop calls it: {lints:?}");
+
+    // A Drop takes a field another file's method also takes.
+    let (lints, _) = package(&[
+        (
+            "src/a.rs",
+            "pub struct W { h: Option<std::thread::JoinHandle<()>> }\n\
+             impl Drop for W { fn drop(&mut self) { self.h.take().unwrap().join().unwrap(); } }\n",
+        ),
+        (
+            "src/b.rs",
+            "impl W { pub fn detach(&mut self) { let _ = self.h.take(); } }\n",
+        ),
+    ]);
+    assert_eq!(lints, ["non_idempotent_close"]);
+}
