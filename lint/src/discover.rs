@@ -173,11 +173,13 @@ pub fn discover(paths: &[PathBuf], cwd: &Path, root: &Path, ex: &GlobSet) -> Dis
     let mut skipped = Vec::new();
     let mut missing = Vec::new();
     let mut requested: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut walked: Vec<PathBuf> = Vec::new();
     for p in paths {
         let abs = absolute(p, cwd);
         match std::fs::metadata(&abs) {
             Ok(m) if m.is_dir() => {
                 requested.extend(walk(&abs, false, root, ex, &mut skipped));
+                walked.push(abs);
             }
             Ok(_) => {
                 if !excluded(&abs, root, ex) {
@@ -212,7 +214,13 @@ pub fn discover(paths: &[PathBuf], cwd: &Path, root: &Path, ex: &GlobSet) -> Dis
     let mut units = Vec::new();
     for (pkg, req) in by_pkg {
         let mut all: BTreeSet<PathBuf> = req.clone();
-        if let Some(root_dir) = &pkg {
+        // A package inside a walked directory has all its files requested
+        // already (the same filters, and each file went to its nearest
+        // package): no second walk.
+        let inside = pkg
+            .as_ref()
+            .is_some_and(|d| walked.iter().any(|w| d.starts_with(w)));
+        if let (Some(root_dir), false) = (&pkg, inside) {
             let mut sk = Vec::new();
             all.extend(walk(root_dir, true, root, ex, &mut sk));
         }

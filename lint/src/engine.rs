@@ -151,6 +151,19 @@ pub fn model_file(text: &str, config: &Config) -> Result<FileModel, String> {
     }
 }
 
+/// The benchmark baseline (`--parse-only`): what any syn-based tool pays
+/// per file, `syn::parse_file` and nothing else (no depth check, no model).
+fn syn_parse_only(text: &str) -> Result<FileModel, String> {
+    let src = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let r = catch_unwind(AssertUnwindSafe(|| syn::parse_file(src).map(drop)));
+    proc_macro2::extra::invalidate_current_thread_spans();
+    match r {
+        Ok(Ok(())) => Ok(FileModel::default()),
+        Ok(Err(e)) => Err(format!("parse error: {e}")),
+        Err(p) => Err(format!("internal error: syn panicked: {}", panic_text(&p))),
+    }
+}
+
 /// Test hook, not a feature: with `SYNCLINT_TEST_PANIC_ON=<text>` in the
 /// environment, modelling any file whose source contains `<text>` panics, so
 /// process tests can prove per-file isolation. Unset (always, for users), it
@@ -224,7 +237,11 @@ fn analyze_unit(
     phase("scan", &mut t);
     let plan = if filtered {
         let requested: Vec<bool> = slots.iter().map(|s| s.requested).collect();
-        auto.plan(&scans, &requested)
+        let test_target: Vec<bool> = slots
+            .iter()
+            .map(|s| crate::index::is_test_target(&path_parts(&s.path, root)))
+            .collect();
+        auto.plan(&scans, &requested, &test_target)
     } else {
         Plan::default()
     };
@@ -243,7 +260,7 @@ fn analyze_unit(
     // Parse, index, run the rules; then parse what the rules' questions to
     // the index demand (files that could answer differently) and run again.
     let per_file = loop {
-        parse_wanted(slots, &want, root, config, report);
+        parse_wanted(slots, &want, root, opts, report);
         phase("parse", &mut t);
         if opts.parse_only {
             return;
@@ -363,9 +380,10 @@ fn parse_wanted(
     slots: &mut [Slot],
     want: &[bool],
     root: Option<&Path>,
-    config: &Config,
+    opts: &Options,
     report: &mut Report,
 ) {
+    let config = &opts.config;
     let todo: Vec<usize> = (0..slots.len())
         .filter(|&i| want[i] && slots[i].model.is_none() && slots[i].error.is_none())
         .collect();
@@ -373,6 +391,9 @@ fn parse_wanted(
         .par_iter()
         .map(|&i| {
             let text = slots[i].text.as_ref().expect("wanted files have text");
+            if opts.parse_only {
+                return (i, syn_parse_only(text));
+            }
             (i, model_file(text, config))
         })
         .collect();

@@ -121,6 +121,11 @@ fn target_of(parts: &[String]) -> Target {
     }
 }
 
+/// A file of an integration test or bench target: all of it is test code.
+pub fn is_test_target(parts: &[String]) -> bool {
+    matches!(target_of(parts), Target::Aux { kind, .. } if kind != "examples")
+}
+
 /// Module names a file's path implies (`src/sync/mpsc.rs` -> sync, mpsc).
 fn file_mods(parts: &[String]) -> Vec<String> {
     parts

@@ -123,6 +123,15 @@ pub struct Prefilter {
     variants: Vec<String>,
     /// Wait, close-state and scopeguard words, by identifier hash.
     words: HMap<u64, u8>,
+    /// Bit `len.min(63)` of `word_shape[first byte]`: some word has that
+    /// first byte and length (most identifiers are rejected without hashing).
+    word_shape: [u64; 256],
+    /// Variants by their first byte (lowercase), for the substring test.
+    variant_first: [bool; 256],
+    /// The first three bytes of every variant, lowercased (`| 0x20`).
+    variant_tri: Vec<u32>,
+    /// Some variant is shorter than three bytes: no three-byte filter.
+    variant_short: bool,
     /// Finds a close variant anywhere in a file (case-insensitive).
     variant_ac: Option<AhoCorasick>,
     /// The shortest variant's length.
@@ -146,6 +155,15 @@ struct LexFn {
     close_vocab: bool,
     /// Sorted, deduplicated.
     mentions: Vec<u64>,
+    /// A lock-like call in its range, outside test code (lint 5).
+    lock_call: bool,
+    /// In its range: `let _ =` / `_ =` (lint 6), `.take().unwrap()` (lint 3),
+    /// a write the model could take for a close-flag write (lint 2).
+    let_underscore: bool,
+    take_unwrap: bool,
+    flag_write: bool,
+    /// Named `drop` or a close path (lint 3).
+    close_path: bool,
 }
 
 /// What the lexer learned about one file.
@@ -170,6 +188,10 @@ pub struct FileScan {
     close_vocab: bool,
     scopeguard: bool,
     is_async: bool,
+    /// A direct wait inside async code (not test code).
+    async_wait: bool,
+    /// Mention keys inside async code (not test code), sorted, deduplicated.
+    async_mentions: Vec<u64>,
     lock_call: bool,
     take_call: bool,
     take_unwrap: bool,
@@ -177,6 +199,13 @@ pub struct FileScan {
     close_path_fn: bool,
     /// A write the model could take for a close-flag write (lint 2).
     flag_write: bool,
+}
+
+impl FileScan {
+    /// Functions with a body found in the file.
+    pub fn fn_count(&self) -> usize {
+        self.fns.len()
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -382,7 +411,43 @@ fn tokenize(b: &[u8]) -> Vec<Tok> {
     out
 }
 
+/// For every opening bracket, the index of the token closing it (or the
+/// last token): one pass with a stack per bracket kind, which is what
+/// counting the depth of that kind alone (`close_of`) gives.
+fn matching(toks: &[Tok]) -> Vec<u32> {
+    let n = toks.len();
+    let mut m = vec![u32::MAX; n];
+    let mut stacks: [Vec<u32>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    for (k, t) in toks.iter().enumerate() {
+        let T::Punct(c) = t.kind else { continue };
+        match c {
+            b'(' => stacks[0].push(k as u32),
+            b'[' => stacks[1].push(k as u32),
+            b'{' => stacks[2].push(k as u32),
+            b')' | b']' | b'}' => {
+                let s = match c {
+                    b')' => &mut stacks[0],
+                    b']' => &mut stacks[1],
+                    _ => &mut stacks[2],
+                };
+                if let Some(o) = s.pop() {
+                    m[o as usize] = k as u32;
+                }
+            }
+            _ => {}
+        }
+    }
+    let last = n.saturating_sub(1) as u32;
+    for s in stacks {
+        for o in s {
+            m[o as usize] = last;
+        }
+    }
+    m
+}
+
 /// The index of the token closing the group opened at `open` (or the end).
+#[cfg(test)]
 fn close_of(toks: &[Tok], open: usize, o: u8, c: u8) -> usize {
     let mut depth = 0usize;
     for (k, t) in toks.iter().enumerate().skip(open) {
@@ -465,7 +530,41 @@ impl Prefilter {
                 .build(&variants)
                 .expect("variants build")
         });
+        let mut word_shape = [0u64; 256];
+        for w in wait_any
+            .iter()
+            .chain(&always_blocking)
+            .chain(&noargs)
+            .chain(&close_words)
+            .chain(&sg)
+        {
+            if let Some(&c) = w.first() {
+                word_shape[c as usize] |= 1 << w.len().min(63);
+            }
+        }
+        let mut variant_first = [false; 256];
+        for v in &variants {
+            if let Some(&c) = v.as_bytes().first() {
+                variant_first[c.to_ascii_lowercase() as usize] = true;
+                variant_first[c.to_ascii_uppercase() as usize] = true;
+            }
+        }
+        // Variants are at least 3 bytes long when the substring test runs
+        // (shorter ones fall back to "every identifier").
+        let short = variants.iter().any(|v| v.len() < 3);
+        let variant_tri: Vec<u32> = variants
+            .iter()
+            .filter(|v| v.len() >= 3)
+            .map(|v| {
+                let b = v.as_bytes();
+                u32::from_le_bytes([b[0] | 0x20, b[1] | 0x20, b[2] | 0x20, 0])
+            })
+            .collect();
         Prefilter {
+            word_shape,
+            variant_tri,
+            variant_short: short,
+            variant_first,
             words,
             variant_ac,
             min_variant: variants.iter().map(|v| v.len()).min().unwrap_or(0),
@@ -480,19 +579,37 @@ impl Prefilter {
     }
 
     fn is_variant(&self, id: &[u8]) -> bool {
-        if self.variants.is_empty() {
+        if id.len() < self.min_variant {
             return false;
         }
-        self.variants.iter().any(|v| {
-            id.windows(v.len().max(1))
-                .any(|w| w.eq_ignore_ascii_case(v.as_bytes()))
+        // A variant starts where the three lowercase bytes of one start.
+        let tri =
+            |i: usize| u32::from_le_bytes([id[i] | 0x20, id[i + 1] | 0x20, id[i + 2] | 0x20, 0]);
+        (0..=id.len() - self.min_variant).any(|i| {
+            self.variant_first[id[i] as usize]
+                && (self.variant_short || (i + 3 <= id.len() && self.variant_tri.contains(&tri(i))))
+                && self.variants.iter().any(|v| {
+                    id.len() - i >= v.len() && id[i..i + v.len()].eq_ignore_ascii_case(v.as_bytes())
+                })
         })
+    }
+
+    /// Vocabulary flags of an identifier.
+    fn word_flags(&self, w: &[u8]) -> u8 {
+        match w.first() {
+            Some(&c) if self.word_shape[c as usize] & (1 << w.len().min(63)) != 0 => {
+                self.words.get(&name_hash(w)).copied().unwrap_or(0)
+            }
+            _ => 0,
+        }
     }
 
     /// Lexes one file.
     pub fn scan(&self, text: &str) -> FileScan {
         let b = text.as_bytes();
         let toks = tokenize(b);
+        let mtch = matching(&toks);
+        let close_of = |_: &[Tok], open: usize, _: u8, _: u8| -> usize { mtch[open] as usize };
         let id = |k: usize| -> &[u8] {
             let t = toks[k];
             &b[t.start as usize..t.end as usize]
@@ -504,14 +621,10 @@ impl Prefilter {
         // Close variants are substrings: only files that contain one anywhere
         // check identifiers for them.
         let has_variant = self.variant_ac.is_some();
-        // Substring checks once per distinct identifier.
-        let mut seen_variant: HMap<u64, bool> = HMap::default();
-        let mut variant = |w: &[u8], h: u64| -> bool {
-            has_variant && *seen_variant.entry(h).or_insert_with(|| self.is_variant(w))
-        };
+        let variant = |w: &[u8]| -> bool { has_variant && self.is_variant(w) };
         let flags = |k: usize| -> u8 {
             if k < toks.len() && toks[k].kind == T::Ident {
-                self.words.get(&name_hash(id(k))).copied().unwrap_or(0)
+                self.word_flags(id(k))
             } else {
                 0
             }
@@ -519,6 +632,7 @@ impl Prefilter {
 
         // Impl (and trait) blocks: token range and self type / trait.
         struct Impl {
+            kw: usize,
             start: usize,
             end: usize,
             ty: Option<u64>,
@@ -536,6 +650,11 @@ impl Prefilter {
         let mut guard_at: Vec<bool> = vec![false; n];
         let mut close_at: Vec<bool> = vec![false; n];
         let mut fn_starts: Vec<(usize, usize, usize, u64)> = Vec::new(); // (fn tok, body open, body close, name)
+        let mut lock_at: Vec<usize> = Vec::new();
+        // Token positions of per-function triggers (sorted before use).
+        let mut underscore_at: Vec<usize> = Vec::new();
+        let mut take_unwrap_at: Vec<usize> = Vec::new();
+        let mut write_at: Vec<usize> = Vec::new();
 
         let mut k = 0;
         while k < n {
@@ -546,8 +665,7 @@ impl Prefilter {
                 continue;
             }
             let w = id(k);
-            let wh = name_hash(w);
-            let fl = self.words.get(&wh).copied().unwrap_or(0);
+            let fl = self.word_flags(w);
             let after_dot = k > 0 && is_p(k - 1, b'.');
             let self_recv = after_dot && k >= 2 && is_id(k - 2, b"self");
             // Names a closed check may resolve through the index: `self.m()`
@@ -555,7 +673,7 @@ impl Prefilter {
             if self_recv || fl & C_METHOD != 0 {
                 plain.push(k);
             }
-            if fl & C_WORD != 0 || (w.len() >= self.min_variant && variant(w, wh)) {
+            if fl & C_WORD != 0 || variant(w) {
                 close_at[k] = true;
                 fs.close_vocab = true;
             }
@@ -598,9 +716,13 @@ impl Prefilter {
             match w {
                 b"async" => fs.is_async = true,
                 b"let" if k + 1 < n && toks[k + 1].kind == T::Ident && id(k + 1) == b"_" => {
-                    fs.let_underscore = true
+                    fs.let_underscore = true;
+                    underscore_at.push(k);
                 }
-                b"_" if is_p(k + 1, b'=') => fs.let_underscore = true,
+                b"_" if is_p(k + 1, b'=') => {
+                    fs.let_underscore = true;
+                    underscore_at.push(k);
+                }
                 b"take" if after_dot && is_p(k + 1, b'(') && is_p(k + 2, b')') => {
                     fs.take_call = true;
                     match recv_of(k) {
@@ -609,6 +731,7 @@ impl Prefilter {
                     }
                     if is_p(k + 3, b'.') && (is_id(k + 4, b"unwrap") || is_id(k + 4, b"expect")) {
                         fs.take_unwrap = true;
+                        take_unwrap_at.push(k);
                     }
                 }
                 b"store" if is_p(k + 1, b'(') => {
@@ -619,6 +742,7 @@ impl Prefilter {
                         && flags(k - 2) & C_FIELD != 0;
                     if field || (has_variant && self.path_is_variant(&toks, b, k + 2)) {
                         fs.flag_write = true;
+                        write_at.push(k);
                     }
                 }
                 _ => {}
@@ -629,6 +753,7 @@ impl Prefilter {
                 && (contains(w, b"lock") || contains(w, b"read") || contains(w, b"write"))
             {
                 fs.lock_call = true;
+                lock_at.push(k);
                 match recv_of(k) {
                     Some(h) => fs.lock_recv.push(h),
                     None => fs.lock_wild = true,
@@ -636,11 +761,13 @@ impl Prefilter {
                 // `*self.closed.lock().. = true`: a write through a lock on a close field.
                 if k >= 2 && flags(k - 2) & C_FIELD != 0 {
                     fs.flag_write = true;
+                    write_at.push(k);
                 }
             }
             // `self.closed = ..` / `x = State::Closed`.
             if is_p(k + 1, b'=') && after_dot && fl & C_FIELD != 0 {
                 fs.flag_write = true;
+                write_at.push(k);
             }
             if w == b"fn" && k + 1 < n && toks[k + 1].kind == T::Ident {
                 let name = id(k + 1);
@@ -740,6 +867,7 @@ impl Prefilter {
                         fs.impls.push(t);
                     }
                     impls.push(Impl {
+                        kw: k,
                         start: j,
                         end,
                         ty,
@@ -757,6 +885,7 @@ impl Prefilter {
         for k in 0..n {
             if has_variant && is_p(k, b'=') && self.path_is_variant(&toks, b, k + 1) {
                 fs.flag_write = true;
+                write_at.push(k);
             }
         }
         // Mention keys, per token (in token order), with the innermost
@@ -881,6 +1010,26 @@ impl Prefilter {
                 mention.push((k, name_hash(w)));
             }
         }
+        // Async and test code: lint 4 looks only at waits in async code, and
+        // lints 4 and 5 skip test code.
+        let impl_kw: Vec<(usize, usize)> = impls.iter().map(|im| (im.kw, im.end)).collect();
+        let (in_async, in_test) = regions(&toks, b, &mtch, &fn_starts, &impl_kw);
+        let live_async = |k: usize| in_async[k] && !in_test[k];
+        fs.async_wait = (0..n).any(|k| wait_at[k] && live_async(k));
+        let mut am: Vec<u64> = mention
+            .iter()
+            .filter(|&&(k, _)| live_async(k))
+            .map(|&(_, h)| h)
+            .collect();
+        am.sort_unstable();
+        am.dedup();
+        fs.async_mentions = am;
+        lock_at.retain(|&k| !in_test[k]);
+        write_at.sort_unstable();
+        let within = |at: &[usize], from: usize, to: usize| -> bool {
+            let i = at.partition_point(|&p| p < from);
+            at.get(i).is_some_and(|&p| p <= to)
+        };
         let keys_in = |from: usize, to: usize| -> Vec<u64> {
             let lo = mention.partition_point(|&(t, _)| t < from);
             let hi = mention.partition_point(|&(t, _)| t <= to);
@@ -948,6 +1097,12 @@ impl Prefilter {
                 scopeguard: (open..=close).any(|k| guard_at[k]),
                 close_vocab: (f..=close).any(|k| close_at[k]),
                 mentions: keys_in(f, close),
+                lock_call: within(&lock_at, f, close),
+                let_underscore: within(&underscore_at, f, close),
+                take_unwrap: within(&take_unwrap_at, f, close),
+                flag_write: within(&write_at, f, close),
+                close_path: fname == b"drop"
+                    || self.vocab.is_close_path(&String::from_utf8_lossy(fname)),
             });
         }
         let mut all: Vec<u64> = mention.into_iter().map(|(_, h)| h).collect();
@@ -1004,6 +1159,152 @@ impl Prefilter {
     }
 }
 
+/// Which tokens are async code and which are test code, lexically: async
+/// code is a superset of what the model runs in an async frame (an `async
+/// fn` body; from an `async` block or closure to the end of its enclosing
+/// group), test code a subset of its test functions (an item marked
+/// `#[test]`, `#[bench]`, `#[x::test]`, `#[cfg(test)]`: a `fn`, `impl` or
+/// inline `mod`).
+fn regions(
+    toks: &[Tok],
+    b: &[u8],
+    mtch: &[u32],
+    fns: &[(usize, usize, usize, u64)],
+    impls: &[(usize, usize)],
+) -> (Vec<bool>, Vec<bool>) {
+    let n = toks.len();
+    let close_of = |_: &[Tok], open: usize, _: u8, _: u8| -> usize { mtch[open] as usize };
+    let id = |k: usize| &b[toks[k].start as usize..toks[k].end as usize];
+    let is_id = |k: usize, w: &[u8]| k < n && toks[k].kind == T::Ident && id(k) == w;
+    let is_p = |k: usize, c: u8| k < n && toks[k].kind == T::Punct(c);
+    let qualifier = |k: usize| {
+        toks[k].kind == T::Lit
+            || (toks[k].kind == T::Ident
+                && matches!(
+                    id(k),
+                    b"async" | b"unsafe" | b"const" | b"extern" | b"default"
+                ))
+    };
+    let mut da = vec![0i32; n + 1];
+    let mut dt = vec![0i32; n + 1];
+    let mark = |d: &mut Vec<i32>, s: usize, e: usize| {
+        if s <= e && e < n {
+            d[s] += 1;
+            d[e + 1] -= 1;
+        }
+    };
+    for &(f, open, close, _) in fns {
+        let mut j = f;
+        let mut is_async = false;
+        while j > 0 && qualifier(j - 1) {
+            is_async |= is_id(j - 1, b"async");
+            j -= 1;
+        }
+        if is_async {
+            mark(&mut da, open, close.min(n.saturating_sub(1)));
+        }
+    }
+    let mut stack: Vec<Vec<usize>> = vec![Vec::new()];
+    for (k, t) in toks.iter().enumerate() {
+        match t.kind {
+            T::Punct(b'{' | b'(' | b'[') => stack.push(Vec::new()),
+            T::Punct(b'}' | b')' | b']') if stack.len() > 1 => {
+                for s in stack.pop().unwrap_or_default() {
+                    mark(&mut da, s, k);
+                }
+            }
+            T::Ident if id(k) == b"async" => {
+                let mut j = k + 1;
+                while j < n && qualifier(j) {
+                    j += 1;
+                }
+                if !is_id(j, b"fn") {
+                    if let Some(top) = stack.last_mut() {
+                        top.push(k);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for s in stack.into_iter().flatten() {
+        mark(&mut da, s, n - 1);
+    }
+    let mut k = 0;
+    while k + 1 < n {
+        if !(is_p(k, b'#') && is_p(k + 1, b'[')) {
+            k += 1;
+            continue;
+        }
+        let close = close_of(toks, k + 1, b'[', b']');
+        // The attribute's path and what follows it.
+        let mut j = k + 2;
+        let mut last: Option<&[u8]> = None;
+        while j < close && toks[j].kind == T::Ident {
+            last = Some(id(j));
+            if j + 1 < close && toks[j + 1].kind == T::PathSep {
+                j += 2;
+            } else {
+                j += 1;
+                break;
+            }
+        }
+        let test = match last {
+            Some(b"test" | b"bench") => true,
+            Some(b"cfg") => {
+                j == k + 3
+                    && is_p(j, b'(')
+                    && is_id(j + 1, b"test")
+                    && is_p(j + 2, b')')
+                    && j + 3 == close
+            }
+            _ => false,
+        };
+        if test {
+            // The item: past further attributes, `pub(..)` and qualifiers.
+            let mut q = close + 1;
+            loop {
+                if is_p(q, b'#') && is_p(q + 1, b'[') {
+                    q = close_of(toks, q + 1, b'[', b']') + 1;
+                } else if is_id(q, b"pub") {
+                    q += 1;
+                    if is_p(q, b'(') {
+                        q = close_of(toks, q, b'(', b')') + 1;
+                    }
+                } else if q < n && qualifier(q) {
+                    q += 1;
+                } else {
+                    break;
+                }
+            }
+            let end = if is_id(q, b"fn") {
+                fns.binary_search_by_key(&q, |f| f.0).ok().map(|i| fns[i].2)
+            } else if is_id(q, b"impl") {
+                impls.iter().find(|i| i.0 == q).map(|i| i.1)
+            } else if is_id(q, b"mod") && is_p(q + 2, b'{') {
+                Some(close_of(toks, q + 2, b'{', b'}'))
+            } else {
+                None
+            };
+            if let Some(e) = end {
+                mark(&mut dt, k, e.min(n - 1));
+            }
+        }
+        k = close + 1;
+    }
+    let flags = |d: Vec<i32>| -> Vec<bool> {
+        let mut run = 0;
+        d[..n]
+            .iter()
+            .map(|x| {
+                run += x;
+                run > 0
+            })
+            .collect()
+    };
+    (flags(da), flags(dt))
+}
+
 fn contains(h: &[u8], n: &[u8]) -> bool {
     h.windows(n.len()).any(|w| w == n)
 }
@@ -1021,7 +1322,12 @@ pub struct Plan {
 
 impl Prefilter {
     /// The first round: candidates and the definitions they reach by name.
-    pub fn plan(&self, scans: &[Option<FileScan>], requested: &[bool]) -> Plan {
+    pub fn plan(
+        &self,
+        scans: &[Option<FileScan>],
+        requested: &[bool],
+        test_target: &[bool],
+    ) -> Plan {
         let nf = scans.len();
         // Names that may wait: a fixpoint over functions, by name.
         let mut defs: HMap<u64, Vec<(usize, usize)>> = HMap::default();
@@ -1124,16 +1430,26 @@ impl Prefilter {
             if !requested[fi] {
                 continue;
             }
-            let mw = meets(&s.mentions, &may_wait);
-            let wait = s.direct_wait || mw;
-            let guardish = s.scopeguard || meets(&s.mentions, &guard_keys);
-            let closed = s.close_vocab || s.plain.iter().any(|m| close_defs.contains_key(m));
-            let l1 = en.deferred && wait && guardish && closed;
-            let l2 = en.check_set && closed && s.flag_write;
-            let l3 = en.take && s.take_unwrap && s.close_path_fn;
-            let l4 = en.async_wait && s.is_async && wait;
-            let l5 = en.lock_wait && s.lock_call && wait;
-            let l6 = en.dropped && s.let_underscore && wait && guardish;
+            // Every lint's facts sit in one function: its trigger is a
+            // function whose range has them all (nested code included).
+            let wait = |f: &LexFn| f.direct_wait || meets(&f.mentions, &may_wait);
+            let guardish = |f: &LexFn| f.scopeguard || meets(&f.mentions, &guard_keys);
+            let closed_file = s.plain.iter().any(|m| close_defs.contains_key(m));
+            let closed = |f: &LexFn| f.close_vocab || closed_file;
+            let any = |p: &dyn Fn(&LexFn) -> bool| s.fns.iter().any(p);
+            let l1 = en.deferred && any(&|f| wait(f) && guardish(f) && closed(f));
+            let l2 = en.check_set && s.flag_write && any(&|f| f.flag_write && closed(f));
+            let l3 = en.take && s.take_unwrap && any(&|f| f.take_unwrap && f.close_path);
+            // Lints 4 and 5 skip test code; 4 looks at async code only.
+            let live = !test_target[fi];
+            let l4 = en.async_wait
+                && live
+                && s.is_async
+                && (s.async_wait || meets(&s.async_mentions, &may_wait));
+            let l5 = en.lock_wait && live && s.lock_call && any(&|f| f.lock_call && wait(f));
+            let l6 = en.dropped
+                && s.let_underscore
+                && any(&|f| f.let_underscore && wait(f) && guardish(f));
             for (i, on) in [l1, l2, l3, l4, l5, l6].into_iter().enumerate() {
                 stat(i, on);
             }
@@ -1282,6 +1598,79 @@ mod tests {
         assert!(s.fns[0].direct_wait);
         assert_eq!(s.fns[0].drop_for, Some(name_hash(b"Waiter")));
         assert!(!s.fns[1].direct_wait);
+    }
+
+    /// The bracket table agrees with counting depth, on every fixture and
+    /// on unbalanced input.
+    #[test]
+    fn matching_equals_close_of() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts: Vec<String> = walkdir::WalkDir::new(root.join("fixtures"))
+            .into_iter()
+            .chain(walkdir::WalkDir::new(root.join("lint/src")))
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect();
+        texts.extend(["fn f( { [ ) }".into(), "}}{ ( ] [".into(), "".into()]);
+        let mut checked = 0;
+        for t in &texts {
+            let toks = tokenize(t.as_bytes());
+            let m = matching(&toks);
+            for (k, tok) in toks.iter().enumerate() {
+                let (o, c) = match tok.kind {
+                    T::Punct(b'(') => (b'(', b')'),
+                    T::Punct(b'[') => (b'[', b']'),
+                    T::Punct(b'{') => (b'{', b'}'),
+                    _ => continue,
+                };
+                assert_eq!(m[k] as usize, close_of(&toks, k, o, c), "{t:.60}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
+    }
+
+    /// Lint 4's trigger is a wait in async code that is not test code.
+    #[test]
+    fn async_and_test_regions() {
+        let p = pf();
+        let wait = "std::thread::sleep(d);";
+        for (src, want) in [
+            (format!("async fn f() {{ {wait} }}"), true),
+            (format!("pub async unsafe fn f() {{ {wait} }}"), true),
+            (
+                format!("fn f() {{ spawn(async move {{ {wait} }}); }}"),
+                true,
+            ),
+            (format!("fn f() {{ let c = async |x| {wait} ; }}"), true),
+            (format!("fn f() {{ {wait} }} async fn g() {{}}"), false),
+            (format!("async fn g() {{}} fn f() {{ {wait} }}"), false),
+            (format!("#[test] async fn f() {{ {wait} }}"), false),
+            (
+                format!("#[tokio::test(flavor = \"x\")]\npub async fn f() {{ {wait} }}"),
+                false,
+            ),
+            (
+                format!("#[cfg(test)] mod t {{ async fn f() {{ {wait} }} }}"),
+                false,
+            ),
+            (
+                format!("#[cfg(test)] impl S {{ async fn f() {{ {wait} }} }}"),
+                false,
+            ),
+            // Not provably test code: still a trigger.
+            (
+                format!("#[cfg(all(test, x))] mod t {{ async fn f() {{ {wait} }} }}"),
+                true,
+            ),
+            (
+                format!("#[cfg(test)] trait T {{ async fn f() {{ {wait} }} }}"),
+                true,
+            ),
+        ] {
+            assert_eq!(p.scan(&src).async_wait, want, "{src}");
+        }
     }
 
     #[test]
