@@ -45,8 +45,8 @@ impl Witness {
 /// differently (the prefilter parses those and the engine runs again).
 #[derive(Default, Debug)]
 pub struct Demand {
-    /// Free function names with a parsed definition that waits: a same-named
-    /// definition elsewhere may veto the call (`call_waits`).
+    /// Free calls answered "waits": a same-named definition not parsed yet
+    /// may veto the call (`call_waits`).
     pub free: BTreeSet<String>,
     /// Lock keys asked about (`lock_elsewhere`).
     pub locks: BTreeSet<String>,
@@ -415,6 +415,13 @@ impl Index {
                 first = Some(w);
             }
         }
+        if first.is_some() {
+            // A same-named definition not parsed yet could veto this answer.
+            if let CallTarget::Free(name) = target {
+                let bare = name.rsplit("::").next().unwrap_or(name);
+                self.ask(|d| d.free.insert(bare.to_string()));
+            }
+        }
         first
     }
 
@@ -527,16 +534,10 @@ impl Index {
         }
     }
 
-    /// What the rules asked that more files could answer differently, and
-    /// the free function names a same-named definition could veto.
+    /// What the index was asked (while it was built and by the rules) that
+    /// more files could answer differently.
     pub fn demand(&self) -> Demand {
-        let mut d = std::mem::take(&mut *self.asked.lock().unwrap_or_else(|e| e.into_inner()));
-        for (name, ids) in &self.free {
-            if ids.iter().any(|id| self.waits.contains_key(id)) {
-                d.free.insert(name.clone());
-            }
-        }
-        d
+        std::mem::take(&mut *self.asked.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// The functions of `f`'s type (in `f`'s scope) that take `path`.
