@@ -646,9 +646,11 @@ impl Prefilter {
         let recv_of = |k: usize| -> Option<u64> {
             (k >= 2 && toks[k - 2].kind == T::Ident).then(|| name_hash(id(k - 2)))
         };
-        let mut wait_at: Vec<bool> = vec![false; n];
-        let mut guard_at: Vec<bool> = vec![false; n];
-        let mut close_at: Vec<bool> = vec![false; n];
+        // Token positions (ascending) of direct waits, scopeguard calls and
+        // close vocabulary.
+        let mut wait_at: Vec<usize> = Vec::new();
+        let mut guard_at: Vec<usize> = Vec::new();
+        let mut close_at: Vec<usize> = Vec::new();
         let mut fn_starts: Vec<(usize, usize, usize, u64)> = Vec::new(); // (fn tok, body open, body close, name)
         let mut lock_at: Vec<usize> = Vec::new();
         // Token positions of per-function triggers (sorted before use).
@@ -659,6 +661,11 @@ impl Prefilter {
         let mut k = 0;
         while k < n {
             let t = toks[k];
+            // `x = Path::Closed`: a flag write when a close variant is assigned.
+            if t.kind == T::Punct(b'=') && has_variant && self.path_is_variant(&toks, b, k + 1) {
+                fs.flag_write = true;
+                write_at.push(k);
+            }
             if t.kind != T::Ident {
                 // `_ =` / `_ :` after `let`, or `_ = expr;`.
                 k += 1;
@@ -674,7 +681,7 @@ impl Prefilter {
                 plain.push(k);
             }
             if fl & C_WORD != 0 || variant(w) {
-                close_at[k] = true;
+                close_at.push(k);
                 fs.close_vocab = true;
             }
             // Direct waits.
@@ -695,7 +702,7 @@ impl Prefilter {
                     is_p(close + 1, b'.') && is_id(close + 2, b"await")
                 };
                 if !awaited {
-                    wait_at[k] = true;
+                    wait_at.push(k);
                     fs.direct_wait = true;
                 }
             }
@@ -704,14 +711,16 @@ impl Prefilter {
                 && is_p(k + 2, b')')
                 && !(is_p(k + 3, b'.') && is_id(k + 4, b"await"))
             {
-                wait_at[k] = true;
+                if wait_at.last() != Some(&k) {
+                    wait_at.push(k);
+                }
                 fs.direct_wait = true;
             }
             // `guard(..)`, `defer! {..}`: a call of the scopeguard vocabulary
             // (a variable named `guard` is not one).
             if fl & SCOPEGUARD != 0 && (is_p(k + 1, b'(') || is_p(k + 1, b'!')) {
                 fs.scopeguard = true;
-                guard_at[k] = true;
+                guard_at.push(k);
             }
             match w {
                 b"async" => fs.is_async = true,
@@ -882,12 +891,6 @@ impl Prefilter {
         // `_ = x` (assignment to `_`) is an Ident `_` followed by `=` (covered
         // above); `x = Path::Closed` and `*g = ..` are flag writes when a
         // close variant or field is involved.
-        for k in 0..n {
-            if has_variant && is_p(k, b'=') && self.path_is_variant(&toks, b, k + 1) {
-                fs.flag_write = true;
-                write_at.push(k);
-            }
-        }
         // Mention keys, per token (in token order), with the innermost
         // enclosing impl known from a stack.
         let mut mention: Vec<(usize, u64)> = Vec::new();
@@ -1015,7 +1018,7 @@ impl Prefilter {
         let impl_kw: Vec<(usize, usize)> = impls.iter().map(|im| (im.kw, im.end)).collect();
         let (in_async, in_test) = regions(&toks, b, &mtch, &fn_starts, &impl_kw);
         let live_async = |k: usize| in_async[k] && !in_test[k];
-        fs.async_wait = (0..n).any(|k| wait_at[k] && live_async(k));
+        fs.async_wait = wait_at.iter().any(|&k| live_async(k));
         let mut am: Vec<u64> = mention
             .iter()
             .filter(|&&(k, _)| live_async(k))
@@ -1093,9 +1096,9 @@ impl Prefilter {
                 close_key,
                 keys,
                 drop_for,
-                direct_wait: (open..=close).any(|k| wait_at[k]),
-                scopeguard: (open..=close).any(|k| guard_at[k]),
-                close_vocab: (f..=close).any(|k| close_at[k]),
+                direct_wait: within(&wait_at, open, close),
+                scopeguard: within(&guard_at, open, close),
+                close_vocab: within(&close_at, f, close),
                 mentions: keys_in(f, close),
                 lock_call: within(&lock_at, f, close),
                 let_underscore: within(&underscore_at, f, close),
