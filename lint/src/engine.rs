@@ -270,12 +270,16 @@ fn analyze_unit(
             .map(|s| s.model.as_ref().unwrap_or(&EMPTY))
             .collect();
         let index = Index::build(&models);
+        let models_all = models;
         phase("index", &mut t);
+        index.start_rules();
         let per_file = run_rules(slots, &index, config, &enabled);
         phase("rules", &mut t);
         if filtered {
             let models: Vec<Option<&FileModel>> = slots.iter().map(|s| s.model.as_ref()).collect();
-            let mut more = auto.demanded(&index.demand(), &models, &scans);
+            let demand = index.demand();
+            let reach = index.reach(&models_all, &demand);
+            let mut more = auto.demanded(&plan, &demand, &reach, &models, &scans);
             more.retain(|&i| !want[i]);
             phase("demand", &mut t);
             if !more.is_empty() {

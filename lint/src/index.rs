@@ -8,6 +8,7 @@ use crate::model::{
 };
 use crate::span::Span;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 /// (file index in the package, fn index in the file).
@@ -54,21 +55,29 @@ pub struct Demand {
     pub takes: BTreeSet<String>,
     /// Methods whose `self.m()` callers were asked about (`self_callers`).
     pub callers: BTreeSet<FnId>,
+    /// Calls the rules asked about (`call_waits`, guard helpers), by the
+    /// asking function: `Index::reach` follows them to what they may run.
+    pub targets: BTreeSet<(FnId, CallTarget)>,
+    /// Guard types whose `Drop` the rules asked about.
+    pub types: BTreeSet<String>,
 }
 
-impl Demand {
-    pub fn is_empty(&self) -> bool {
-        self.free.is_empty()
-            && self.locks.is_empty()
-            && self.takes.is_empty()
-            && self.callers.is_empty()
-    }
+/// What the rules' questions reach, transitively through the parsed
+/// functions: calls (by name) and guard types whose definitions, if not
+/// parsed yet, could change an answer.
+#[derive(Default, Debug)]
+pub struct Reach {
+    pub free: BTreeSet<String>,
+    pub methods: BTreeSet<(String, String)>,
+    pub types: BTreeSet<String>,
 }
 
 #[derive(Default)]
 pub struct Index {
     /// Questions asked by the rules whose answers depend on the files parsed.
     asked: Mutex<Demand>,
+    /// Set once the rules run: their calls and guard types are recorded.
+    rules_asking: AtomicBool,
     methods: HashMap<(String, String), Vec<FnId>>,
     free: HashMap<String, Vec<FnId>>,
     /// Types defined (struct/enum/union) per file.
@@ -312,6 +321,13 @@ impl Index {
     /// The functions a call may reach. Candidates in the caller's own file
     /// win over same-named ones elsewhere.
     pub fn resolve(&self, from: FnId, f: &FnModel, target: &CallTarget) -> Vec<FnId> {
+        if self.rules_asking.load(Ordering::Relaxed) {
+            self.ask(|d| d.targets.insert((from, target.clone())));
+        }
+        self.resolve_quiet(from, f, target)
+    }
+
+    fn resolve_quiet(&self, from: FnId, f: &FnModel, target: &CallTarget) -> Vec<FnId> {
         let ids: Vec<FnId> = match target {
             CallTarget::SelfMethod(name) => {
                 let mut v = Vec::new();
@@ -447,6 +463,9 @@ impl Index {
                 self.call_waits(from, f, target)
             }
             GuardKind::DropType { ty, ctor } => {
+                if self.rules_asking.load(Ordering::Relaxed) {
+                    self.ask(|d| d.types.insert(ty.clone()));
+                }
                 if let Some(c) = ctor {
                     if !self.ctors.contains(&(ty.clone(), c.clone())) {
                         let t = CallTarget::TypeFn(ty.clone(), c.clone());
@@ -532,6 +551,94 @@ impl Index {
         if let Ok(mut d) = self.asked.lock() {
             f(&mut d);
         }
+    }
+
+    /// From now on, record the calls and guard types asked about (the rules
+    /// run); the index's own fixpoint is not recorded: `reach` follows the
+    /// rules' questions through it instead.
+    pub fn start_rules(&self) {
+        self.rules_asking.store(true, Ordering::Relaxed);
+    }
+
+    /// Follows the rules' questions through the parsed functions: every
+    /// call and guard a reached function makes (any frame: a superset of
+    /// what `first_inline_wait` and `guard_waits` look at) and the `Drop`
+    /// of every guard type reached.
+    pub fn reach(&self, files: &[&FileModel], d: &Demand) -> Reach {
+        let mut r = Reach::default();
+        let mut drops: HashMap<&str, Vec<FnId>> = HashMap::new();
+        for (fi, fm) in files.iter().enumerate() {
+            for (i, f) in fm.fns.iter().enumerate() {
+                if let (Some(t), Some("Drop"), "drop") =
+                    (&f.self_ty, f.trait_name.as_deref(), f.name.as_str())
+                {
+                    drops.entry(t.as_str()).or_default().push((fi, i));
+                }
+            }
+        }
+        let mut work: Vec<(FnId, CallTarget)> = d.targets.iter().cloned().collect();
+        let mut done: HashSet<(FnId, CallTarget)> = HashSet::new();
+        let mut walked: HashSet<FnId> = HashSet::new();
+        let mut types: Vec<String> = d.types.iter().cloned().collect();
+        let walk = |id: FnId, work: &mut Vec<(FnId, CallTarget)>, types: &mut Vec<String>| {
+            for e in &files[id.0].fns[id.1].events {
+                match &e.kind {
+                    EventKind::Call(c) => work.push((id, c.target.clone())),
+                    EventKind::Guard(g) => {
+                        if let Some(t) = &g.call {
+                            work.push((id, t.clone()));
+                        }
+                        match &g.kind {
+                            GuardKind::DropType { ty, ctor } => {
+                                types.push(ty.clone());
+                                if let Some(c) = ctor {
+                                    work.push((id, CallTarget::TypeFn(ty.clone(), c.clone())));
+                                }
+                            }
+                            GuardKind::Returned(t) => work.push((id, t.clone())),
+                            _ => {}
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        };
+        loop {
+            while let Some((from, t)) = work.pop() {
+                if !done.insert((from, t.clone())) {
+                    continue;
+                }
+                let f = &files[from.0].fns[from.1];
+                match &t {
+                    CallTarget::Free(n) => {
+                        r.free
+                            .insert(n.rsplit("::").next().unwrap_or(n).to_string());
+                    }
+                    CallTarget::TypeFn(ty, m) => {
+                        r.methods.insert((ty.clone(), m.clone()));
+                    }
+                    CallTarget::SelfMethod(m) => {
+                        for ty in f.self_ty.iter().chain(f.trait_name.iter()) {
+                            r.methods.insert((ty.clone(), m.clone()));
+                        }
+                    }
+                }
+                for id in self.resolve_quiet(from, f, &t) {
+                    if walked.insert(id) {
+                        walk(id, &mut work, &mut types);
+                    }
+                }
+            }
+            let Some(t) = types.pop() else { break };
+            if r.types.insert(t.clone()) {
+                for &id in drops.get(t.as_str()).into_iter().flatten() {
+                    if walked.insert(id) {
+                        walk(id, &mut work, &mut types);
+                    }
+                }
+            }
+        }
+        r
     }
 
     /// What the index was asked (while it was built and by the rules) that

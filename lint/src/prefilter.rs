@@ -6,23 +6,24 @@
 //!
 //! 1. Every file is scanned once: its functions (name, token range, the
 //!    names each mentions in call-like positions, whether it makes a direct
-//!    wait call or reads close vocabulary), `impl Drop for T` types, and a
-//!    few per-file triggers (`async`, lock calls, `.take().unwrap()`, ...).
+//!    wait call, reads close vocabulary, locks, takes, ...), `impl Drop for
+//!    T` types, async and test regions.
 //! 2. Per package, a name-level fixpoint over-approximates the functions
 //!    that may wait (`may_wait`): a direct wait, or a mention of a name that
 //!    may wait (a function, or a type whose `Drop` may wait). Names are
 //!    hashed; a collision only adds files (never loses one).
-//! 3. Candidates: requested files whose triggers can produce a finding of
-//!    some enabled lint (one necessary condition per lint, below).
-//! 4. The index needs, for those candidates, the definitions they reach by
-//!    name: functions and Drop types that may wait (transitively), impls of
-//!    such types (constructors), and close-state methods.
-//! 5. After the rules ran, what they asked the index (`Index::demand`) names
-//!    the files that could answer differently: other definitions of a
-//!    waiting free function (a cfg stub vetoes it), other acquisitions of a
-//!    lock held across a wait, other takes of a field a `Drop` takes, other
-//!    `self.m()` callers of a private close. Those are parsed and the rules
-//!    run again, until nothing more is demanded.
+//! 3. Candidates: requested files with one function whose range holds a
+//!    necessary condition of some enabled lint (below), and the close-state
+//!    methods their closed checks may call. Only these are parsed first.
+//! 4. The rules run on what is parsed; what they asked the index
+//!    (`Index::demand`), followed through the parsed functions
+//!    (`Index::reach`), names the files that could answer differently: the
+//!    may-wait definitions of the calls reached and the `Drop` impls and
+//!    constructors of the guard types reached; other definitions of a free
+//!    function answered "waits" (a cfg stub vetoes it); other acquisitions
+//!    of a lock held across a wait; other takes of a field a `Drop` takes;
+//!    other `self.m()` callers of a private close. Those are parsed and the
+//!    rules run again, until nothing more is demanded.
 //!
 //! Every condition is a superset of what the model recognises (see
 //! `model::build`), built from `Vocab`, so the vocabulary has one source of
@@ -30,7 +31,7 @@
 
 use crate::config::Config;
 use crate::diag::Level;
-use crate::index::Demand;
+use crate::index::{Demand, Reach};
 use crate::model::FileModel;
 use crate::vocab::Vocab;
 use aho_corasick::AhoCorasick;
@@ -38,18 +39,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Counters for `SYNCLINT_STATS=1` (files per reason; a file may count twice).
-pub static STATS: [AtomicUsize; 9] = [const { AtomicUsize::new(0) }; 9];
-pub const STAT_NAMES: [&str; 9] = [
-    "l1",
-    "l2",
-    "l3",
-    "l4",
-    "l5",
-    "l6",
-    "close-defs",
-    "wait-defs",
-    "demanded",
-];
+pub static STATS: [AtomicUsize; 8] = [const { AtomicUsize::new(0) }; 8];
+pub const STAT_NAMES: [&str; 8] = ["l1", "l2", "l3", "l4", "l5", "l6", "close-defs", "demanded"];
 fn stat(i: usize, on: bool) {
     if on {
         STATS[i].fetch_add(1, Ordering::Relaxed);
@@ -1320,6 +1311,11 @@ fn meets(a: &[u64], set: &HSet<u64>) -> bool {
 #[derive(Debug, Default)]
 pub struct Plan {
     pub parse: Vec<bool>,
+    /// Functions that may wait, by the keys a call reaches them by (a
+    /// `Drop::drop` under its type).
+    defs: HMap<u64, Vec<(usize, usize)>>,
+    /// Files with an impl of a type whose `Drop` may wait.
+    impl_of: HMap<u64, Vec<usize>>,
     pub candidates: usize,
 }
 
@@ -1421,13 +1417,13 @@ impl Prefilter {
             return Plan {
                 parse: scans.iter().map(|s| s.is_some()).collect(),
                 candidates: nf,
+                ..Plan::default()
             };
         }
         let mut plan = Plan {
             parse: vec![false; nf],
-            candidates: 0,
+            ..Plan::default()
         };
-        let mut wanted_names: Vec<u64> = Vec::new();
         for (fi, s) in scans.iter().enumerate() {
             let Some(s) = s else { continue };
             if !requested[fi] {
@@ -1459,7 +1455,6 @@ impl Prefilter {
             if l1 || l2 || l3 || l4 || l5 || l6 {
                 plan.parse[fi] = true;
                 plan.candidates += 1;
-                wanted_names.extend(s.mentions.iter().copied().filter(|m| may_wait.contains(m)));
                 if l1 || l2 || l3 {
                     // Close-state methods the checks may call.
                     for m in &s.plain {
@@ -1473,39 +1468,18 @@ impl Prefilter {
                 }
             }
         }
-        // Definitions reached by name from the candidates, transitively.
-        let mut seen: HSet<u64> = HSet::default();
-        let mut impl_of: HMap<u64, Vec<usize>> = HMap::default();
+        // Definitions are parsed on demand (`demanded`): the may-wait
+        // functions by key, and the impls of may-wait types (constructors).
         for (fi, s) in scans.iter().enumerate() {
             if let Some(s) = s {
                 for t in &s.impls {
                     if may_wait.contains(t) {
-                        impl_of.entry(*t).or_default().push(fi);
+                        plan.impl_of.entry(*t).or_default().push(fi);
                     }
                 }
             }
         }
-        while let Some(nm) = wanted_names.pop() {
-            if !seen.insert(nm) {
-                continue;
-            }
-            // Impls of a type whose Drop may wait: its constructors.
-            for &g in impl_of.get(&nm).into_iter().flatten() {
-                stat(7, !plan.parse[g]);
-                plan.parse[g] = true;
-            }
-            for &(g, i) in defs.get(&nm).into_iter().flatten() {
-                stat(7, !plan.parse[g]);
-                plan.parse[g] = true;
-                let f = &scans[g].as_ref().expect("scanned").fns[i];
-                wanted_names.extend(
-                    f.mentions
-                        .iter()
-                        .copied()
-                        .filter(|m| may_wait.contains(m) && !seen.contains(m)),
-                );
-            }
-        }
+        plan.defs = defs;
         plan
     }
 
@@ -1517,10 +1491,31 @@ impl Prefilter {
     /// other `self.m()` callers of a close method (lint 3).
     pub fn demanded(
         &self,
+        plan: &Plan,
         d: &Demand,
+        reach: &Reach,
         models: &[Option<&FileModel>],
         scans: &[Option<FileScan>],
     ) -> Vec<usize> {
+        let mut out = Vec::new();
+        // What the rules' questions reach: the may-wait definitions of the
+        // calls (by key), the Drop impls and constructors of guard types.
+        let mut keys: Vec<u64> = reach.free.iter().map(|n| name_hash(n.as_bytes())).collect();
+        keys.extend(
+            reach
+                .methods
+                .iter()
+                .map(|(t, m)| method_key(t.as_bytes(), m.as_bytes())),
+        );
+        for t in &reach.types {
+            let h = name_hash(t.as_bytes());
+            keys.push(h);
+            out.extend(plan.impl_of.get(&h).into_iter().flatten().copied());
+        }
+        for k in keys {
+            out.extend(plan.defs.get(&k).into_iter().flatten().map(|&(g, _)| g));
+        }
+        out.retain(|&g| models[g].is_none());
         let free: HSet<u64> = d.free.iter().map(|n| name_hash(n.as_bytes())).collect();
         let needles = |paths: &BTreeSet<String>| -> (bool, HSet<u64>) {
             let segs: Vec<String> = paths.iter().map(|p| last_segment(p)).collect();
@@ -1543,7 +1538,6 @@ impl Prefilter {
                 }
             }
         }
-        let mut out = Vec::new();
         for (fi, s) in scans.iter().enumerate() {
             let Some(s) = s else { continue };
             if models[fi].is_some() {
@@ -1564,7 +1558,9 @@ impl Prefilter {
                 out.push(fi);
             }
         }
-        STATS[8].fetch_add(out.len(), Ordering::Relaxed);
+        out.sort_unstable();
+        out.dedup();
+        STATS[7].fetch_add(out.len(), Ordering::Relaxed);
         out
     }
 }

@@ -155,7 +155,7 @@ pub struct WaitCall {
     pub always_blocking: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallTarget {
     /// `self.m()`.
     SelfMethod(String),
