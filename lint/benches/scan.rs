@@ -25,7 +25,11 @@ fn main() {
     let bytes: usize = texts.iter().map(|t| t.len()).sum();
     let pf = Prefilter::new(&Config::defaults(std::path::Path::new(".")));
     let mut best = f64::MAX;
-    for _ in 0..5 {
+    let iters: usize = std::env::var("SCAN_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    for _ in 0..iters {
         let t = Instant::now();
         let mut fns = 0;
         for text in &texts {
@@ -36,7 +40,7 @@ fn main() {
         std::hint::black_box(fns);
     }
     println!(
-        "scan: {} files, {:.1} MB, best of 5 {:.3} s = {:.0} MB/s",
+        "scan: {} files, {:.1} MB, best of {iters} {:.3} s = {:.0} MB/s",
         texts.len(),
         bytes as f64 / 1e6,
         best,

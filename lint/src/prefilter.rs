@@ -121,6 +121,8 @@ pub struct Prefilter {
     variant_first: [bool; 256],
     /// The first three bytes of every variant, lowercased (`| 0x20`).
     variant_tri: Vec<u32>,
+    /// Finds any close path in a name.
+    close_path_ac: Option<AhoCorasick>,
     /// Some variant is shorter than three bytes: no three-byte filter.
     variant_short: bool,
     /// Finds a close variant anywhere in a file (case-insensitive).
@@ -551,7 +553,11 @@ impl Prefilter {
                 u32::from_le_bytes([b[0] | 0x20, b[1] | 0x20, b[2] | 0x20, 0])
             })
             .collect();
+        let close_path_ac = (!v.close_paths.is_empty())
+            .then(|| AhoCorasick::new(v.close_paths.iter()).ok())
+            .flatten();
         Prefilter {
+            close_path_ac,
             word_shape,
             variant_tri,
             variant_short: short,
@@ -583,6 +589,17 @@ impl Prefilter {
                     id.len() - i >= v.len() && id[i..i + v.len()].eq_ignore_ascii_case(v.as_bytes())
                 })
         })
+    }
+
+    /// `drop` or a close path (`Vocab::is_close_path`), which only holds for
+    /// a name containing one of the close paths: that substring test first.
+    fn close_path(&self, name: &[u8]) -> bool {
+        name == b"drop"
+            || (self
+                .close_path_ac
+                .as_ref()
+                .is_none_or(|ac| ac.is_match(name))
+                && self.vocab.is_close_path(&String::from_utf8_lossy(name)))
     }
 
     /// Vocabulary flags of an identifier.
@@ -771,8 +788,7 @@ impl Prefilter {
             }
             if w == b"fn" && k + 1 < n && toks[k + 1].kind == T::Ident {
                 let name = id(k + 1);
-                let name_s = String::from_utf8_lossy(name);
-                if name == b"drop" || self.vocab.is_close_path(&name_s) {
+                if self.close_path(name) {
                     fs.close_path_fn = true;
                 }
                 // The body: the first `{` at paren/bracket depth 0 not in a
@@ -1095,8 +1111,7 @@ impl Prefilter {
                 let_underscore: within(&underscore_at, f, close),
                 take_unwrap: within(&take_unwrap_at, f, close),
                 flag_write: within(&write_at, f, close),
-                close_path: fname == b"drop"
-                    || self.vocab.is_close_path(&String::from_utf8_lossy(fname)),
+                close_path: self.close_path(fname),
             });
         }
         let mut all: Vec<u64> = mention.into_iter().map(|(_, h)| h).collect();
