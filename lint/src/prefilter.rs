@@ -222,17 +222,33 @@ struct Tok {
     end: u32,
 }
 
+/// Byte classes: bit 1 starts an identifier, bit 2 continues one.
+const IDENT: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
+            t[i] |= 3;
+        } else if b.is_ascii_digit() {
+            t[i] |= 2;
+        }
+        i += 1;
+    }
+    t
+};
+
 fn is_ident_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+    IDENT[b as usize] & 1 != 0
 }
 fn is_ident_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+    IDENT[b as usize] & 2 != 0
 }
 
 /// Tokens of Rust source, skipping comments and whitespace. Never fails:
 /// anything odd becomes a punct token.
 fn tokenize(b: &[u8]) -> Vec<Tok> {
-    let mut out = Vec::with_capacity(b.len() / 5);
+    let mut out = Vec::with_capacity(b.len() / 3 + 16);
     let mut i = 0usize;
     let n = b.len();
     let push = |out: &mut Vec<Tok>, kind, s: usize, e: usize| {
@@ -249,9 +265,7 @@ fn tokenize(b: &[u8]) -> Vec<Tok> {
             continue;
         }
         if c == b'/' && i + 1 < n && b[i + 1] == b'/' {
-            while i < n && b[i] != b'\n' {
-                i += 1;
-            }
+            i = memchr::memchr(b'\n', &b[i..]).map_or(n, |j| i + j);
             continue;
         }
         if c == b'/' && i + 1 < n && b[i + 1] == b'*' {
@@ -302,11 +316,15 @@ fn tokenize(b: &[u8]) -> Vec<Tok> {
         if c == b'"' || ((c == b'b' || c == b'c') && i + 1 < n && b[i + 1] == b'"') {
             let s = i;
             i += if c == b'"' { 1 } else { 2 };
-            while i < n && b[i] != b'"' {
-                if b[i] == b'\\' {
-                    i += 1;
+            while i < n {
+                match memchr::memchr2(b'"', b'\\', &b[i..]) {
+                    Some(j) if b[i + j] == b'"' => {
+                        i += j;
+                        break;
+                    }
+                    Some(j) => i += j + 2,
+                    None => i = n,
                 }
-                i += 1;
             }
             i = (i + 1).min(n);
             push(&mut out, T::Lit, s, i);
@@ -900,7 +918,7 @@ impl Prefilter {
         // close variant or field is involved.
         // Mention keys, per token (in token order), with the innermost
         // enclosing impl known from a stack.
-        let mut mention: Vec<(usize, u64)> = Vec::new();
+        let mut mention: Vec<(usize, u64)> = Vec::with_capacity(n / 4);
         let mut stack: Vec<usize> = Vec::new();
         let mut next_impl = 0;
         for k in 0..n {
