@@ -1042,17 +1042,18 @@ impl Prefilter {
         // lints 4 and 5 skip test code.
         let impl_kw: Vec<(usize, usize)> = impls.iter().map(|im| (im.kw, im.end)).collect();
         let (in_async, in_test) = regions(&toks, b, &mtch, &fn_starts, &impl_kw);
-        let live_async = |k: usize| in_async[k] && !in_test[k];
+        let is_in = |v: &[bool], k: usize| v.get(k).copied().unwrap_or(false);
+        let live_async = |k: usize| is_in(&in_async, k) && !is_in(&in_test, k);
         fs.async_wait = wait_at.iter().any(|&k| live_async(k));
         let mut am: Vec<u64> = mention
             .iter()
-            .filter(|&&(k, _)| live_async(k))
+            .filter(|&&(k, _)| !in_async.is_empty() && live_async(k))
             .map(|&(_, h)| h)
             .collect();
         am.sort_unstable();
         am.dedup();
         fs.async_mentions = am;
-        lock_at.retain(|&k| !in_test[k]);
+        lock_at.retain(|&k| !is_in(&in_test, k));
         write_at.sort_unstable();
         let within = |at: &[usize], from: usize, to: usize| -> bool {
             let i = at.partition_point(|&p| p < from);
@@ -1212,10 +1213,15 @@ fn regions(
                     b"async" | b"unsafe" | b"const" | b"extern" | b"default"
                 ))
     };
-    let mut da = vec![0i32; n + 1];
-    let mut dt = vec![0i32; n + 1];
+    // Regions as difference arrays, allocated at the first region (most
+    // files have no async or test code).
+    let mut da: Vec<i32> = Vec::new();
+    let mut dt: Vec<i32> = Vec::new();
     let mark = |d: &mut Vec<i32>, s: usize, e: usize| {
         if s <= e && e < n {
+            if d.is_empty() {
+                d.resize(n + 1, 0);
+            }
             d[s] += 1;
             d[e + 1] -= 1;
         }
@@ -1319,9 +1325,11 @@ fn regions(
         }
         k = close + 1;
     }
+    // Empty when there is no region: `k` is in one iff `v.get(k) == Some(&true)`.
     let flags = |d: Vec<i32>| -> Vec<bool> {
         let mut run = 0;
-        d[..n]
+        d.get(..n)
+            .unwrap_or_default()
             .iter()
             .map(|x| {
                 run += x;
