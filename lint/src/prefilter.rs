@@ -247,6 +247,7 @@ fn is_ident_char(b: u8) -> bool {
 
 /// Tokens of Rust source, skipping comments and whitespace. Never fails:
 /// anything odd becomes a punct token.
+#[inline(never)]
 fn tokenize(b: &[u8]) -> Vec<Tok> {
     let mut out = Vec::with_capacity(b.len() / 3 + 16);
     let mut i = 0usize;
@@ -425,6 +426,7 @@ fn tokenize(b: &[u8]) -> Vec<Tok> {
 /// For every opening bracket, the index of the token closing it (or the
 /// last token): one pass with a stack per bracket kind, which is what
 /// counting the depth of that kind alone (`close_of`) gives.
+#[inline(never)]
 fn matching(toks: &[Tok]) -> Vec<u32> {
     let n = toks.len();
     let mut m = vec![u32::MAX; n];
@@ -1193,6 +1195,7 @@ impl Prefilter {
 /// group), test code a subset of its test functions (an item marked
 /// `#[test]`, `#[bench]`, `#[x::test]`, `#[cfg(test)]`: a `fn`, `impl` or
 /// inline `mod`).
+#[inline(never)]
 fn regions(
     toks: &[Tok],
     b: &[u8],
@@ -1237,30 +1240,35 @@ fn regions(
             mark(&mut da, open, close.min(n.saturating_sub(1)));
         }
     }
-    let mut stack: Vec<Vec<usize>> = vec![Vec::new()];
+    // Async blocks and closures: from `async` to the closer of the group
+    // open around it (any bracket kind), or the end of the file.
+    let mut depth = 0usize;
+    let mut pending: Vec<(usize, usize)> = Vec::new(); // (async token, depth)
     for (k, t) in toks.iter().enumerate() {
         match t.kind {
-            T::Punct(b'{' | b'(' | b'[') => stack.push(Vec::new()),
-            T::Punct(b'}' | b')' | b']') if stack.len() > 1 => {
-                for s in stack.pop().unwrap_or_default() {
+            T::Punct(b'{' | b'(' | b'[') => depth += 1,
+            T::Punct(b'}' | b')' | b']') if depth > 0 => {
+                while let Some(&(s, _)) = pending.last().filter(|p| p.1 == depth) {
                     mark(&mut da, s, k);
+                    pending.pop();
                 }
+                depth -= 1;
             }
-            T::Ident if id(k) == b"async" => {
+            T::Ident
+                if t.end - t.start == 5 && b[t.start as usize] == b'a' && id(k) == b"async" =>
+            {
                 let mut j = k + 1;
                 while j < n && qualifier(j) {
                     j += 1;
                 }
                 if !is_id(j, b"fn") {
-                    if let Some(top) = stack.last_mut() {
-                        top.push(k);
-                    }
+                    pending.push((k, depth));
                 }
             }
             _ => {}
         }
     }
-    for s in stack.into_iter().flatten() {
+    for (s, _) in pending {
         mark(&mut da, s, n - 1);
     }
     let mut k = 0;
