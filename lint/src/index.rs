@@ -51,8 +51,8 @@ pub struct Demand {
     pub free: BTreeSet<String>,
     /// Lock keys asked about (`lock_elsewhere`).
     pub locks: BTreeSet<String>,
-    /// Taken paths asked about (`takers`).
-    pub takes: BTreeSet<String>,
+    /// (self type, taken path) asked about (`takers`: methods of that type).
+    pub takes: BTreeSet<(String, String)>,
     /// Methods whose `self.m()` callers were asked about (`self_callers`).
     pub callers: BTreeSet<FnId>,
     /// Calls the rules asked about (`call_waits`, guard helpers), by the
@@ -649,10 +649,12 @@ impl Index {
 
     /// The functions of `f`'s type (in `f`'s scope) that take `path`.
     pub fn takers(&self, from: FnId, f: &FnModel, path: &str) -> &[FnId] {
-        self.ask(|d| d.takes.insert(path.to_string()));
         let Some(ty) = scoped_type(from.0, f) else {
             return &[];
         };
+        if let Some(t) = &f.self_ty {
+            self.ask(|d| d.takes.insert((t.clone(), path.to_string())));
+        }
         self.takes
             .get(&(ty, path.to_string()))
             .map(|v| v.as_slice())

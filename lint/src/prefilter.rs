@@ -1577,7 +1577,14 @@ impl Prefilter {
             )
         };
         let (lock_any, lock_h) = needles(&d.locks);
-        let (take_any, take_h) = needles(&d.takes);
+        let take_paths: BTreeSet<String> = d.takes.iter().map(|(_, p)| p.clone()).collect();
+        let (take_any, take_h) = needles(&take_paths);
+        // Only methods of the same type take the same field (`Index::takers`).
+        let take_types: HSet<u64> = d
+            .takes
+            .iter()
+            .map(|(t, _)| name_hash(t.as_bytes()))
+            .collect();
         // `self.m()` inside `impl T` (or `impl Tr for ..`) is the mention `T::m`.
         let mut callers: HSet<u64> = HSet::default();
         for &(fi, i) in &d.callers {
@@ -1601,6 +1608,7 @@ impl Prefilter {
                 && (lock_any || s.lock_wild || meets(&s.lock_recv, &lock_h));
             let take = !d.takes.is_empty()
                 && s.take_call
+                && meets(&s.impls, &take_types)
                 && (take_any || s.take_wild || meets(&s.take_recv, &take_h));
             let caller = !callers.is_empty() && meets(&s.mentions, &callers);
             if veto || lock || take || caller {
