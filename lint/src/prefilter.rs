@@ -426,25 +426,90 @@ fn tokenize(b: &[u8]) -> Vec<Tok> {
 /// For every opening bracket, the index of the token closing it (or the
 /// last token): one pass with a stack per bracket kind, which is what
 /// counting the depth of that kind alone (`close_of`) gives.
-#[inline(never)]
+#[cfg(test)]
 fn matching(toks: &[Tok]) -> Vec<u32> {
+    brackets(toks, &[]).close
+}
+
+/// One pass over the tokens: bracket matching, async blocks/closures and
+/// outer attributes (for `regions`).
+struct Brackets {
+    /// For every opening bracket, the closing token (see `matching`).
+    close: Vec<u32>,
+    /// `async` (not `async fn`) to the closer of the group around it, any
+    /// bracket kind (or the last token).
+    async_blocks: Vec<(usize, usize)>,
+    /// Positions of `#` followed by `[`.
+    attrs: Vec<usize>,
+}
+
+/// For every opening bracket, the index of the token closing it (or the
+/// last token): one pass with a stack per bracket kind, which is what
+/// counting the depth of that kind alone (`close_of`) gives. With the
+/// source (`b` non-empty) it also finds async blocks and attributes.
+fn brackets(toks: &[Tok], b: &[u8]) -> Brackets {
     let n = toks.len();
     let mut m = vec![u32::MAX; n];
     let mut stacks: [Vec<u32>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    let mut depth = 0usize;
+    let mut pending: Vec<(usize, usize)> = Vec::new(); // (async token, depth)
+    let mut async_blocks = Vec::new();
+    let mut attrs = Vec::new();
+    let id = |k: usize| &b[toks[k].start as usize..toks[k].end as usize];
+    let qualifier = |k: usize| {
+        toks[k].kind == T::Lit
+            || (toks[k].kind == T::Ident
+                && matches!(
+                    id(k),
+                    b"async" | b"unsafe" | b"const" | b"extern" | b"default"
+                ))
+    };
     for (k, t) in toks.iter().enumerate() {
-        let T::Punct(c) = t.kind else { continue };
-        match c {
-            b'(' => stacks[0].push(k as u32),
-            b'[' => stacks[1].push(k as u32),
-            b'{' => stacks[2].push(k as u32),
-            b')' | b']' | b'}' => {
-                let s = match c {
-                    b')' => &mut stacks[0],
-                    b']' => &mut stacks[1],
-                    _ => &mut stacks[2],
+        match t.kind {
+            T::Punct(c @ (b'(' | b'[' | b'{')) => {
+                let i = match c {
+                    b'(' => 0,
+                    b'[' => 1,
+                    _ => 2,
                 };
-                if let Some(o) = s.pop() {
+                stacks[i].push(k as u32);
+                depth += 1;
+            }
+            T::Punct(c @ (b')' | b']' | b'}')) => {
+                let i = match c {
+                    b')' => 0,
+                    b']' => 1,
+                    _ => 2,
+                };
+                if let Some(o) = stacks[i].pop() {
                     m[o as usize] = k as u32;
+                }
+                if depth > 0 {
+                    while let Some(&(s, _)) = pending.last().filter(|p| p.1 == depth) {
+                        async_blocks.push((s, k));
+                        pending.pop();
+                    }
+                    depth -= 1;
+                }
+            }
+            T::Punct(b'#')
+                if !b.is_empty() && toks.get(k + 1).is_some_and(|x| x.kind == T::Punct(b'[')) =>
+            {
+                attrs.push(k);
+            }
+            T::Ident
+                if !b.is_empty()
+                    && t.end - t.start == 5
+                    && b[t.start as usize] == b'a'
+                    && id(k) == b"async" =>
+            {
+                let mut j = k + 1;
+                while j < n && qualifier(j) {
+                    j += 1;
+                }
+                let is_fn = j < n && toks[j].kind == T::Ident && id(j) == b"fn";
+                if !is_fn {
+                    pending.push((k, depth));
                 }
             }
             _ => {}
@@ -456,7 +521,14 @@ fn matching(toks: &[Tok]) -> Vec<u32> {
             m[o as usize] = last;
         }
     }
-    m
+    for (s, _) in pending {
+        async_blocks.push((s, n.saturating_sub(1)));
+    }
+    Brackets {
+        close: m,
+        async_blocks,
+        attrs,
+    }
 }
 
 /// The index of the token closing the group opened at `open` (or the end).
@@ -636,7 +708,8 @@ impl Prefilter {
     pub fn scan(&self, text: &str) -> FileScan {
         let b = text.as_bytes();
         let toks = tokenize(b);
-        let mtch = matching(&toks);
+        let br = brackets(&toks, b);
+        let mtch = &br.close;
         let close_of = |_: &[Tok], open: usize, _: u8, _: u8| -> usize { mtch[open] as usize };
         let id = |k: usize| -> &[u8] {
             let t = toks[k];
@@ -1043,7 +1116,7 @@ impl Prefilter {
         // Async and test code: lint 4 looks only at waits in async code, and
         // lints 4 and 5 skip test code.
         let impl_kw: Vec<(usize, usize)> = impls.iter().map(|im| (im.kw, im.end)).collect();
-        let (in_async, in_test) = regions(&toks, b, &mtch, &fn_starts, &impl_kw);
+        let (in_async, in_test) = regions(&toks, b, &br, &fn_starts, &impl_kw);
         let is_in = |v: &[bool], k: usize| v.get(k).copied().unwrap_or(false);
         let live_async = |k: usize| is_in(&in_async, k) && !is_in(&in_test, k);
         fs.async_wait = wait_at.iter().any(|&k| live_async(k));
@@ -1199,12 +1272,12 @@ impl Prefilter {
 fn regions(
     toks: &[Tok],
     b: &[u8],
-    mtch: &[u32],
+    br: &Brackets,
     fns: &[(usize, usize, usize, u64)],
     impls: &[(usize, usize)],
 ) -> (Vec<bool>, Vec<bool>) {
     let n = toks.len();
-    let close_of = |_: &[Tok], open: usize, _: u8, _: u8| -> usize { mtch[open] as usize };
+    let close_of = |_: &[Tok], open: usize, _: u8, _: u8| -> usize { br.close[open] as usize };
     let id = |k: usize| &b[toks[k].start as usize..toks[k].end as usize];
     let is_id = |k: usize, w: &[u8]| k < n && toks[k].kind == T::Ident && id(k) == w;
     let is_p = |k: usize, c: u8| k < n && toks[k].kind == T::Punct(c);
@@ -1240,41 +1313,14 @@ fn regions(
             mark(&mut da, open, close.min(n.saturating_sub(1)));
         }
     }
-    // Async blocks and closures: from `async` to the closer of the group
-    // open around it (any bracket kind), or the end of the file.
-    let mut depth = 0usize;
-    let mut pending: Vec<(usize, usize)> = Vec::new(); // (async token, depth)
-    for (k, t) in toks.iter().enumerate() {
-        match t.kind {
-            T::Punct(b'{' | b'(' | b'[') => depth += 1,
-            T::Punct(b'}' | b')' | b']') if depth > 0 => {
-                while let Some(&(s, _)) = pending.last().filter(|p| p.1 == depth) {
-                    mark(&mut da, s, k);
-                    pending.pop();
-                }
-                depth -= 1;
-            }
-            T::Ident
-                if t.end - t.start == 5 && b[t.start as usize] == b'a' && id(k) == b"async" =>
-            {
-                let mut j = k + 1;
-                while j < n && qualifier(j) {
-                    j += 1;
-                }
-                if !is_id(j, b"fn") {
-                    pending.push((k, depth));
-                }
-            }
-            _ => {}
-        }
+    // Async blocks and closures (found with the brackets).
+    for &(s, e) in &br.async_blocks {
+        mark(&mut da, s, e);
     }
-    for (s, _) in pending {
-        mark(&mut da, s, n - 1);
-    }
-    let mut k = 0;
-    while k + 1 < n {
-        if !(is_p(k, b'#') && is_p(k + 1, b'[')) {
-            k += 1;
+    let mut next_free = 0;
+    for &k in &br.attrs {
+        // Attributes inside an attribute already handled are skipped.
+        if k < next_free {
             continue;
         }
         let close = close_of(toks, k + 1, b'[', b']');
@@ -1331,7 +1377,7 @@ fn regions(
                 mark(&mut dt, k, e.min(n - 1));
             }
         }
-        k = close + 1;
+        next_free = close + 1;
     }
     // Empty when there is no region: `k` is in one iff `v.get(k) == Some(&true)`.
     let flags = |d: Vec<i32>| -> Vec<bool> {
