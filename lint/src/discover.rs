@@ -3,7 +3,7 @@
 
 use crate::diag::Skipped;
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Does this directory hold a package manifest (`[package]`)?
@@ -172,7 +172,7 @@ pub fn absolute(p: &Path, cwd: &Path) -> PathBuf {
 pub fn discover(paths: &[PathBuf], cwd: &Path, root: &Path, ex: &GlobSet) -> Discovery {
     let mut skipped = Vec::new();
     let mut missing = Vec::new();
-    let mut requested: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut requested: Vec<PathBuf> = Vec::new();
     let mut walked: Vec<PathBuf> = Vec::new();
     for p in paths {
         let abs = absolute(p, cwd);
@@ -183,15 +183,16 @@ pub fn discover(paths: &[PathBuf], cwd: &Path, root: &Path, ex: &GlobSet) -> Dis
             }
             Ok(_) => {
                 if !excluded(&abs, root, ex) {
-                    requested.insert(abs);
+                    requested.push(abs);
                 }
             }
             Err(_) => missing.push(p.clone()),
         }
     }
+    sort_paths(&mut requested);
     // Package of each requested file.
     let mut cache: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
-    let mut by_pkg: BTreeMap<Option<PathBuf>, BTreeSet<PathBuf>> = BTreeMap::new();
+    let mut by_pkg: HashMap<Option<PathBuf>, Vec<PathBuf>> = HashMap::new();
     for f in requested {
         let mut pkg = None;
         let mut visited = Vec::new();
@@ -209,23 +210,34 @@ pub fn discover(paths: &[PathBuf], cwd: &Path, root: &Path, ex: &GlobSet) -> Dis
         for v in visited {
             cache.insert(v, pkg.clone());
         }
-        by_pkg.entry(pkg).or_default().insert(f);
+        // `requested` is sorted, so each package's list is too.
+        by_pkg.entry(pkg).or_default().push(f);
     }
+    let mut by_pkg: Vec<(Option<PathBuf>, Vec<PathBuf>)> = by_pkg.into_iter().collect();
+    by_pkg.sort_by_cached_key(|(p, _)| p.as_deref().map(path_key));
     let mut units = Vec::new();
     for (pkg, req) in by_pkg {
-        let mut all: BTreeSet<PathBuf> = req.clone();
         // A package inside a walked directory has all its files requested
         // already (the same filters, and each file went to its nearest
         // package): no second walk.
         let inside = pkg
             .as_ref()
             .is_some_and(|d| walked.iter().any(|w| d.starts_with(w)));
-        if let (Some(root_dir), false) = (&pkg, inside) {
-            let mut sk = Vec::new();
-            all.extend(walk(root_dir, true, root, ex, &mut sk));
-        }
-        let files: Vec<PathBuf> = all.into_iter().collect();
-        let requested = files.iter().map(|f| req.contains(f)).collect();
+        let (files, requested) = match (&pkg, inside) {
+            (Some(root_dir), false) => {
+                let mut sk = Vec::new();
+                let mut all = walk(root_dir, true, root, ex, &mut sk);
+                all.extend(req.iter().cloned());
+                sort_paths(&mut all);
+                let req: HashSet<&PathBuf> = req.iter().collect();
+                let requested = all.iter().map(|f| req.contains(f)).collect();
+                (all, requested)
+            }
+            _ => {
+                let n = req.len();
+                (req, vec![true; n])
+            }
+        };
         units.push(Unit {
             root: pkg,
             files,
@@ -236,5 +248,61 @@ pub fn discover(paths: &[PathBuf], cwd: &Path, root: &Path, ex: &GlobSet) -> Dis
         units,
         skipped,
         missing,
+    }
+}
+
+/// A byte key ordering paths as `Path`'s `Ord` does (component by
+/// component: a separator sorts before every other byte), without parsing
+/// components on every comparison.
+fn path_key(p: &Path) -> Vec<u8> {
+    let s = p.to_string_lossy();
+    s.bytes()
+        .map(|c| {
+            if c == b'/' || c == std::path::MAIN_SEPARATOR as u8 {
+                0
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Sorts and deduplicates paths in `Path` order.
+fn sort_paths(v: &mut Vec<PathBuf>) {
+    v.sort_by_cached_key(|p| path_key(p));
+    v.dedup();
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    /// The byte key sorts exactly as `Path`'s `Ord`.
+    #[test]
+    fn path_key_orders_like_path() {
+        let mut v: Vec<PathBuf> = [
+            "/a/b.rs",
+            "/a.rs",
+            "/a/b/c.rs",
+            "/a-b/c.rs",
+            "/a b.rs",
+            "/ab.rs",
+            "/a/b-c.rs",
+            "/a/b/mod.rs",
+            "/a/b.rs/x",
+            "/A.rs",
+            "/a/!.rs",
+            "/a/.x/y.rs",
+            "/a/",
+            "/a",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let mut by_path = v.clone();
+        by_path.sort();
+        by_path.dedup();
+        sort_paths(&mut v);
+        assert_eq!(v, by_path);
     }
 }
