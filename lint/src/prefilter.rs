@@ -431,6 +431,18 @@ fn matching(toks: &[Tok]) -> Vec<u32> {
     brackets(toks, &[]).close
 }
 
+/// A function qualifier (`async`, `unsafe`, `const`, `extern`, `default`)
+/// or an ABI string.
+fn is_qualifier(toks: &[Tok], b: &[u8], k: usize) -> bool {
+    let t = toks[k];
+    t.kind == T::Lit
+        || (t.kind == T::Ident
+            && matches!(
+                &b[t.start as usize..t.end as usize],
+                b"async" | b"unsafe" | b"const" | b"extern" | b"default"
+            ))
+}
+
 /// One pass over the tokens: bracket matching, async blocks/closures and
 /// outer attributes (for `regions`).
 struct Brackets {
@@ -456,14 +468,7 @@ fn brackets(toks: &[Tok], b: &[u8]) -> Brackets {
     let mut async_blocks = Vec::new();
     let mut attrs = Vec::new();
     let id = |k: usize| &b[toks[k].start as usize..toks[k].end as usize];
-    let qualifier = |k: usize| {
-        toks[k].kind == T::Lit
-            || (toks[k].kind == T::Ident
-                && matches!(
-                    id(k),
-                    b"async" | b"unsafe" | b"const" | b"extern" | b"default"
-                ))
-    };
+    let qualifier = |k: usize| is_qualifier(toks, b, k);
     for (k, t) in toks.iter().enumerate() {
         match t.kind {
             T::Punct(c @ (b'(' | b'[' | b'{')) => {
@@ -1281,14 +1286,7 @@ fn regions(
     let id = |k: usize| &b[toks[k].start as usize..toks[k].end as usize];
     let is_id = |k: usize, w: &[u8]| k < n && toks[k].kind == T::Ident && id(k) == w;
     let is_p = |k: usize, c: u8| k < n && toks[k].kind == T::Punct(c);
-    let qualifier = |k: usize| {
-        toks[k].kind == T::Lit
-            || (toks[k].kind == T::Ident
-                && matches!(
-                    id(k),
-                    b"async" | b"unsafe" | b"const" | b"extern" | b"default"
-                ))
-    };
+    let qualifier = |k: usize| is_qualifier(toks, b, k);
     // Regions as difference arrays, allocated at the first region (most
     // files have no async or test code).
     let mut da: Vec<i32> = Vec::new();
