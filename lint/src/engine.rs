@@ -215,7 +215,6 @@ fn analyze_unit(
     // (candidates and the definitions they reach), then what the parsed
     // candidates' locks and takes demand.
     let filtered = opts.prefilter && !opts.parse_only;
-    let t0 = Instant::now();
     let phase = |name: &str, t: &mut Instant| {
         if stats_on() {
             eprintln!(
@@ -225,7 +224,7 @@ fn analyze_unit(
         }
         *t = Instant::now();
     };
-    let mut t = t0;
+    let mut t = Instant::now();
     let scans: Vec<Option<FileScan>> = if filtered {
         slots
             .par_iter()
@@ -265,12 +264,11 @@ fn analyze_unit(
         if opts.parse_only {
             return;
         }
-        let models: Vec<&FileModel> = slots
+        let all_models: Vec<&FileModel> = slots
             .iter()
             .map(|s| s.model.as_ref().unwrap_or(&EMPTY))
             .collect();
-        let index = Index::build(&models);
-        let models_all = models;
+        let index = Index::build(&all_models);
         phase("index", &mut t);
         index.start_rules();
         let per_file = run_rules(slots, &index, config, &enabled);
@@ -278,7 +276,7 @@ fn analyze_unit(
         if filtered {
             let models: Vec<Option<&FileModel>> = slots.iter().map(|s| s.model.as_ref()).collect();
             let demand = index.demand();
-            let reach = index.reach(&models_all, &demand);
+            let reach = index.reach(&all_models, &demand);
             let mut more = auto.demanded(&plan, &demand, &reach, &models, &scans);
             more.retain(|&i| !want[i]);
             phase("demand", &mut t);

@@ -431,6 +431,28 @@ fn matching(toks: &[Tok]) -> Vec<u32> {
     brackets(toks, &[]).close
 }
 
+/// For each position (ascending), the innermost of the properly nested
+/// `(start, end)` spans (in source order) that encloses it: one stack walk.
+fn innermost(spans: &[(usize, usize)], at: impl Iterator<Item = usize>) -> Vec<Option<usize>> {
+    let mut out = Vec::new();
+    let mut st: Vec<usize> = Vec::new();
+    let mut next = 0;
+    for k in at {
+        while next < spans.len() && spans[next].0 < k {
+            while st.last().is_some_and(|&i| spans[i].1 < spans[next].0) {
+                st.pop();
+            }
+            st.push(next);
+            next += 1;
+        }
+        while st.last().is_some_and(|&i| spans[i].1 < k) {
+            st.pop();
+        }
+        out.push(st.last().copied());
+    }
+    out
+}
+
 /// A function qualifier (`async`, `unsafe`, `const`, `extern`, `default`)
 /// or an ABI string.
 fn is_qualifier(toks: &[Tok], b: &[u8], k: usize) -> bool {
@@ -714,8 +736,8 @@ impl Prefilter {
         let b = text.as_bytes();
         let toks = tokenize(b);
         let br = brackets(&toks, b);
-        let mtch = &br.close;
-        let close_of = |_: &[Tok], open: usize, _: u8, _: u8| -> usize { mtch[open] as usize };
+        // The token closing the bracket opened at `open`.
+        let close_of = |open: usize| -> usize { br.close[open] as usize };
         let id = |k: usize| -> &[u8] {
             let t = toks[k];
             &b[t.start as usize..t.end as usize]
@@ -801,7 +823,7 @@ impl Prefilter {
             if call && fl & W_ANY != 0 && !other_sleep {
                 let awaited = fl & W_ALWAYS == 0 && {
                     let close = if is_p(k + 1, b'(') {
-                        close_of(&toks, k + 1, b'(', b')')
+                        close_of(k + 1)
                     } else {
                         k
                     };
@@ -906,7 +928,7 @@ impl Prefilter {
                                 body = Some(j);
                                 break;
                             }
-                            j = close_of(&toks, j, b'{', b'}');
+                            j = close_of(j);
                         }
                         T::Punct(b'}') if depth <= 0 => break,
                         _ => {}
@@ -914,7 +936,7 @@ impl Prefilter {
                     j += 1;
                 }
                 if let Some(open) = body {
-                    let close = close_of(&toks, open, b'{', b'}');
+                    let close = close_of(open);
                     fn_starts.push((k, open, close, name_hash(name)));
                 }
             }
@@ -959,7 +981,7 @@ impl Prefilter {
                     j += 1;
                 }
                 if is_p(j, b'{') {
-                    let end = close_of(&toks, j, b'{', b'}');
+                    let end = close_of(j);
                     // The model names only path types (through `&`, parens);
                     // methods of other impls are free functions to it.
                     let mut t0 = ty_start.unwrap_or(j);
@@ -1149,32 +1171,16 @@ impl Prefilter {
         };
         // Innermost impl and innermost enclosing fn body of each fn (both
         // lists are in source order and properly nested: one stack walk each).
-        let mut inner_impl: Vec<Option<usize>> = Vec::with_capacity(fn_starts.len());
+        let impl_spans: Vec<(usize, usize)> = impls.iter().map(|im| (im.start, im.end)).collect();
+        let inner_impl = innermost(&impl_spans, fn_starts.iter().map(|f| f.0));
         let mut outer_fn: Vec<Option<usize>> = Vec::with_capacity(fn_starts.len());
-        {
-            let mut st: Vec<usize> = Vec::new();
-            let mut next = 0;
-            for &(f, ..) in &fn_starts {
-                while next < impls.len() && impls[next].start < f {
-                    while st.last().is_some_and(|&i| impls[i].end < impls[next].start) {
-                        st.pop();
-                    }
-                    st.push(next);
-                    next += 1;
-                }
-                while st.last().is_some_and(|&i| impls[i].end < f) {
-                    st.pop();
-                }
-                inner_impl.push(st.last().copied());
+        let mut fst: Vec<usize> = Vec::new();
+        for (x, &(f, ..)) in fn_starts.iter().enumerate() {
+            while fst.last().is_some_and(|&g| fn_starts[g].2 < f) {
+                fst.pop();
             }
-            let mut fst: Vec<usize> = Vec::new();
-            for (x, &(f, ..)) in fn_starts.iter().enumerate() {
-                while fst.last().is_some_and(|&g| fn_starts[g].2 < f) {
-                    fst.pop();
-                }
-                outer_fn.push(fst.last().copied().filter(|&g| fn_starts[g].1 < f));
-                fst.push(x);
-            }
+            outer_fn.push(fst.last().copied().filter(|&g| fn_starts[g].1 < f));
+            fst.push(x);
         }
         for (x, &(f, open, close, name)) in fn_starts.iter().enumerate() {
             let inner = inner_impl[x].map(|i| &impls[i]);
@@ -1220,23 +1226,12 @@ impl Prefilter {
         // Close-method keys: the enclosing impl's type (the model looks a
         // close-state method up under the caller's own self type).
         let mut close_keys: Vec<u64> = Vec::new();
+        for (&k, im) in plain
+            .iter()
+            .zip(innermost(&impl_spans, plain.iter().copied()))
         {
-            let mut st: Vec<usize> = Vec::new();
-            let mut next = 0;
-            for &k in &plain {
-                while next < impls.len() && impls[next].start < k {
-                    while st.last().is_some_and(|&i| impls[i].end < impls[next].start) {
-                        st.pop();
-                    }
-                    st.push(next);
-                    next += 1;
-                }
-                while st.last().is_some_and(|&i| impls[i].end < k) {
-                    st.pop();
-                }
-                if let Some(t) = st.last().and_then(|&i| impls[i].ty_name.as_ref()) {
-                    close_keys.push(method_key(t, id(k)));
-                }
+            if let Some(t) = im.and_then(|i| impls[i].ty_name.as_ref()) {
+                close_keys.push(method_key(t, id(k)));
             }
         }
         close_keys.sort_unstable();
@@ -1282,7 +1277,7 @@ fn regions(
     impls: &[(usize, usize)],
 ) -> (Vec<bool>, Vec<bool>) {
     let n = toks.len();
-    let close_of = |_: &[Tok], open: usize, _: u8, _: u8| -> usize { br.close[open] as usize };
+    let close_of = |open: usize| -> usize { br.close[open] as usize };
     let id = |k: usize| &b[toks[k].start as usize..toks[k].end as usize];
     let is_id = |k: usize, w: &[u8]| k < n && toks[k].kind == T::Ident && id(k) == w;
     let is_p = |k: usize, c: u8| k < n && toks[k].kind == T::Punct(c);
@@ -1321,7 +1316,7 @@ fn regions(
         if k < next_free {
             continue;
         }
-        let close = close_of(toks, k + 1, b'[', b']');
+        let close = close_of(k + 1);
         // The attribute's path and what follows it.
         let mut j = k + 2;
         let mut last: Option<&[u8]> = None;
@@ -1350,11 +1345,11 @@ fn regions(
             let mut q = close + 1;
             loop {
                 if is_p(q, b'#') && is_p(q + 1, b'[') {
-                    q = close_of(toks, q + 1, b'[', b']') + 1;
+                    q = close_of(q + 1) + 1;
                 } else if is_id(q, b"pub") {
                     q += 1;
                     if is_p(q, b'(') {
-                        q = close_of(toks, q, b'(', b')') + 1;
+                        q = close_of(q) + 1;
                     }
                 } else if q < n && qualifier(q) {
                     q += 1;
@@ -1367,7 +1362,7 @@ fn regions(
             } else if is_id(q, b"impl") {
                 impls.iter().find(|i| i.0 == q).map(|i| i.1)
             } else if is_id(q, b"mod") && is_p(q + 2, b'{') {
-                Some(close_of(toks, q + 2, b'{', b'}'))
+                Some(close_of(q + 2))
             } else {
                 None
             };
