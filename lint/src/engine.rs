@@ -211,9 +211,8 @@ fn analyze_unit(
     report: &mut Report,
 ) {
     let config = &opts.config;
-    // Which files to parse: all of them, or what the prefilter plans
-    // (candidates and the definitions they reach), then what the parsed
-    // candidates' locks and takes demand.
+    // Which files to parse: all of them, or the prefilter's candidates and
+    // then, round by round, what the rules' questions to the index demand.
     let filtered = opts.prefilter && !opts.parse_only;
     let phase = |name: &str, t: &mut Instant| {
         if stats_on() {

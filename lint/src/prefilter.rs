@@ -1404,11 +1404,11 @@ pub struct Plan {
     defs: HMap<u64, Vec<(usize, usize)>>,
     /// Files with an impl of a type whose `Drop` may wait.
     impl_of: HMap<u64, Vec<usize>>,
-    pub candidates: usize,
 }
 
 impl Prefilter {
-    /// The first round: candidates and the definitions they reach by name.
+    /// The first round: the candidates (and the close-state methods their
+    /// checks may call); what they reach is parsed on demand (`demanded`).
     pub fn plan(
         &self,
         scans: &[Option<FileScan>],
@@ -1504,7 +1504,6 @@ impl Prefilter {
         if en.unknown {
             return Plan {
                 parse: scans.iter().map(|s| s.is_some()).collect(),
-                candidates: nf,
                 ..Plan::default()
             };
         }
@@ -1542,7 +1541,6 @@ impl Prefilter {
             }
             if l1 || l2 || l3 || l4 || l5 || l6 {
                 plan.parse[fi] = true;
-                plan.candidates += 1;
                 if l1 || l2 || l3 {
                     // Close-state methods the checks may call.
                     for m in &s.plain {
