@@ -499,14 +499,30 @@ pub fn run(opts: &Options) -> Report {
     // Units run in parallel too (each also parallel inside), so many small
     // packages keep every thread busy; each builds its own partial report,
     // merged afterwards (no shared lock in the hot path), then sorted.
+    // One unit per rayon job: with rayon's default splitting a thread runs a
+    // whole run of units in sequence, and the other thread idles whenever
+    // that thread is in a unit's serial steps (plan, index, demand).
     let mut units = disc.units;
     units.sort_by_key(|u| std::cmp::Reverse(u.files.len()));
     let parts: Vec<Report> = pool.install(|| {
         units
             .into_par_iter()
+            .with_max_len(1)
             .map(|unit| {
                 let mut part = Report::default();
+                let t0 = start.elapsed().as_secs_f64();
+                let n = unit.files.len();
+                let root = unit.root.clone();
                 run_unit(unit, opts, &auto, &mut part);
+                if stats_on() {
+                    // The schedule: which thread ran which package when.
+                    eprintln!(
+                        "synclint unit: thread {} {t0:.3}-{:.3} s {n} files {}",
+                        rayon::current_thread_index().unwrap_or(0),
+                        start.elapsed().as_secs_f64(),
+                        root.as_deref().unwrap_or(Path::new("-")).display()
+                    );
+                }
                 part
             })
             .collect()
