@@ -1418,13 +1418,23 @@ impl Prefilter {
         let nf = scans.len();
         // Names that may wait: a fixpoint over functions, by name.
         let mut defs: HMap<u64, Vec<(usize, usize)>> = HMap::default();
+        // Who mentions each name, for the names the fixpoints below look up:
+        // only a function's keys or a `Drop` type can enter them (most
+        // mentions are of std and dependencies' names, never defined here).
+        let fns = || {
+            scans
+                .iter()
+                .enumerate()
+                .filter_map(|(fi, s)| s.as_ref().map(|s| (fi, s)))
+                .flat_map(|(fi, s)| s.fns.iter().enumerate().map(move |(i, f)| (fi, i, f)))
+        };
+        let defined: HSet<u64> = fns()
+            .flat_map(|(_, _, f)| f.keys.iter().copied().chain(f.drop_for))
+            .collect();
         let mut by_mention: HMap<u64, Vec<(usize, usize)>> = HMap::default();
-        for (fi, s) in scans.iter().enumerate() {
-            let Some(s) = s else { continue };
-            for (i, f) in s.fns.iter().enumerate() {
-                for m in &f.mentions {
-                    by_mention.entry(*m).or_default().push((fi, i));
-                }
+        for (fi, i, f) in fns() {
+            for m in f.mentions.iter().filter(|m| defined.contains(m)) {
+                by_mention.entry(*m).or_default().push((fi, i));
             }
         }
         let mut may_wait: HSet<u64> = HSet::default();
