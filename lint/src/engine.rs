@@ -76,7 +76,7 @@ pub fn read_file(path: &Path) -> Result<String, String> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
-    if bytes.iter().take(8192).any(|&b| b == 0) {
+    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
         return Err("binary file (contains NUL bytes)".into());
     }
     String::from_utf8(bytes).map_err(|e| {
@@ -197,7 +197,7 @@ fn prefilter_automaton(config: &Config) -> Prefilter {
 struct Slot {
     path: PathBuf,
     requested: bool,
-    text: Option<Arc<str>>,
+    text: Option<String>,
     model: Option<FileModel>,
     error: Option<String>,
 }
@@ -306,7 +306,7 @@ fn analyze_unit(
             if !report.sources.contains_key(p) {
                 if let Some(s) = slots.iter().find(|s| &s.path == p) {
                     if let Some(t) = &s.text {
-                        report.sources.insert(p.clone(), t.clone());
+                        report.sources.insert(p.clone(), Arc::from(t.as_str()));
                     }
                 }
             }
@@ -567,7 +567,7 @@ fn run_unit(unit: Unit, opts: &Options, auto: &Prefilter, report: &mut Report) {
         .zip(texts)
         .map(|((path, requested), t)| {
             let (text, error) = match t {
-                Ok(t) => (Some(Arc::from(t)), None),
+                Ok(t) => (Some(t), None),
                 Err(e) => (None, Some(e)),
             };
             Slot {
@@ -658,7 +658,7 @@ pub fn lint_sources(files: &[(PathBuf, String)], config: &Config, prefilter: boo
         .map(|(p, t)| Slot {
             path: p.clone(),
             requested: true,
-            text: Some(Arc::from(t.as_str())),
+            text: Some(t.clone()),
             model: None,
             error: None,
         })
