@@ -86,9 +86,9 @@ fn walk(
     skipped: &mut Vec<Skipped>,
 ) -> Vec<PathBuf> {
     let mut out = Vec::new();
+    // No per-directory sort: every caller sorts the list (`sort_paths`).
     let it = walkdir::WalkDir::new(dir)
         .follow_links(false)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             if e.depth() == 0 {
@@ -107,10 +107,13 @@ fn walk(
     for entry in it {
         match entry {
             Ok(e) => {
-                let p = e.path();
-                if p.extension().is_none_or(|x| x != "rs") || e.file_type().is_dir() {
+                // `extension() == "rs"` on the name's bytes (`.rs` alone has
+                // no extension); `Path::extension` re-parses the whole path.
+                let name = e.file_name().as_encoded_bytes();
+                if name.len() <= 3 || !name.ends_with(b".rs") || e.file_type().is_dir() {
                     continue;
                 }
+                let p = e.path();
                 if excluded(p, root, ex) {
                     continue;
                 }
@@ -193,7 +196,17 @@ pub fn discover(paths: &[PathBuf], cwd: &Path, root: &Path, ex: &GlobSet) -> Dis
     // Package of each requested file.
     let mut cache: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     let mut by_pkg: HashMap<Option<PathBuf>, Vec<PathBuf>> = HashMap::new();
+    // Sorted files of one directory mostly come in runs: the package of the
+    // previous file's directory first (hashing a path walks its components).
+    let mut last: Option<(PathBuf, Option<PathBuf>)> = None;
     for f in requested {
+        if let Some((dir, pkg)) = &last {
+            if f.parent() == Some(dir.as_path()) {
+                let pkg = pkg.clone();
+                by_pkg.entry(pkg).or_default().push(f);
+                continue;
+            }
+        }
         let mut pkg = None;
         let mut visited = Vec::new();
         for a in f.ancestors().skip(1) {
@@ -209,6 +222,9 @@ pub fn discover(paths: &[PathBuf], cwd: &Path, root: &Path, ex: &GlobSet) -> Dis
         }
         for v in visited {
             cache.insert(v, pkg.clone());
+        }
+        if let Some(dir) = f.parent() {
+            last = Some((dir.to_path_buf(), pkg.clone()));
         }
         // `requested` is sorted, so each package's list is too.
         by_pkg.entry(pkg).or_default().push(f);
@@ -304,5 +320,36 @@ mod order_tests {
         by_path.dedup();
         sort_paths(&mut v);
         assert_eq!(v, by_path);
+    }
+
+    /// The walk keeps what `Path::extension() == "rs"` keeps, and files in
+    /// runs of one directory land in their nearest package.
+    #[test]
+    fn walk_filters_like_extension_and_assigns_packages() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        let names = ["a.rs", ".rs", "..rs", "b.rs.txt", "rs", "c.RS", "x.y.rs"];
+        std::fs::create_dir_all(d.join("p/src/m")).unwrap();
+        std::fs::write(d.join("p/Cargo.toml"), "[package]\nname = \"p\"\n").unwrap();
+        for n in names {
+            std::fs::write(d.join(n), "").unwrap();
+            std::fs::write(d.join("p/src").join(n), "").unwrap();
+        }
+        std::fs::write(d.join("p/src/m/z.rs"), "").unwrap();
+        let found = discover(&[d.to_path_buf()], d, d, &GlobSet::empty());
+        let expect: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| Path::new(n).extension().is_some_and(|x| x == "rs"))
+            .collect();
+        assert_eq!(expect, ["a.rs", "..rs", "x.y.rs"]);
+        let mut loose: Vec<PathBuf> = expect.iter().map(|n| d.join(n)).collect();
+        sort_paths(&mut loose);
+        let mut pkg: Vec<PathBuf> = expect.iter().map(|n| d.join("p/src").join(n)).collect();
+        pkg.push(d.join("p/src/m/z.rs"));
+        sort_paths(&mut pkg);
+        let units: Vec<(Option<PathBuf>, Vec<PathBuf>)> =
+            found.units.into_iter().map(|u| (u.root, u.files)).collect();
+        assert_eq!(units, vec![(None, loose), (Some(d.join("p")), pkg)]);
     }
 }
