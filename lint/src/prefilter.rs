@@ -780,6 +780,7 @@ impl Prefilter {
         let mut guard_at: Vec<usize> = Vec::new();
         let mut close_at: Vec<usize> = Vec::new();
         let mut fn_starts: Vec<(usize, usize, usize, u64)> = Vec::new(); // (fn tok, body open, body close, name)
+        let mut fn_close_path: Vec<bool> = Vec::new(); // parallel to `fn_starts`
         let mut lock_at: Vec<usize> = Vec::new();
         // Token positions of per-function triggers (sorted before use).
         let mut underscore_at: Vec<usize> = Vec::new();
@@ -908,9 +909,8 @@ impl Prefilter {
             }
             if w == b"fn" && k + 1 < n && toks[k + 1].kind == T::Ident {
                 let name = id(k + 1);
-                if self.close_path(name) {
-                    fs.close_path_fn = true;
-                }
+                let close_path = self.close_path(name);
+                fs.close_path_fn |= close_path;
                 // The body: the first `{` at paren/bracket depth 0 not in a
                 // generic argument position, or none (`;`).
                 let mut j = k + 2;
@@ -938,6 +938,7 @@ impl Prefilter {
                 if let Some(open) = body {
                     let close = close_of(open);
                     fn_starts.push((k, open, close, name_hash(name)));
+                    fn_close_path.push(close_path);
                 }
             }
             if w == b"impl" || w == b"trait" {
@@ -1024,6 +1025,10 @@ impl Prefilter {
         let mut stack: Vec<usize> = Vec::new();
         let mut next_impl = 0;
         for k in 0..n {
+            if toks[k].kind != T::Ident {
+                continue;
+            }
+            // The impls around `k` (catching up from the previous identifier).
             while stack.last().is_some_and(|&i| impls[i].end < k) {
                 stack.pop();
             }
@@ -1032,9 +1037,6 @@ impl Prefilter {
                     stack.push(next_impl);
                 }
                 next_impl += 1;
-            }
-            if toks[k].kind != T::Ident {
-                continue;
             }
             let w = id(k);
             let inner = stack.last().map(|&i| &impls[i]);
@@ -1216,7 +1218,7 @@ impl Prefilter {
                 let_underscore: within(&underscore_at, f, close),
                 take_unwrap: within(&take_unwrap_at, f, close),
                 flag_write: within(&write_at, f, close),
-                close_path: self.close_path(fname),
+                close_path: fn_close_path[x],
             });
         }
         let mut all: Vec<u64> = mention.into_iter().map(|(_, h)| h).collect();
