@@ -263,6 +263,16 @@ fn tokenize(b: &[u8]) -> Vec<Tok> {
         let c = b[i];
         if c.is_ascii_whitespace() {
             i += 1;
+            // Runs of spaces (indentation), eight bytes at a time.
+            while i + 8 <= n {
+                let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"))
+                    ^ 0x2020_2020_2020_2020;
+                if w != 0 {
+                    i += (w.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                i += 8;
+            }
             continue;
         }
         if c == b'/' && i + 1 < n && b[i + 1] == b'/' {
