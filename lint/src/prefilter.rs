@@ -1715,6 +1715,29 @@ mod tests {
         assert!(!s.fns[1].direct_wait);
     }
 
+    /// Whitespace runs of every length and mix (the eight-byte space skip)
+    /// leave the tokens where they are.
+    #[test]
+    fn whitespace_runs_keep_token_positions() {
+        for len in 0..40 {
+            for mix in [" ", "\t", "\n", " \r\n"] {
+                let gap: String = (0..len)
+                    .map(|i| if i % 11 == 5 { mix } else { " " })
+                    .collect();
+                let text = format!("a{gap}bc{gap}");
+                let toks = tokenize(text.as_bytes());
+                let spans: Vec<(u32, u32)> = toks.iter().map(|t| (t.start, t.end)).collect();
+                let b = 1 + gap.len() as u32;
+                let expect = if len == 0 {
+                    vec![(0, 3)]
+                } else {
+                    vec![(0, 1), (b, b + 2)]
+                };
+                assert_eq!(spans, expect, "gap {gap:?}");
+            }
+        }
+    }
+
     /// The bracket table agrees with counting depth, on every fixture and
     /// on unbalanced input.
     #[test]
