@@ -200,32 +200,15 @@ pub fn discover(paths: &[PathBuf], cwd: &Path, root: &Path, ex: &GlobSet) -> Dis
     // previous file's directory first (hashing a path walks its components).
     let mut last: Option<(PathBuf, Option<PathBuf>)> = None;
     for f in requested {
-        if let Some((dir, pkg)) = &last {
-            if f.parent() == Some(dir.as_path()) {
-                let pkg = pkg.clone();
-                by_pkg.entry(pkg).or_default().push(f);
-                continue;
+        let dir = f.parent();
+        let pkg = match &last {
+            Some((d, pkg)) if dir == Some(d.as_path()) => pkg.clone(),
+            _ => {
+                let pkg = nearest_package(&f, &mut cache);
+                last = dir.map(|d| (d.to_path_buf(), pkg.clone()));
+                pkg
             }
-        }
-        let mut pkg = None;
-        let mut visited = Vec::new();
-        for a in f.ancestors().skip(1) {
-            if let Some(hit) = cache.get(a) {
-                pkg = hit.clone();
-                break;
-            }
-            visited.push(a.to_path_buf());
-            if is_package_dir(a) {
-                pkg = Some(a.to_path_buf());
-                break;
-            }
-        }
-        for v in visited {
-            cache.insert(v, pkg.clone());
-        }
-        if let Some(dir) = f.parent() {
-            last = Some((dir.to_path_buf(), pkg.clone()));
-        }
+        };
         // `requested` is sorted, so each package's list is too.
         by_pkg.entry(pkg).or_default().push(f);
     }
@@ -265,6 +248,28 @@ pub fn discover(paths: &[PathBuf], cwd: &Path, root: &Path, ex: &GlobSet) -> Dis
         skipped,
         missing,
     }
+}
+
+/// The nearest package directory at or above `f`'s directory, memoised
+/// per directory in `cache`.
+fn nearest_package(f: &Path, cache: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
+    let mut pkg = None;
+    let mut visited = Vec::new();
+    for a in f.ancestors().skip(1) {
+        if let Some(hit) = cache.get(a) {
+            pkg = hit.clone();
+            break;
+        }
+        visited.push(a.to_path_buf());
+        if is_package_dir(a) {
+            pkg = Some(a.to_path_buf());
+            break;
+        }
+    }
+    for v in visited {
+        cache.insert(v, pkg.clone());
+    }
+    pkg
 }
 
 /// A byte key ordering paths as `Path`'s `Ord` does (component by
