@@ -130,6 +130,11 @@ fn target_of(parts: &[String]) -> Target {
     }
 }
 
+/// The last segment of a call path (`m::f` -> `f`).
+fn bare_name(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path)
+}
+
 /// A file of an integration test or bench target: all of it is test code.
 pub fn is_test_target(parts: &[String]) -> bool {
     matches!(target_of(parts), Target::Aux { kind, .. } if kind != "examples")
@@ -321,9 +326,7 @@ impl Index {
     /// The functions a call may reach. Candidates in the caller's own file
     /// win over same-named ones elsewhere.
     pub fn resolve(&self, from: FnId, f: &FnModel, target: &CallTarget) -> Vec<FnId> {
-        if self.rules_asking.load(Ordering::Relaxed) {
-            self.ask(|d| d.targets.insert((from, target.clone())));
-        }
+        self.ask_by_rules(|d| d.targets.insert((from, target.clone())));
         self.resolve_quiet(from, f, target)
     }
 
@@ -434,8 +437,7 @@ impl Index {
         if first.is_some() {
             // A same-named definition not parsed yet could veto this answer.
             if let CallTarget::Free(name) = target {
-                let bare = name.rsplit("::").next().unwrap_or(name);
-                self.ask(|d| d.free.insert(bare.to_string()));
+                self.ask(|d| d.free.insert(bare_name(name).to_string()));
             }
         }
         first
@@ -463,9 +465,7 @@ impl Index {
                 self.call_waits(from, f, target)
             }
             GuardKind::DropType { ty, ctor } => {
-                if self.rules_asking.load(Ordering::Relaxed) {
-                    self.ask(|d| d.types.insert(ty.clone()));
-                }
+                self.ask_by_rules(|d| d.types.insert(ty.clone()));
                 if let Some(c) = ctor {
                     if !self.ctors.contains(&(ty.clone(), c.clone())) {
                         let t = CallTarget::TypeFn(ty.clone(), c.clone());
@@ -526,6 +526,7 @@ impl Index {
         let key = lock_key(path);
         self.ask(|d| d.locks.insert(key.to_string()));
         let bare = !path.contains('.');
+        let shouty = key.chars().all(|c| c.is_uppercase() || c == '_');
         // The smallest id, so that the note is the same on every run.
         let mut best: Option<FnId> = None;
         for (k, sites) in &self.locks {
@@ -533,7 +534,6 @@ impl Index {
                 continue;
             }
             for &(id, fr) in sites {
-                let shouty = key.chars().all(|c| c.is_uppercase() || c == '_');
                 let hit = if id == from {
                     fr != frame
                 } else {
@@ -548,8 +548,14 @@ impl Index {
     }
 
     fn ask(&self, f: impl FnOnce(&mut Demand) -> bool) {
-        if let Ok(mut d) = self.asked.lock() {
-            f(&mut d);
+        f(&mut self.asked.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// `ask`, for questions recorded only once the rules run (the index's
+    /// own fixpoint asks them too; `reach` follows those instead).
+    fn ask_by_rules(&self, f: impl FnOnce(&mut Demand) -> bool) {
+        if self.rules_asking.load(Ordering::Relaxed) {
+            self.ask(f);
         }
     }
 
@@ -611,8 +617,7 @@ impl Index {
                 let f = &files[from.0].fns[from.1];
                 match &t {
                     CallTarget::Free(n) => {
-                        r.free
-                            .insert(n.rsplit("::").next().unwrap_or(n).to_string());
+                        r.free.insert(bare_name(n).to_string());
                     }
                     CallTarget::TypeFn(ty, m) => {
                         r.methods.insert((ty.clone(), m.clone()));
