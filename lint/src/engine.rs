@@ -215,12 +215,7 @@ fn analyze_unit(
     // then, round by round, what the rules' questions to the index demand.
     let filtered = opts.prefilter && !opts.parse_only;
     let phase = |name: &str, t: &mut Instant| {
-        if stats_on() {
-            eprintln!(
-                "synclint phase: {name} {:.1} ms",
-                t.elapsed().as_secs_f64() * 1e3
-            );
-        }
+        phase_done(name, *t);
         *t = Instant::now();
     };
     let mut t = Instant::now();
@@ -318,6 +313,16 @@ fn analyze_unit(
 fn stats_on() -> bool {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ON.get_or_init(|| std::env::var_os("SYNCLINT_STATS").is_some())
+}
+
+/// With `SYNCLINT_STATS` set, prints how long a phase took since `since`.
+fn phase_done(name: &str, since: Instant) {
+    if stats_on() {
+        eprintln!(
+            "synclint phase: {name} {:.1} ms",
+            since.elapsed().as_secs_f64() * 1e3
+        );
+    }
 }
 
 /// Runs the enabled rules over every requested file with a model (in
@@ -483,12 +488,7 @@ pub fn run(opts: &Options) -> Report {
     let start = Instant::now();
     let ex = discover::build_excludes(&opts.config.exclude).unwrap_or_default();
     let disc = discover::discover(&opts.paths, &opts.cwd, &opts.config.root, &ex);
-    if stats_on() {
-        eprintln!(
-            "synclint phase: discover {:.1} ms",
-            start.elapsed().as_secs_f64() * 1e3
-        );
-    }
+    phase_done("discover", start);
     let mut report = Report {
         missing: disc.missing,
         ..Default::default()
@@ -510,12 +510,13 @@ pub fn run(opts: &Options) -> Report {
             .with_max_len(1)
             .map(|unit| {
                 let mut part = Report::default();
-                let t0 = start.elapsed().as_secs_f64();
-                let n = unit.files.len();
-                let root = unit.root.clone();
+                // The schedule: which thread ran which package when.
+                let shown = stats_on().then(|| {
+                    let t0 = start.elapsed().as_secs_f64();
+                    (t0, unit.files.len(), unit.root.clone())
+                });
                 run_unit(unit, opts, &auto, &mut part);
-                if stats_on() {
-                    // The schedule: which thread ran which package when.
+                if let Some((t0, n, root)) = shown {
                     eprintln!(
                         "synclint unit: thread {} {t0:.3}-{:.3} s {n} files {}",
                         rayon::current_thread_index().unwrap_or(0),
@@ -538,7 +539,7 @@ pub fn run(opts: &Options) -> Report {
     }
     finalize(&mut report, &opts.cwd);
     report.elapsed_ms = start.elapsed().as_millis();
-    if std::env::var_os("SYNCLINT_STATS").is_some() {
+    if stats_on() {
         eprintln!(
             "synclint stats: files {} parsed-by-syn {} findings {} elapsed {} ms",
             report.files,
@@ -580,12 +581,8 @@ fn run_unit(unit: Unit, opts: &Options, auto: &Prefilter, report: &mut Report) {
         })
         .collect();
     report.files += slots.iter().filter(|s| s.requested).count();
-    if stats_on() && slots.len() > 100 {
-        eprintln!(
-            "synclint phase: read {} files {:.1} ms",
-            slots.len(),
-            t.elapsed().as_secs_f64() * 1e3
-        );
+    if slots.len() > 100 {
+        phase_done(&format!("read {} files", slots.len()), t);
     }
     analyze_unit(&mut slots, unit.root.as_deref(), opts, auto, report);
     for s in &slots {
