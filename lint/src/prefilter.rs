@@ -125,8 +125,8 @@ pub struct Prefilter {
     close_path_ac: Option<AhoCorasick>,
     /// Some variant is shorter than three bytes: no three-byte filter.
     variant_short: bool,
-    /// Finds a close variant anywhere in a file (case-insensitive).
-    variant_ac: Option<AhoCorasick>,
+    /// Some (non-empty) close variant is configured.
+    has_variants: bool,
     /// The shortest variant's length.
     min_variant: usize,
     vocab: Vocab,
@@ -646,12 +646,6 @@ impl Prefilter {
             .filter(|s| !s.is_empty())
             .map(|s| s.to_ascii_lowercase())
             .collect();
-        let variant_ac = (!variants.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(&variants)
-                .expect("variants build")
-        });
         let mut word_shape = [0u64; 256];
         for w in wait_any
             .iter()
@@ -692,7 +686,7 @@ impl Prefilter {
             variant_short: short,
             variant_first,
             words,
-            variant_ac,
+            has_variants: !variants.is_empty(),
             min_variant: variants.iter().map(|v| v.len()).min().unwrap_or(0),
             variants: v
                 .close_state_variants
@@ -756,9 +750,8 @@ impl Prefilter {
         let is_p = |k: usize, c: u8| k < toks.len() && toks[k].kind == T::Punct(c);
         let n = toks.len();
         let mut fs = FileScan::default();
-        // Close variants are substrings: only files that contain one anywhere
-        // check identifiers for them.
-        let has_variant = self.variant_ac.is_some();
+        // Close variants are substrings of identifiers (`is_variant`).
+        let has_variant = self.has_variants;
         let variant = |w: &[u8]| -> bool { has_variant && self.is_variant(w) };
         let flags = |k: usize| -> u8 {
             if k < toks.len() && toks[k].kind == T::Ident {
@@ -1440,6 +1433,7 @@ impl Prefilter {
                 .filter_map(|(fi, s)| s.as_ref().map(|s| (fi, s)))
                 .flat_map(|(fi, s)| s.fns.iter().enumerate().map(move |(i, f)| (fi, i, f)))
         };
+        let fn_at = |id: (usize, usize)| &scans[id.0].as_ref().expect("scanned").fns[id.1];
         let defined: HSet<u64> = fns()
             .flat_map(|(_, _, f)| f.keys.iter().copied().chain(f.drop_for))
             .collect();
@@ -1451,20 +1445,15 @@ impl Prefilter {
         }
         let mut may_wait: HSet<u64> = HSet::default();
         let mut fn_waits: HashSet<(usize, usize)> = HashSet::new();
-        let mut work: Vec<(usize, usize)> = Vec::new();
-        for (fi, s) in scans.iter().enumerate() {
-            let Some(s) = s else { continue };
-            for (i, f) in s.fns.iter().enumerate() {
-                if f.direct_wait {
-                    work.push((fi, i));
-                }
-            }
-        }
+        let mut work: Vec<(usize, usize)> = fns()
+            .filter(|(_, _, f)| f.direct_wait)
+            .map(|(fi, i, _)| (fi, i))
+            .collect();
         while let Some(id) = work.pop() {
             if !fn_waits.insert(id) {
                 continue;
             }
-            let f = &scans[id.0].as_ref().expect("scanned").fns[id.1];
+            let f = fn_at(id);
             // `Drop::drop` is never called by name: its type is what waits.
             let names = match f.drop_for {
                 Some(t) => vec![t],
@@ -1485,7 +1474,7 @@ impl Prefilter {
         let mut guard_keys: HSet<u64> = HSet::default();
         let mut work: Vec<(usize, usize)> = Vec::new();
         for &id in &fn_waits {
-            let f = &scans[id.0].as_ref().expect("scanned").fns[id.1];
+            let f = fn_at(id);
             if let Some(t) = f.drop_for {
                 if guard_keys.insert(t) {
                     work.extend(by_mention.get(&t).into_iter().flatten().copied());
@@ -1500,7 +1489,7 @@ impl Prefilter {
             if !fn_waits.contains(&id) || !guard_fns.insert(id) {
                 continue;
             }
-            let f = &scans[id.0].as_ref().expect("scanned").fns[id.1];
+            let f = fn_at(id);
             if f.drop_for.is_some() {
                 continue;
             }
@@ -1513,13 +1502,10 @@ impl Prefilter {
         drop(by_mention);
         // Close-state methods: functions whose body has close vocabulary.
         let mut close_defs: HMap<u64, Vec<usize>> = HMap::default();
-        for (fi, s) in scans.iter().enumerate() {
-            let Some(s) = s else { continue };
-            for f in &s.fns {
-                // Only methods can be `close_read_only` targets.
-                if let (true, Some(k)) = (f.close_vocab, f.close_key) {
-                    close_defs.entry(k).or_default().push(fi);
-                }
+        for (fi, _, f) in fns() {
+            // Only methods can be `close_read_only` targets.
+            if let (true, Some(k)) = (f.close_vocab, f.close_key) {
+                close_defs.entry(k).or_default().push(fi);
             }
         }
         let en = self.enabled;
