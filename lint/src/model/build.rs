@@ -3,7 +3,7 @@
 use super::cond::{
     closed_when_true, diverges_block, leaves_block, leaves_expr, returns_block, returns_expr, Reads,
 };
-use super::extent::Extent;
+use super::extent::{sig_first, Extent};
 use super::path::{
     arg_ident, as_lock_call, expr_path, is_lock_method, is_self, last_field, segments, state_path,
     take_path,
@@ -309,20 +309,10 @@ impl ItemCx<'_, '_> {
         };
         let is_async = sig.asyncness.is_some();
         let body_span = li.join(body.first(), body.last());
-        let sig_first = [
-            sig.constness.map(|t| t.span),
-            sig.asyncness.map(|t| t.span),
-            sig.unsafety.map(|t| t.span),
-            sig.abi.as_ref().map(|a| a.extern_token.span),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        .unwrap_or(sig.fn_token.span);
         let mut m = FnModel {
             name: sig.ident.to_string(),
             name_span: li.span(sig.ident.span()),
-            span: li.span_bytes(li.span(sig_first).start.byte, body_span.end.byte),
+            span: li.span_bytes(li.span(sig_first(sig)).start.byte, body_span.end.byte),
             self_ty: self_ty.map(str::to_string),
             trait_name: trait_name.map(str::to_string),
             receiver,

@@ -50,6 +50,24 @@ fn path_last(path: &syn::Path) -> Span {
     }
 }
 
+/// The first of the optional leading tokens present, else `or`.
+fn first_present(spans: &[Option<Span>], or: Span) -> Span {
+    spans.iter().flatten().next().copied().unwrap_or(or)
+}
+
+/// Where a fn signature starts: `const`, `async`, `unsafe`, `extern` or `fn`.
+pub fn sig_first(sig: &syn::Signature) -> Span {
+    first_present(
+        &[
+            sig.constness.map(|t| t.span),
+            sig.asyncness.map(|t| t.span),
+            sig.unsafety.map(|t| t.span),
+            sig.abi.as_ref().map(|a| a.extern_token.span),
+        ],
+        sig.fn_token.span,
+    )
+}
+
 fn label_first(l: Option<&syn::Label>) -> Option<Span> {
     l.map(|l| l.name.apostrophe)
 }
@@ -106,20 +124,16 @@ extent!(
 extent!(syn::ExprCast, |n| n.expr.first(), n.ty.span());
 extent!(
     syn::ExprClosure,
-    |n| {
-        let first = [
+    |n| first_present(
+        &[
             n.lifetimes.as_ref().map(|l| l.for_token.span),
             n.constness.map(|t| t.span),
             n.movability.map(|t| t.span),
             n.asyncness.map(|t| t.span),
             n.capture.map(|t| t.span),
-        ];
-        first
-            .into_iter()
-            .flatten()
-            .next()
-            .unwrap_or(n.or1_token.spans[0])
-    },
+        ],
+        n.or1_token.spans[0]
+    ),
     n.body.last()
 );
 extent!(
