@@ -56,8 +56,12 @@ pub enum Error {
     /// The close handshake (or a bounded wait) did not finish in time. The
     /// connection has been torn down all the same.
     Timeout,
-    /// The caller asked for something this connection does not do.
+    /// The caller asked for something this connection does not do (nothing
+    /// was claimed or sent).
     Invalid(&'static str),
+    /// A background task or thread panicked. The connection has been torn
+    /// down all the same.
+    Panicked,
     /// Transport error from the socket.
     Io(std::io::Error),
     /// Transport or protocol error from tungstenite.
@@ -87,6 +91,7 @@ impl fmt::Display for Error {
             Error::Closed => f.write_str("connection closed"),
             Error::Timeout => f.write_str("timed out"),
             Error::Invalid(what) => write!(f, "invalid use: {what}"),
+            Error::Panicked => f.write_str("a background task panicked"),
             Error::Io(err) => write!(f, "I/O error: {err}"),
             Error::WebSocket(err) => write!(f, "WebSocket error: {err}"),
         }

@@ -7,16 +7,18 @@
 //! The fix moves the blocking join to `tokio::task::spawn_blocking` and awaits
 //! it.
 
+use std::io::Write;
 use std::sync::mpsc::Receiver;
-use std::thread;
-use std::time::Duration;
 
-/// The flusher thread's body, shared by both forms: writes each buffer with a
-/// slow synchronous write (`per_buffer`), returns the bytes written.
-fn flush_all(buffers: Receiver<Vec<u8>>, per_buffer: Duration) -> usize {
+/// The flusher thread's body, shared by both forms: writes each buffer to
+/// `disk` with a synchronous write, stops at the first failed write, and
+/// returns the bytes written.
+fn flush_all(buffers: Receiver<Vec<u8>>, mut disk: impl Write) -> usize {
     let mut written = 0;
     for buf in buffers {
-        thread::sleep(per_buffer);
+        if disk.write_all(&buf).and_then(|()| disk.flush()).is_err() {
+            break;
+        }
         written += buf.len();
     }
     written
@@ -24,9 +26,9 @@ fn flush_all(buffers: Receiver<Vec<u8>>, per_buffer: Duration) -> usize {
 
 /// Buggy: `join()` inside `async fn`.
 pub mod buggy {
+    use std::io::Write;
     use std::sync::mpsc::{self, Sender};
     use std::thread::{self, JoinHandle};
-    use std::time::Duration;
 
     use crate::Error;
 
@@ -38,10 +40,10 @@ pub mod buggy {
     }
 
     impl Flusher {
-        /// Starts the flusher thread; each buffer takes `per_buffer` to write.
-        pub fn start(per_buffer: Duration) -> Self {
+        /// Starts the flusher thread, writing to `disk`.
+        pub fn start(disk: impl Write + Send + 'static) -> Self {
             let (queue, buffers) = mpsc::channel();
-            let thread = thread::spawn(move || super::flush_all(buffers, per_buffer));
+            let thread = thread::spawn(move || super::flush_all(buffers, disk));
             Self { queue, thread }
         }
 
@@ -60,9 +62,9 @@ pub mod buggy {
 
 /// Fixed: the join runs on the blocking pool and is awaited.
 pub mod fixed {
+    use std::io::Write;
     use std::sync::mpsc::{self, Sender};
     use std::thread::{self, JoinHandle};
-    use std::time::Duration;
 
     use crate::Error;
 
@@ -74,10 +76,10 @@ pub mod fixed {
     }
 
     impl Flusher {
-        /// Starts the flusher thread; each buffer takes `per_buffer` to write.
-        pub fn start(per_buffer: Duration) -> Self {
+        /// Starts the flusher thread, writing to `disk`.
+        pub fn start(disk: impl Write + Send + 'static) -> Self {
             let (queue, buffers) = mpsc::channel();
-            let thread = thread::spawn(move || super::flush_all(buffers, per_buffer));
+            let thread = thread::spawn(move || super::flush_all(buffers, disk));
             Self { queue, thread }
         }
 

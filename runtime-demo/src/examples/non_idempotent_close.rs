@@ -5,42 +5,52 @@
 //! The fix: `if let Some(handle) = ... .take() { .. }`, so a repeated close is
 //! a no-op that reports `Error::Closed`.
 
+use std::sync::mpsc::Receiver;
+
+/// The worker thread's body, shared by both forms: handles every job queued
+/// until the queue is closed and returns the sum of the jobs it handled.
+fn handle_jobs(jobs: Receiver<u64>) -> u64 {
+    jobs.iter().sum()
+}
+
 /// Buggy: the second close panics.
 pub mod buggy {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex};
+    use std::sync::mpsc::{self, Sender};
+    use std::sync::Mutex;
     use std::thread::{self, JoinHandle};
-    use std::time::Duration;
 
-    /// A background worker that ticks until it is closed.
+    use crate::Error;
+
+    /// A background worker that handles queued jobs until it is closed.
     #[derive(Debug)]
     pub struct Worker {
-        stop: Arc<AtomicBool>,
+        jobs: Mutex<Option<Sender<u64>>>,
         handle: Mutex<Option<JoinHandle<u64>>>,
     }
 
     impl Worker {
         /// Starts the worker thread.
         pub fn start() -> Self {
-            let stop = Arc::new(AtomicBool::new(false));
-            let flag = Arc::clone(&stop);
-            let handle = thread::spawn(move || {
-                let mut ticks = 0;
-                while !flag.load(Ordering::Acquire) {
-                    ticks += 1;
-                    thread::sleep(Duration::from_millis(1));
-                }
-                ticks
-            });
+            let (jobs, queue) = mpsc::channel();
+            let handle = thread::spawn(move || super::handle_jobs(queue));
             Self {
-                stop,
+                jobs: Mutex::new(Some(jobs)),
                 handle: Mutex::new(Some(handle)),
             }
         }
 
-        /// Stops the worker and returns how many ticks it ran.
+        /// Queues a job.
+        pub fn submit(&self, job: u64) -> Result<(), Error> {
+            match &*self.jobs.lock().unwrap() {
+                Some(jobs) => jobs.send(job).map_err(|_| Error::Closed),
+                None => Err(Error::Closed),
+            }
+        }
+
+        /// Closes the queue, lets the worker finish every queued job, and
+        /// returns the sum of the jobs it handled.
         pub fn close(&self) -> u64 {
-            self.stop.store(true, Ordering::Release);
+            drop(self.jobs.lock().unwrap().take());
             let handle = self.handle.lock().unwrap().take().unwrap(); //~ non_idempotent_close
             handle.join().unwrap_or(0)
         }
@@ -49,43 +59,43 @@ pub mod buggy {
 
 /// Fixed: a repeated close returns `Error::Closed`.
 pub mod fixed {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex};
+    use std::sync::mpsc::{self, Sender};
+    use std::sync::Mutex;
     use std::thread::{self, JoinHandle};
-    use std::time::Duration;
 
     use crate::Error;
 
-    /// A background worker that ticks until it is closed.
+    /// A background worker that handles queued jobs until it is closed.
     #[derive(Debug)]
     pub struct Worker {
-        stop: Arc<AtomicBool>,
+        jobs: Mutex<Option<Sender<u64>>>,
         handle: Mutex<Option<JoinHandle<u64>>>,
     }
 
     impl Worker {
         /// Starts the worker thread.
         pub fn start() -> Self {
-            let stop = Arc::new(AtomicBool::new(false));
-            let flag = Arc::clone(&stop);
-            let handle = thread::spawn(move || {
-                let mut ticks = 0;
-                while !flag.load(Ordering::Acquire) {
-                    ticks += 1;
-                    thread::sleep(Duration::from_millis(1));
-                }
-                ticks
-            });
+            let (jobs, queue) = mpsc::channel();
+            let handle = thread::spawn(move || super::handle_jobs(queue));
             Self {
-                stop,
+                jobs: Mutex::new(Some(jobs)),
                 handle: Mutex::new(Some(handle)),
             }
         }
 
-        /// Stops the worker and returns how many ticks it ran; a repeated
-        /// close returns `Error::Closed`.
+        /// Queues a job.
+        pub fn submit(&self, job: u64) -> Result<(), Error> {
+            match &*self.jobs.lock().unwrap() {
+                Some(jobs) => jobs.send(job).map_err(|_| Error::Closed),
+                None => Err(Error::Closed),
+            }
+        }
+
+        /// Closes the queue, lets the worker finish every queued job, and
+        /// returns the sum of the jobs it handled; a repeated close returns
+        /// `Error::Closed`.
         pub fn close(&self) -> Result<u64, Error> {
-            self.stop.store(true, Ordering::Release);
+            drop(self.jobs.lock().unwrap().take());
             // The lock guard is a temporary of this `let`: it is released
             // before the join below.
             let handle = self.handle.lock().unwrap().take();

@@ -7,6 +7,9 @@
 //! The fix binds the guard to a name (`_guard`), so it lives to the end of the
 //! scope.
 
+/// The work run for each job.
+type Work = std::sync::Arc<dyn Fn(u32) + Send + Sync>;
+
 /// What happened, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
@@ -24,7 +27,7 @@ pub mod buggy {
     use std::thread;
     use std::time::Duration;
 
-    use super::Event;
+    use super::{Event, Work};
 
     /// Runs jobs on threads and records what happened.
     #[derive(Debug, Default)]
@@ -55,20 +58,22 @@ pub mod buggy {
             !waited.timed_out()
         }
 
-        /// Runs every job on its own thread; returns once all have finished.
-        pub fn run_all(self: &Arc<Self>, jobs: &[u32], per_job: Duration) {
+        /// Runs `work(job)` for every job, each on its own thread; returns
+        /// once all have finished.
+        pub fn run_all(self: &Arc<Self>, jobs: &[u32], work: impl Fn(u32) + Send + Sync + 'static) {
+            let work: Work = Arc::new(work);
             let _ = scopeguard::guard((), |()| self.wait_idle()); //~ wait_guard_dropped_immediately
             for &job in jobs {
-                self.spawn(job, per_job);
+                self.spawn(job, Arc::clone(&work));
             }
         }
 
-        fn spawn(self: &Arc<Self>, job: u32, per_job: Duration) {
+        fn spawn(self: &Arc<Self>, job: u32, work: Work) {
             *self.in_flight.lock().unwrap() += 1;
             self.record(Event::Spawned(job));
             let pool = Arc::clone(self);
             thread::spawn(move || {
-                thread::sleep(per_job);
+                work(job);
                 pool.record(Event::Finished(job));
                 pool.finish_one();
             });
@@ -100,7 +105,7 @@ pub mod fixed {
     use std::thread;
     use std::time::Duration;
 
-    use super::Event;
+    use super::{Event, Work};
 
     /// Runs jobs on threads and records what happened.
     #[derive(Debug, Default)]
@@ -131,20 +136,22 @@ pub mod fixed {
             !waited.timed_out()
         }
 
-        /// Runs every job on its own thread; returns once all have finished.
-        pub fn run_all(self: &Arc<Self>, jobs: &[u32], per_job: Duration) {
+        /// Runs `work(job)` for every job, each on its own thread; returns
+        /// once all have finished.
+        pub fn run_all(self: &Arc<Self>, jobs: &[u32], work: impl Fn(u32) + Send + Sync + 'static) {
+            let work: Work = Arc::new(work);
             let _guard = scopeguard::guard((), |()| self.wait_idle());
             for &job in jobs {
-                self.spawn(job, per_job);
+                self.spawn(job, Arc::clone(&work));
             }
         }
 
-        fn spawn(self: &Arc<Self>, job: u32, per_job: Duration) {
+        fn spawn(self: &Arc<Self>, job: u32, work: Work) {
             *self.in_flight.lock().unwrap() += 1;
             self.record(Event::Spawned(job));
             let pool = Arc::clone(self);
             thread::spawn(move || {
-                thread::sleep(per_job);
+                work(job);
                 pool.record(Event::Finished(job));
                 pool.finish_one();
             });

@@ -1,15 +1,14 @@
 //! `wait_while_holding_lock`: a graceful shutdown that locks the service state
 //! (to stop accepting jobs) and, still holding that lock, waits for the worker
 //! to drain the queue. The worker needs the same lock to take each job and
-//! record its result, so it cannot make progress: the shutdown always runs
-//! into its grace timeout, however little work was left.
+//! record its result (and even to see that the service stopped accepting), so
+//! it cannot make progress: the shutdown always runs into its grace timeout,
+//! however little work was left.
 //!
 //! The fix drops the guard before waiting.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
-use std::thread;
-use std::time::Duration;
+use std::sync::{Condvar, Mutex};
 
 /// State shared by the service handle and its worker thread.
 #[derive(Debug, Default)]
@@ -28,34 +27,30 @@ impl State {
     }
 }
 
-/// The worker thread's body, shared by both forms: takes jobs one at a time
-/// under the lock, works on each for `per_job` without it, records the result
-/// under the lock, and exits once the service stopped accepting and the queue
-/// is empty.
-fn work(state: &Mutex<State>, per_job: Duration) {
+/// The worker thread's body, shared by both forms: sleeps on `changed` until
+/// there is a job or the service stopped accepting, takes one job at a time
+/// under the lock, works on it without the lock, records it as processed under
+/// the lock, and exits once the service stopped accepting and the queue is
+/// empty.
+fn work(state: &Mutex<State>, changed: &Condvar) {
     loop {
-        let next = {
-            let mut guard = state.lock().unwrap();
-            match guard.queue.pop_front() {
-                Some(job) => Some(job),
-                None if guard.accepting => None,
-                None => break,
-            }
+        let guard = state.lock().unwrap();
+        let mut guard = changed
+            .wait_while(guard, |s| s.queue.is_empty() && s.accepting)
+            .unwrap();
+        let Some(job) = guard.queue.pop_front() else {
+            break;
         };
-        match next {
-            Some(job) => {
-                thread::sleep(per_job);
-                state.lock().unwrap().processed.push(job);
-            }
-            None => thread::sleep(Duration::from_millis(1)),
-        }
+        drop(guard);
+        // The job's work would run here, without the lock.
+        state.lock().unwrap().processed.push(job);
     }
 }
 
 /// Buggy: waits for the worker while holding the lock it needs.
 pub mod buggy {
     use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-    use std::sync::{Arc, Mutex};
+    use std::sync::{Arc, Condvar, Mutex};
     use std::thread;
     use std::time::Duration;
 
@@ -66,20 +61,26 @@ pub mod buggy {
     #[derive(Debug)]
     pub struct Service {
         state: Arc<Mutex<State>>,
+        changed: Arc<Condvar>,
         exited: Receiver<()>,
     }
 
     impl Service {
-        /// Starts the worker; each job takes `per_job`.
-        pub fn start(per_job: Duration) -> Self {
+        /// Starts the worker thread.
+        pub fn start() -> Self {
             let state = Arc::new(Mutex::new(State::accepting()));
-            let shared = Arc::clone(&state);
+            let changed = Arc::new(Condvar::new());
+            let (shared, wake) = (Arc::clone(&state), Arc::clone(&changed));
             let (exited_tx, exited) = mpsc::channel::<()>();
             thread::spawn(move || {
-                super::work(&shared, per_job);
+                super::work(&shared, &wake);
                 drop(exited_tx);
             });
-            Self { state, exited }
+            Self {
+                state,
+                changed,
+                exited,
+            }
         }
 
         /// Queues a job.
@@ -89,6 +90,7 @@ pub mod buggy {
                 return Err(Error::Closed);
             }
             state.queue.push_back(job);
+            self.changed.notify_all();
             Ok(())
         }
 
@@ -97,6 +99,7 @@ pub mod buggy {
         pub fn shutdown(self, grace: Duration) -> Result<Vec<u32>, Error> {
             let mut state = self.state.lock().unwrap();
             state.accepting = false;
+            self.changed.notify_all();
             let drained = self.exited.recv_timeout(grace); //~ wait_while_holding_lock
             match drained {
                 Err(RecvTimeoutError::Timeout) => Err(Error::Timeout),
@@ -109,7 +112,7 @@ pub mod buggy {
 /// Fixed: the guard is dropped before the wait.
 pub mod fixed {
     use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-    use std::sync::{Arc, Mutex};
+    use std::sync::{Arc, Condvar, Mutex};
     use std::thread;
     use std::time::Duration;
 
@@ -120,20 +123,26 @@ pub mod fixed {
     #[derive(Debug)]
     pub struct Service {
         state: Arc<Mutex<State>>,
+        changed: Arc<Condvar>,
         exited: Receiver<()>,
     }
 
     impl Service {
-        /// Starts the worker; each job takes `per_job`.
-        pub fn start(per_job: Duration) -> Self {
+        /// Starts the worker thread.
+        pub fn start() -> Self {
             let state = Arc::new(Mutex::new(State::accepting()));
-            let shared = Arc::clone(&state);
+            let changed = Arc::new(Condvar::new());
+            let (shared, wake) = (Arc::clone(&state), Arc::clone(&changed));
             let (exited_tx, exited) = mpsc::channel::<()>();
             thread::spawn(move || {
-                super::work(&shared, per_job);
+                super::work(&shared, &wake);
                 drop(exited_tx);
             });
-            Self { state, exited }
+            Self {
+                state,
+                changed,
+                exited,
+            }
         }
 
         /// Queues a job.
@@ -143,6 +152,7 @@ pub mod fixed {
                 return Err(Error::Closed);
             }
             state.queue.push_back(job);
+            self.changed.notify_all();
             Ok(())
         }
 
@@ -151,6 +161,7 @@ pub mod fixed {
         pub fn shutdown(self, grace: Duration) -> Result<Vec<u32>, Error> {
             let mut state = self.state.lock().unwrap();
             state.accepting = false;
+            self.changed.notify_all();
             drop(state);
             let drained = self.exited.recv_timeout(grace);
             match drained {
