@@ -593,7 +593,7 @@ fn dropped_guard_buggy_waits_before_the_work() {
     let held = gate.lock().unwrap();
     let pool = Pool::new();
     let job_gate = gate.clone();
-    pool.run_all(&[1, 2, 3], move |_| drop(job_gate.lock()));
+    pool.run_all(&[1, 2, 3], Arc::new(move |_| drop(job_gate.lock())));
     let at_return = pool.events();
     drop(held);
     eprintln!("dropped_guard buggy: events when run_all returned: {at_return:?}");
@@ -617,9 +617,12 @@ fn dropped_guard_fixed_waits_at_end_of_scope() {
     let pool = Pool::new();
     let ran = Arc::new(AtomicUsize::new(0));
     let counter = ran.clone();
-    pool.run_all(&[1, 2, 3], move |_| {
-        counter.fetch_add(1, Ordering::SeqCst);
-    });
+    pool.run_all(
+        &[1, 2, 3],
+        Arc::new(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }),
+    );
     assert_eq!(
         ran.load(Ordering::SeqCst),
         3,

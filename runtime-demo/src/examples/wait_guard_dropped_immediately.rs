@@ -8,7 +8,7 @@
 //! scope.
 
 /// The work run for each job.
-type Work = std::sync::Arc<dyn Fn(u32) + Send + Sync>;
+pub type Work = std::sync::Arc<dyn Fn(u32) + Send + Sync>;
 
 /// What happened, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,8 +60,7 @@ pub mod buggy {
 
         /// Runs `work(job)` for every job, each on its own thread; returns
         /// once all have finished.
-        pub fn run_all(self: &Arc<Self>, jobs: &[u32], work: impl Fn(u32) + Send + Sync + 'static) {
-            let work: Work = Arc::new(work);
+        pub fn run_all(self: &Arc<Self>, jobs: &[u32], work: Work) {
             let _ = scopeguard::guard((), |()| self.wait_idle()); //~ wait_guard_dropped_immediately
             for &job in jobs {
                 self.spawn(job, Arc::clone(&work));
@@ -138,8 +137,7 @@ pub mod fixed {
 
         /// Runs `work(job)` for every job, each on its own thread; returns
         /// once all have finished.
-        pub fn run_all(self: &Arc<Self>, jobs: &[u32], work: impl Fn(u32) + Send + Sync + 'static) {
-            let work: Work = Arc::new(work);
+        pub fn run_all(self: &Arc<Self>, jobs: &[u32], work: Work) {
             let _guard = scopeguard::guard((), |()| self.wait_idle());
             for &job in jobs {
                 self.spawn(job, Arc::clone(&work));
