@@ -12,6 +12,34 @@
 //! ([`CloseState::claim`]) *before* any wait is set up. The single winner
 //! performs the close and awaits the two background tasks exactly once; every
 //! other caller, concurrent or later, gets [`Error::Closed`] at once.
+//!
+//! # Close semantics
+//!
+//! With coder/websocket and tokio-tungstenite as the references:
+//!
+//! - [`Conn::close`] is coder/websocket's `Close`: it writes the Close frame,
+//!   then reads until the peer's Close frame (discarding data messages that
+//!   arrive meanwhile) or the close timeout, then releases the socket. It
+//!   returns `Ok` only when the handshake completed: the peer's Close frame
+//!   was received (also when the peer started the close). A peer that hangs
+//!   up without its Close frame is an error, as it is for tokio-tungstenite
+//!   (`ResetWithoutClosingHandshake`) and coder/websocket.
+//! - Once a close is claimed the connection is closed for its users in both
+//!   directions: [`Conn::send`] and [`Conn::recv`] return [`Error::Closed`] at
+//!   once, including a `recv` that was already waiting, and messages received
+//!   but not yet read are dropped, like the data coder/websocket's `Close`
+//!   discards. (tokio-tungstenite's bare stream keeps yielding messages after
+//!   `close()` because there the caller drives the handshake by reading; here
+//!   `close` drives it.) To read everything the peer sends, read until `recv`
+//!   returns the peer's `Close` message and only then call `close`.
+//! - Losers of the claim get [`Error::Closed`] at once; unlike coder/websocket
+//!   they do not wait for the winner to finish.
+//! - Cancelling a `close` (dropping its future, e.g. in a `select!` or an
+//!   outer `timeout`) turns it into [`Conn::close_now`]: the background tasks
+//!   are aborted (a destructor cannot await them; the runtime drops them,
+//!   and the socket with them, at their next poll), the handshake is not
+//!   completed (the Close frame may or may not have been written by then),
+//!   and no caller gets `Ok`.
 
 use std::fmt;
 use std::time::Duration;
@@ -46,6 +74,17 @@ const INCOMING_CAPACITY: usize = 64;
 const OUTGOING_CAPACITY: usize = 64;
 /// RFC 6455: a close frame's payload is at most 125 bytes, 2 of them the code.
 const MAX_CLOSE_REASON: usize = 123;
+
+/// True for the close codes an endpoint may put in a Close frame: the ones
+/// RFC 6455 §7.4.1 defines for sending (1000-1003, 1007-1011) and those the
+/// IANA registry added since (1012-1014), and the 3000-4999 ranges for
+/// libraries and applications. Not 1004 (reserved), 1005, 1006 and 1015
+/// (which "MUST NOT be set as a status code in a Close control frame"), nor
+/// the unassigned or reserved rest (0-999, 1016-2999, 5000 and up). The same
+/// set as coder/websocket's `validWireCloseCode`.
+pub fn is_sendable_close_code(code: CloseCode) -> bool {
+    matches!(u16::from(code), 1000..=1003 | 1007..=1014 | 3000..=4999)
+}
 
 /// Errors of [`Conn`] (and of the examples).
 #[derive(Debug)]
@@ -155,7 +194,8 @@ struct WriteCmd {
 /// `Tasks` is dropped without being joined (the close future was cancelled,
 /// or the `Conn` was dropped) both tasks are aborted, so nothing keeps running.
 struct Tasks {
-    reader: JoinHandle<()>,
+    /// Ends `Ok` after the peer's Close frame, else with what ended it.
+    reader: JoinHandle<Result<(), Error>>,
     writer: JoinHandle<()>,
 }
 
@@ -166,18 +206,32 @@ impl Tasks {
     }
 
     /// Awaits both tasks until `deadline`, aborting whatever is still running
-    /// then. Returns true when both ended by themselves in time.
-    async fn reap(mut self, deadline: Instant) -> bool {
-        let mut in_time = true;
-        for handle in [&mut self.reader, &mut self.writer] {
-            if timeout_at(deadline, &mut *handle).await.is_err() {
-                in_time = false;
-                handle.abort();
-                // An aborted task completes as soon as its future is dropped.
-                handle.await.ok();
-            }
+    /// then, and returns how the connection ended as the reader saw it:
+    /// `Ok` after the peer's Close frame. [`Error::Timeout`] if a task had to
+    /// be aborted, [`Error::Panicked`] if one panicked.
+    async fn reap(mut self, deadline: Instant) -> Result<(), Error> {
+        let read = end_of(&mut self.reader, deadline).await;
+        let write = end_of(&mut self.writer, deadline).await;
+        let read = read?;
+        write?;
+        read
+    }
+}
+
+/// Awaits a task until `deadline`; aborts it (and awaits that) if it is still
+/// running then.
+async fn end_of<T>(handle: &mut JoinHandle<T>, deadline: Instant) -> Result<T, Error> {
+    match timeout_at(deadline, &mut *handle).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) if err.is_panic() => Err(Error::Panicked),
+        // Cancelled: only `abort_all` (close_now) cancels these tasks.
+        Ok(Err(_)) => Err(Error::Closed),
+        Err(_elapsed) => {
+            handle.abort();
+            // An aborted task completes as soon as its future is dropped.
+            (&mut *handle).await.ok();
+            Err(Error::Timeout)
         }
-        in_time
     }
 }
 
@@ -255,23 +309,51 @@ impl Conn {
 
     /// Receives the next message. Returns the peer's Close message if the peer
     /// starts the close handshake, then [`Error::Closed`].
+    ///
+    /// Once a close is claimed ([`Conn::close`], [`Conn::close_now`], or a
+    /// drop), returns [`Error::Closed`] at once, also to a `recv` already
+    /// waiting; messages received but not read by then are dropped (see the
+    /// module docs).
     pub async fn recv(&self) -> Result<Message, Error> {
         if self.state.is_closing() {
             return Err(Error::Closed);
         }
-        let mut incoming = self.incoming.lock().await;
-        match incoming.recv().await {
-            Some(item) => item,
-            None => Err(Error::Closed),
+        let mut closing = self.closing_signal.subscribe();
+        tokio::select! {
+            biased;
+            _ = closing.wait_for(|closing| *closing) => Err(Error::Closed),
+            item = async { self.incoming.lock().await.recv().await } => {
+                item.unwrap_or(Err(Error::Closed))
+            }
         }
     }
 
-    /// Closes with the handshake: sends a Close frame carrying `code` and
-    /// `reason`, waits (up to the close timeout) for the peer's Close, then
-    /// awaits the background tasks. Only the first caller does this and gets
-    /// `Ok` (or `Timeout`/a transport error); every other caller gets
-    /// [`Error::Closed`] at once.
+    /// Closes with the handshake, as coder/websocket's `Close` does: sends a
+    /// Close frame carrying `code` and `reason`, reads until the peer's Close
+    /// frame (data messages that arrive meanwhile are discarded) or until the
+    /// close timeout, then awaits the background tasks.
+    ///
+    /// Only the first caller does this. It gets `Ok` when the handshake
+    /// completed (the peer's Close frame was received, also when the peer
+    /// had started the close), [`Error::Timeout`] when the peer did not
+    /// answer in time, the transport error when the peer hung up without its
+    /// Close frame or the write failed, or [`Error::Closed`] when the
+    /// connection had already failed before this call. The connection is
+    /// torn down in every case. Every other caller gets [`Error::Closed`] at
+    /// once.
+    ///
+    /// `code` must be one an endpoint may send ([`is_sendable_close_code`])
+    /// and `reason` at most 123 bytes; otherwise [`Error::Invalid`], and
+    /// nothing is claimed or sent.
+    ///
+    /// Cancel safety: dropping the future after the close was claimed tears
+    /// the connection down as [`Conn::close_now`] does (module docs).
     pub async fn close(&self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        if !is_sendable_close_code(code) {
+            return Err(Error::Invalid(
+                "close code may not be sent in a Close frame (RFC 6455 7.4)",
+            ));
+        }
         if reason.len() > MAX_CLOSE_REASON {
             return Err(Error::Invalid("close reason longer than 123 bytes"));
         }
@@ -289,23 +371,26 @@ impl Conn {
             reason: reason.into(),
         };
         let sent = timeout_at(deadline, self.transmit(Message::Close(Some(frame)))).await;
-        let in_time = match tasks {
+        let handshake = match tasks {
             Some(tasks) => tasks.reap(deadline).await,
-            None => true,
+            None => Err(Error::Closed),
         };
         match sent {
-            // The writer had already stopped (the peer ended the connection
-            // first): there is nothing left to shake hands with.
-            Ok(Ok(())) | Ok(Err(Error::Closed)) if in_time => Ok(()),
-            Ok(Err(err @ (Error::Io(_) | Error::WebSocket(_)))) => Err(err),
-            _ => Err(Error::Timeout),
+            Err(_elapsed) => Err(Error::Timeout),
+            // `Closed`: the writer had stopped because the reader had ended,
+            // so the reader knows how the connection ended: the peer's Close
+            // frame (the peer started the close), or a failure.
+            Ok(Ok(())) | Ok(Err(Error::Closed)) => handshake,
+            Ok(Err(err)) => Err(err),
         }
     }
 
-    /// Closes without the handshake: stops both background tasks and drops
-    /// the socket, so the peer sees the TCP connection end without a Close
-    /// frame. Only the first caller does this and gets `Ok`; every other
-    /// caller gets [`Error::Closed`] at once.
+    /// Closes without the handshake, as coder/websocket's `CloseNow` does:
+    /// stops both background tasks, awaits their end and drops the socket,
+    /// so the peer sees the TCP connection end without a Close frame. Only
+    /// the first caller does this and gets `Ok`; every other caller gets
+    /// [`Error::Closed`] at once. `send` and `recv` return [`Error::Closed`]
+    /// from the moment of the claim.
     pub async fn close_now(&self) -> Result<(), Error> {
         let Some(mut claim) = self.state.claim() else {
             return Err(Error::Closed);
@@ -313,7 +398,8 @@ impl Conn {
         self.closing_signal.send_replace(true);
         if let Some(tasks) = claim.take_tasks() {
             tasks.abort_all();
-            tasks.reap(Instant::now() + self.close_timeout).await;
+            // Aborted tasks end at once; how they ended does not matter here.
+            tasks.reap(Instant::now() + self.close_timeout).await.ok();
         }
         Ok(())
     }
@@ -352,27 +438,42 @@ impl Drop for Conn {
 /// Reader task: forwards every message (and a final error, if any) to
 /// [`Conn::recv`]. Once closing has been claimed it discards data instead of
 /// waiting for queue space, so it keeps reading until the peer's Close.
-/// `_alive` is dropped when the task ends, however it ends, which tells the
-/// writer task to stop too.
+/// Returns `Ok` once the peer's Close frame has been received (the stream
+/// ends after it); otherwise the error that ended the stream if nobody was
+/// given it, or [`Error::Closed`] if `recv` was. `_alive` is dropped when the
+/// task ends, however it ends, which tells the writer task to stop too.
 async fn read_loop(
     mut stream: SplitStream<WsStream>,
     incoming: mpsc::Sender<Result<Message, Error>>,
     mut closing: watch::Receiver<bool>,
     _alive: oneshot::Sender<()>,
-) {
+) -> Result<(), Error> {
+    let mut peer_closed = false;
     while let Some(item) = stream.next().await {
-        let failed = item.is_err();
         let item = item.map_err(Error::from_ws);
-        tokio::select! {
+        peer_closed |= matches!(item, Ok(Message::Close(_)));
+        // Room in the queue, unless a close is claimed (then nobody reads
+        // the queue any more) or nobody can receive (the `Conn` is gone).
+        let room = tokio::select! {
             biased;
-            _ = closing.wait_for(|closing| *closing) => {}
-            // An error here means nobody can receive any more; keep reading
-            // all the same, so that a close handshake can still complete.
-            _ = incoming.send(item) => {}
+            _ = closing.wait_for(|closing| *closing) => None,
+            room = incoming.reserve() => room.ok(),
+        };
+        match (room, item) {
+            (Some(room), Err(err)) => {
+                room.send(Err(err));
+                return Err(Error::Closed);
+            }
+            (Some(room), item) => room.send(item),
+            (None, Err(err)) => return Err(err),
+            // Discarded: a close is claimed; keep reading for the peer's Close.
+            (None, Ok(_)) => {}
         }
-        if failed {
-            break;
-        }
+    }
+    if peer_closed {
+        Ok(())
+    } else {
+        Err(Error::Closed)
     }
 }
 

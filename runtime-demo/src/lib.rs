@@ -24,4 +24,4 @@ pub mod examples;
 mod sync;
 
 #[cfg(not(loom))]
-pub use conn::{accept, connect, CloseCode, Conn, Error, Message};
+pub use conn::{accept, connect, is_sendable_close_code, CloseCode, Conn, Error, Message};

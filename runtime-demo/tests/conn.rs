@@ -1,4 +1,8 @@
 //! `Conn` against a real tokio-tungstenite peer on 127.0.0.1.
+//!
+//! No assertion depends on timing: tests order the two sides with the
+//! messages themselves, channels and gates; timeouts only bound waits that
+//! must end, so that a regression fails instead of hanging.
 #![cfg(not(loom))]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,7 +21,9 @@ use tokio_tungstenite::WebSocketStream;
 /// what went over the wire.
 type Peer = WebSocketStream<TcpStream>;
 
-const BOUND: Duration = Duration::from_secs(5);
+/// Upper bound for anything that is expected to finish: only reached when a
+/// test is about to fail, never what decides a pass.
+const BOUND: Duration = Duration::from_secs(10);
 
 /// A `Conn` client connected to a raw server peer, both on 127.0.0.1.
 async fn client_and_peer() -> (Conn, Peer) {
@@ -388,35 +394,179 @@ async fn dropping_an_open_conn_stops_its_tasks() {
 #[tokio::test]
 async fn close_handshake_times_out_against_a_silent_peer() {
     let (conn, silent_peer) = client_and_peer().await;
+    // The peer is never polled, so it cannot answer however long we wait:
+    // the close timeout only decides how soon `close` gives up.
     let conn = conn.with_close_timeout(Duration::from_millis(100));
-    let started = Instant::now();
     let outcome = timeout(BOUND, conn.close(CloseCode::Normal, "anyone?"))
         .await
         .unwrap();
     assert!(matches!(outcome, Err(Error::Timeout)), "{outcome:?}");
-    assert!(started.elapsed() >= Duration::from_millis(100));
     assert_closed(conn.close_now().await);
     assert_closed(conn.send(Message::text("late")).await);
     assert_nothing_left_running().await;
     drop(silent_peer);
 }
 
-/// A `close` future dropped halfway (here by an outer timeout) leaves no
-/// background task running, and the connection stays claimed as closed.
+/// A `close` future dropped halfway (here as soon as its Close frame reached
+/// the peer) becomes a `close_now`: no background task is left running, the
+/// peer sees the connection end without the handshake completing, nobody
+/// gets `Ok`, and the connection stays claimed as closed.
 #[tokio::test]
-async fn cancelled_close_leaves_nothing_running() {
-    let (conn, silent_peer) = client_and_peer().await;
-    let cancelled = timeout(
-        Duration::from_millis(20),
-        conn.close(CloseCode::Normal, "bye"),
-    )
-    .await;
-    assert!(
-        cancelled.is_err(),
-        "the silent peer never completes the handshake"
-    );
+async fn cancelled_close_becomes_close_now() {
+    let (conn, mut peer) = client_and_peer().await;
+    tokio::select! {
+        biased;
+        got = peer.next() => {
+            let got = got.expect("the peer's stream is open").unwrap();
+            assert!(matches!(got, Message::Close(Some(_))), "{got:?}");
+        }
+        res = conn.close(CloseCode::Normal, "bye") => {
+            panic!("close returned before the peer answered: {res:?}")
+        }
+    }
+    // The close future is dropped: its tasks are aborted, the socket goes.
     assert_nothing_left_running().await;
     assert!(conn.is_closed());
     assert_closed(conn.close_now().await);
-    drop(silent_peer);
+    assert_closed(conn.close(CloseCode::Normal, "again").await);
+    assert_closed(conn.recv().await);
+    // The peer's reply cannot complete a handshake: the connection ends.
+    let seen = timeout(BOUND, read_peer(peer)).await.unwrap();
+    assert!(seen.texts.is_empty() && seen.close.is_none(), "{seen:?}");
+}
+
+/// Close codes RFC 6455 forbids in a Close frame (or leaves unassigned) are
+/// refused before anything is claimed or sent; the connection stays usable.
+#[tokio::test]
+async fn close_rejects_codes_rfc6455_forbids_sending() {
+    let (conn, peer) = client_and_peer().await;
+    let peer_task = tokio::spawn(read_peer(peer));
+    for code in [0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, u16::MAX] {
+        let res = conn.close(CloseCode::from(code), "").await;
+        assert!(
+            matches!(res, Err(Error::Invalid(_))),
+            "close code {code}: {res:?}"
+        );
+        assert!(!conn.is_closed(), "close code {code} claimed the close");
+    }
+    for code in [1000, 1003, 1007, 1011, 1014, 3000, 4999] {
+        assert!(
+            runtime_demo::is_sendable_close_code(CloseCode::from(code)),
+            "{code}"
+        );
+    }
+    conn.send(Message::text("still open")).await.unwrap();
+    timeout(BOUND, conn.close(CloseCode::from(4000), "app code"))
+        .await
+        .unwrap()
+        .unwrap();
+    let seen = timeout(BOUND, peer_task).await.unwrap().unwrap();
+    assert_eq!(seen.texts, ["still open"]);
+    let frame = seen.close.flatten().expect("a Close frame with a payload");
+    assert_eq!(u16::from(frame.code), 4000);
+    assert_nothing_left_running().await;
+}
+
+/// The peer reads our Close frame and hangs up without sending its own: the
+/// handshake did not complete, so `close` does not report success.
+#[tokio::test]
+async fn close_fails_when_peer_hangs_up_without_its_close_frame() {
+    let (conn, mut peer) = client_and_peer().await;
+    let peer_task = tokio::spawn(async move {
+        // tungstenite queues its reply to a Close and writes it on the next
+        // read or write; dropping the stream right away sends none.
+        let got = peer.next().await;
+        drop(peer);
+        got
+    });
+    let res = timeout(BOUND, conn.close(CloseCode::Normal, "bye"))
+        .await
+        .unwrap();
+    let got = timeout(BOUND, peer_task).await.unwrap().unwrap();
+    assert!(matches!(got, Some(Ok(Message::Close(Some(_))))), "{got:?}");
+    assert!(
+        matches!(res, Err(Error::WebSocket(_) | Error::Io(_))),
+        "close without the peer's Close frame: {res:?}"
+    );
+    assert_closed(conn.close_now().await);
+    assert_nothing_left_running().await;
+}
+
+/// A `recv` already waiting when the close is claimed returns `Closed` at
+/// once, without waiting for the handshake: here the peer withholds its
+/// Close frame until that `recv` has returned. `close` itself reads until
+/// the peer's Close frame.
+#[tokio::test(flavor = "current_thread")]
+async fn waiting_recv_returns_closed_once_close_is_claimed() {
+    let (conn, mut peer) = client_and_peer().await;
+    // Longer than any bounded wait below: the close cannot time out first.
+    let conn = Arc::new(conn.with_close_timeout(BOUND * 3));
+    let (got_close_tx, got_close) = tokio::sync::oneshot::channel();
+    let (answer_tx, answer) = tokio::sync::oneshot::channel::<()>();
+    let peer_task = tokio::spawn(async move {
+        peer.send(Message::text("first")).await.unwrap();
+        let got = peer.next().await;
+        got_close_tx.send(got).ok();
+        answer.await.ok();
+        // Reading again writes the queued reply to our Close.
+        read_peer(peer).await
+    });
+
+    let (first_tx, first) = tokio::sync::oneshot::channel();
+    let receiver = tokio::spawn({
+        let conn = conn.clone();
+        async move {
+            first_tx.send(conn.recv().await).ok();
+            // On this single-threaded runtime nothing else runs until this
+            // second `recv` is parked waiting for a message.
+            conn.recv().await
+        }
+    });
+    let got = timeout(BOUND, first).await.unwrap().unwrap();
+    assert_eq!(got.unwrap(), Message::text("first"));
+
+    let closer = tokio::spawn({
+        let conn = conn.clone();
+        async move { conn.close(CloseCode::Normal, "bye").await }
+    });
+    let got = timeout(BOUND, got_close).await.unwrap().unwrap();
+    assert!(matches!(got, Some(Ok(Message::Close(Some(_))))), "{got:?}");
+    let waiting = timeout(BOUND, receiver)
+        .await
+        .expect("the waiting recv returned before the handshake completed")
+        .unwrap();
+    assert_closed(waiting);
+    // The peer has not answered: `close` is still reading for its Close.
+    assert!(
+        !closer.is_finished(),
+        "close returned before the peer's Close"
+    );
+    answer_tx.send(()).unwrap();
+    let closed = timeout(BOUND, closer).await.unwrap().unwrap();
+    assert!(closed.is_ok(), "{closed:?}");
+    let seen = timeout(BOUND, peer_task).await.unwrap().unwrap();
+    assert!(seen.texts.is_empty());
+    assert_nothing_left_running().await;
+}
+
+/// Messages received but not yet read when the close is claimed are dropped:
+/// after `close`, `recv` returns `Closed`, not the rest of the peer's
+/// messages.
+#[tokio::test]
+async fn close_drops_messages_received_but_not_read() {
+    let (conn, mut peer) = client_and_peer().await;
+    for text in ["a", "b", "c"] {
+        peer.send(Message::text(text)).await.unwrap();
+    }
+    let peer_task = tokio::spawn(read_peer(peer));
+    let got = timeout(BOUND, conn.recv()).await.unwrap().unwrap();
+    assert_eq!(got, Message::text("a"));
+    timeout(BOUND, conn.close(CloseCode::Normal, "done"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_closed(conn.recv().await);
+    let seen = timeout(BOUND, peer_task).await.unwrap().unwrap();
+    assert!(seen.close.is_some());
+    assert_nothing_left_running().await;
 }
