@@ -43,8 +43,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
         }
-        // Reap the server side's background tasks.
-        conn.close_now().await
+        // Complete the handshake the client started (or, if the client
+        // vanished, tear down) and reap the server side's background tasks.
+        conn.close(CloseCode::Normal, "").await
     });
 
     let client = Arc::new(connect(&format!("ws://{addr}/")).await?);

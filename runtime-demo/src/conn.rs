@@ -310,9 +310,8 @@ impl Conn {
     /// Receives the next message. Returns the peer's Close message if the peer
     /// starts the close handshake, then [`Error::Closed`].
     ///
-    /// Once a close is claimed ([`Conn::close`], [`Conn::close_now`], or a
-    /// drop), returns [`Error::Closed`] at once, also to a `recv` already
-    /// waiting; messages received but not read by then are dropped (see the
+    /// Once a close is claimed ([`Conn::close`] or [`Conn::close_now`]),
+    /// returns [`Error::Closed`] at once, also to a `recv` already waiting; messages received but not read by then are dropped (see the
     /// module docs).
     pub async fn recv(&self) -> Result<Message, Error> {
         if self.state.is_closing() {
@@ -390,7 +389,9 @@ impl Conn {
     /// so the peer sees the TCP connection end without a Close frame. Only
     /// the first caller does this and gets `Ok`; every other caller gets
     /// [`Error::Closed`] at once. `send` and `recv` return [`Error::Closed`]
-    /// from the moment of the claim.
+    /// from the moment of the claim. After `recv` returned the peer's Close
+    /// message, prefer [`Conn::close`]: it lets the reply to the peer's
+    /// Close go out, where `close_now` may cut it off.
     pub async fn close_now(&self) -> Result<(), Error> {
         let Some(mut claim) = self.state.claim() else {
             return Err(Error::Closed);
