@@ -6,7 +6,13 @@
 //! In every interleaving: exactly one closer wins the claim, the background
 //! task is taken and joined exactly once, and closers that wait for the
 //! winner to finish always return (loom reports a deadlock if a wakeup is
-//! lost) and then see the join done.
+//! lost) and then see the join done. A winner that is cancelled after taking
+//! the task (what a dropped `Conn::close` future does: its `Tasks` are
+//! dropped, which aborts them) still releases every waiter, and the task is
+//! dropped exactly once, never joined.
+//!
+//! This covers the claim only (`close_state`); the async layer of `Conn` is
+//! tested against real sockets (see the README).
 #![cfg(loom)]
 
 use loom::sync::atomic::{AtomicUsize, Ordering};
@@ -23,16 +29,45 @@ enum Loser {
     WaitsForWinner,
 }
 
+/// What the closer that wins does with the task it takes.
+#[derive(Clone, Copy, PartialEq)]
+enum Winner {
+    /// Joins it (a `close` that runs to the end).
+    Joins,
+    /// Drops it unjoined and returns (a `close` future dropped midway).
+    Cancelled,
+}
+
+/// The background task, counting how often it is dropped.
+struct Task {
+    handle: Option<thread::JoinHandle<()>>,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::Release);
+    }
+}
+
 /// Explores the interleavings of `losers.len()` concurrent closers, with at
 /// most `preemptions` forced thread switches (`None`: unbounded, exhaustive).
 fn model(losers: &'static [Loser], preemptions: Option<usize>) {
+    model_with(Winner::Joins, losers, preemptions);
+}
+
+fn model_with(winner: Winner, losers: &'static [Loser], preemptions: Option<usize>) {
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = preemptions;
     builder.check(move || {
         let joins = Arc::new(AtomicUsize::new(0));
         let wins = Arc::new(AtomicUsize::new(0));
+        let drops = Arc::new(AtomicUsize::new(0));
         // The background task the winner must join exactly once.
-        let background = thread::spawn(|| {});
+        let background = Task {
+            handle: Some(thread::spawn(|| {})),
+            drops: drops.clone(),
+        };
         let state = Arc::new(CloseState::new(background));
 
         // Closer i behaves as `losers[i]` if it loses.
@@ -41,12 +76,16 @@ fn model(losers: &'static [Loser], preemptions: Option<usize>) {
             .copied()
             .map(|loser| {
                 let (state, joins, wins) = (state.clone(), joins.clone(), wins.clone());
+                let drops = drops.clone();
                 thread::spawn(move || match state.claim() {
                     Some(mut claim) => {
                         wins.fetch_add(1, Ordering::Relaxed);
-                        if let Some(task) = claim.take_tasks() {
-                            task.join().unwrap();
-                            joins.fetch_add(1, Ordering::Release);
+                        if let Some(mut task) = claim.take_tasks() {
+                            let handle = task.handle.take().unwrap();
+                            if winner == Winner::Joins {
+                                handle.join().unwrap();
+                                joins.fetch_add(1, Ordering::Release);
+                            }
                         }
                         // Taking again yields nothing: no double join.
                         assert!(claim.take_tasks().is_none());
@@ -57,7 +96,9 @@ fn model(losers: &'static [Loser], preemptions: Option<usize>) {
                             state.wait_finished();
                             assert!(state.is_finished());
                             // The winner's work happened before it finished.
-                            assert_eq!(joins.load(Ordering::Acquire), 1);
+                            let joined = usize::from(winner == Winner::Joins);
+                            assert_eq!(joins.load(Ordering::Acquire), joined);
+                            assert_eq!(drops.load(Ordering::Acquire), 1);
                         }
                     }
                 })
@@ -67,7 +108,17 @@ fn model(losers: &'static [Loser], preemptions: Option<usize>) {
             closer.join().unwrap();
         }
         assert_eq!(wins.load(Ordering::Relaxed), 1, "exactly one winner");
-        assert_eq!(joins.load(Ordering::Relaxed), 1, "joined exactly once");
+        let joined = usize::from(winner == Winner::Joins);
+        assert_eq!(
+            joins.load(Ordering::Relaxed),
+            joined,
+            "joined once, or never"
+        );
+        assert_eq!(
+            drops.load(Ordering::Relaxed),
+            1,
+            "the task dropped exactly once"
+        );
         assert!(state.is_closing());
         assert!(state.is_finished());
     });
@@ -96,5 +147,14 @@ fn three_closers_mixed() {
             Loser::WaitsForWinner,
         ],
         Some(2),
+    );
+}
+
+#[test]
+fn cancelled_winner_still_releases_waiters() {
+    model_with(
+        Winner::Cancelled,
+        &[Loser::WaitsForWinner, Loser::WaitsForWinner],
+        None,
     );
 }
