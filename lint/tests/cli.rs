@@ -79,7 +79,21 @@ fn list_and_explain_read_the_registry() {
         assert!(text.contains(l.name), "list lacks {}", l.name);
         let e = bin().args(["explain", l.name]).output().unwrap();
         assert!(e.status.success());
-        assert_eq!(String::from_utf8(e.stdout).unwrap(), l.docs);
+        let text = String::from_utf8(e.stdout).unwrap();
+        // The docs page, then the buggy and fixed pair from the binary
+        // itself (a user's repository has no runtime-demo).
+        assert!(text.starts_with(l.docs.trim_end()), "{}", l.name);
+        let pair = &text[l.docs.trim_end().len()..];
+        assert!(
+            pair.contains("pub mod buggy") && pair.contains("pub mod fixed"),
+            "explain {} lacks the pair:\n{pair}",
+            l.name
+        );
+        assert!(
+            pair.contains(&format!("// <- {}", l.name)) && !pair.contains("//~"),
+            "explain {}: the finding's line is marked in plain words",
+            l.name
+        );
     }
     let bad = bin().args(["explain", "no_such_lint"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));

@@ -123,6 +123,25 @@ fn golden_json() {
     golden("expected.json", &normalize_json(&format_output("json")));
 }
 
+/// rustc's layout (` --> path:line:col`, ASCII gutters), which VS Code's
+/// `$rustc` problem matcher reads; no box-drawing characters.
+#[test]
+fn golden_human() {
+    let out = run(&["--color", "never", INPUT], &repo());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains('┌') && !text.contains('│') && !text.contains('─'),
+        "{text}"
+    );
+    let headers = text.lines().filter(|l| l.contains(" --> ")).count();
+    let findings = text
+        .lines()
+        .filter(|l| l.starts_with("error[") || l.starts_with("warning["))
+        .count();
+    assert!(findings > 0 && headers >= findings, "{text}");
+    golden("expected.human.txt", &normalize_text(&text));
+}
+
 #[test]
 fn golden_sarif() {
     golden("expected.sarif", &normalize_json(&format_output("sarif")));
@@ -204,10 +223,15 @@ fn sarif_structure() {
         assert_eq!(r["shortDescription"]["text"], l.summary);
         assert_eq!(r["help"]["markdown"], l.docs);
         assert!(r["fullDescription"]["text"].as_str().unwrap().len() > l.summary.len());
-        assert!(r["helpUri"]
-            .as_str()
-            .unwrap()
-            .ends_with(&format!("docs/lints/{}.md", l.name)));
+        // A link only to a page that exists: the docs page in the declared
+        // repository, or none (the docs travel in `help.markdown`).
+        match synclint::report::repository_url() {
+            Some(repo) => assert_eq!(
+                r["helpUri"].as_str().unwrap(),
+                format!("{repo}/blob/main/docs/lints/{}.md", l.name)
+            ),
+            None => assert!(r.get("helpUri").is_none(), "{r}"),
+        }
         let level = match l.default_level {
             synclint::Level::Deny => "error",
             synclint::Level::Warn => "warning",
@@ -215,7 +239,18 @@ fn sarif_structure() {
         };
         assert_eq!(r["defaultConfiguration"]["level"], level);
     }
+    let text = serde_json::to_string(&v).unwrap();
+    assert!(
+        !text.contains("example.invalid"),
+        "placeholder URL in SARIF"
+    );
     let results = run["results"].as_array().unwrap();
+    assert!(
+        !serde_json::to_string(results)
+            .unwrap()
+            .contains("runtime-demo/src/examples"),
+        "a result names a file that is not in the user's repository"
+    );
     assert!(!results.is_empty());
     for r in results {
         let i = r["ruleIndex"].as_u64().unwrap() as usize;
@@ -233,6 +268,12 @@ fn sarif_structure() {
             .is_empty());
         for rl in r["relatedLocations"].as_array().into_iter().flatten() {
             assert!(!rl["message"]["text"].as_str().unwrap().is_empty());
+            // GitHub shows a related location only when the message links it.
+            let link = format!("]({})", rl["id"].as_u64().unwrap());
+            assert!(
+                r["message"]["text"].as_str().unwrap().contains(&link),
+                "message does not link related location {link}: {r}"
+            );
             assert_eq!(
                 rl["physicalLocation"]["artifactLocation"]["uriBaseId"],
                 "%SRCROOT%"
@@ -347,22 +388,25 @@ fn fixes_become_suggestions() {
     let cwd = std::env::temp_dir();
     let cx = Context::new(&cwd, Some(&cwd), Vec::new());
     let rd: Value = serde_json::from_str(&report::rdjson::render(&rep, &cx)).unwrap();
-    let s = &rd["diagnostics"][0]["suggestions"][0];
-    assert_eq!(s["text"], "REPLACED");
+    // One line-based suggestion: the whole edited line, with its new text.
     assert_eq!(
-        s["range"]["start"],
-        serde_json::json!({"line": 3, "column": 9})
-    );
-    assert_eq!(
-        s["range"]["end"],
-        serde_json::json!({"line": 3, "column": 31})
+        rd["diagnostics"][0]["suggestions"],
+        serde_json::json!([{
+            "range": {"start": {"line": 3}, "end": {"line": 3}},
+            "text": "        REPLACED.join().ok();"
+        }])
     );
     let sarif: Value = serde_json::from_str(&report::sarif::render(&rep, &cx)).unwrap();
     let rep0 = &sarif["runs"][0]["results"][0]["fixes"][0]["artifactChanges"][0]["replacements"][0];
     assert_eq!(rep0["deletedRegion"]["byteOffset"], start);
     assert_eq!(rep0["deletedRegion"]["byteLength"], end - start);
+    // Lines and columns too: reviewdog's SARIF reader drops fixes without.
+    assert_eq!(rep0["deletedRegion"]["startLine"], 3);
+    assert_eq!(rep0["deletedRegion"]["startColumn"], 9);
+    assert_eq!(rep0["deletedRegion"]["endLine"], 3);
+    assert_eq!(rep0["deletedRegion"]["endColumn"], 31);
     assert_eq!(rep0["insertedContent"]["text"], "REPLACED");
-    let mf = report::message_format::render(&rep, &cx, false);
+    let mf = report::message_format::render(&rep, &cx, false, false);
     let first: Value = serde_json::from_str(mf.lines().next().unwrap()).unwrap();
     let sugg = first["message"]["children"]
         .as_array()
