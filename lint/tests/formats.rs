@@ -564,3 +564,85 @@ fn subcommand_falls_back_to_the_current_directory() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("non_idempotent_close"));
 }
+
+// ---- rust-analyzer: `check.command = "synclint"` ----
+
+/// The exact arguments rust-analyzer's flycheck gives its check command
+/// (recorded from rust-analyzer 1.95 with `rust-analyzer.check.command =
+/// "synclint"`; see docs/editors.md), read back with the `cargo_metadata`
+/// crate that rust-analyzer itself parses cargo's JSON with.
+#[test]
+fn rust_analyzer_check_command_is_accepted_and_parsed_by_cargo_metadata() {
+    use cargo_metadata::diagnostic::DiagnosticLevel;
+    use cargo_metadata::Message;
+    let input = repo().join(INPUT);
+    let manifest = input.join("Cargo.toml");
+    let out = bin()
+        .args([
+            "synclint",
+            "--workspace",
+            "--message-format=json-diagnostic-rendered-ansi",
+            "--manifest-path",
+            manifest.to_str().unwrap(),
+            "--keep-going",
+            "--all-targets",
+        ])
+        .current_dir(&input)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut diagnostics = 0;
+    let mut finished = None;
+    for m in Message::parse_stream(&out.stdout[..]) {
+        match m.unwrap() {
+            Message::CompilerMessage(cm) => {
+                diagnostics += 1;
+                let d = &cm.message;
+                // rust-analyzer splits a scoped code on `::`: the source shows
+                // as "synclint", not "rustc".
+                let code = &d.code.as_ref().expect("a code").code;
+                let (tool, lint) = code.split_once("::").expect("a tool prefix");
+                assert_eq!(tool, "synclint");
+                assert!(synclint::rules::find(lint).is_some(), "{code}");
+                assert!(matches!(
+                    d.level,
+                    DiagnosticLevel::Error | DiagnosticLevel::Warning
+                ));
+                let primary = d.spans.iter().find(|s| s.is_primary).expect("primary");
+                // rust-analyzer joins file names to the workspace root.
+                assert!(input.join(&primary.file_name).is_file(), "{primary:?}");
+                let rendered = d.rendered.as_deref().unwrap();
+                assert!(rendered.contains("\u{1b}["), "not ANSI: {rendered}");
+                assert!(rendered.contains("-->"), "{rendered}");
+                assert!(
+                    cm.package_id.repr.contains("golden-input"),
+                    "{:?}",
+                    cm.package_id
+                );
+            }
+            Message::BuildFinished(b) => finished = Some(b.success),
+            other => panic!("unexpected message {other:?}"),
+        }
+    }
+    assert!(diagnostics >= 3, "{diagnostics}");
+    assert_eq!(finished, Some(false));
+    // Plain `json` has no colours.
+    let plain = bin()
+        .args(["--message-format", "json"])
+        .current_dir(&input)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("\u{1b}["));
+    let bad = bin()
+        .args(["--message-format", "xml"])
+        .current_dir(&input)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("xml"));
+}
