@@ -569,7 +569,10 @@ fn subcommand_falls_back_to_the_current_directory() {
 
 /// The exact arguments rust-analyzer's flycheck gives its check command
 /// (recorded from rust-analyzer 1.95 with `rust-analyzer.check.command =
-/// "synclint"`; see docs/editors.md), read back with the `cargo_metadata`
+/// "synclint"` by `.ci/rust-analyzer-recipe.py`: `synclint --workspace
+/// --message-format=json --manifest-path M --keep-going --all-targets`;
+/// editors that render colour, as VS Code does, get
+/// `json-diagnostic-rendered-ansi`), read back with the `cargo_metadata`
 /// crate that rust-analyzer itself parses cargo's JSON with.
 #[test]
 fn rust_analyzer_check_command_is_accepted_and_parsed_by_cargo_metadata() {
