@@ -649,3 +649,125 @@ fn rust_analyzer_check_command_is_accepted_and_parsed_by_cargo_metadata() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("xml"));
 }
+
+// ---- reviewdog: what `github-pr-review` does with the suggestions ----
+
+fn edit(path: &str, text: &str, find: &str, replacement: &str) -> Edit {
+    let start = text.find(find).unwrap() as u32;
+    Edit {
+        path: path.into(),
+        start_byte: start,
+        end_byte: start + find.len() as u32,
+        replacement: replacement.into(),
+    }
+}
+
+/// A fix of several edits becomes one suggestion: the whole lines from the
+/// first to the last edited one, with their new text — so committing it
+/// applies the whole fix (a move stays a move, never a bare delete).
+#[test]
+fn rdjson_one_line_based_suggestion_per_fix() {
+    use report::rdjson::line_suggestion;
+    let text = "fn close() {\n    let _g = guard();\n    if closed() {\n        return;\n    }\n    work();\n}\n";
+    let p = Path::new("src/lib.rs");
+    // Delete the guard line, re-insert it after the check.
+    let guard = "    let _g = guard();\n";
+    let del = edit("src/lib.rs", text, guard, "");
+    let at = text.find("    work();").unwrap() as u32;
+    let ins = Edit {
+        path: p.into(),
+        start_byte: at,
+        end_byte: at,
+        replacement: guard.into(),
+    };
+    let s = line_suggestion(text, p, &[ins.clone(), del.clone()]).unwrap();
+    let v = serde_json::to_value(&s).unwrap();
+    assert_eq!(
+        v["range"],
+        serde_json::json!({"start": {"line": 2}, "end": {"line": 6}})
+    );
+    assert_eq!(
+        s.text,
+        "    if closed() {\n        return;\n    }\n    let _g = guard();\n    work();"
+    );
+    // Replacing lines 2..=6 by the suggestion gives the fixed file.
+    let lines: Vec<&str> = text.lines().collect();
+    let fixed = [&lines[..1], &[s.text.as_str()][..], &lines[6..]]
+        .concat()
+        .join("\n")
+        + "\n";
+    let mut expected = text.replacen(guard, "", 1);
+    let w = expected.find("    work();").unwrap();
+    expected.insert_str(w, guard);
+    assert_eq!(fixed, expected);
+    // One edit inside a line: that line.
+    let one = line_suggestion(text, p, &[edit("src/lib.rs", text, "work", "rest")]).unwrap();
+    assert_eq!(one.text, "    rest();");
+    // CRLF: the `\r` stays out of the text.
+    let crlf = text.replace('\n', "\r\n");
+    let c = line_suggestion(&crlf, p, &[edit("src/lib.rs", &crlf, "work", "rest")]).unwrap();
+    assert_eq!(c.text, "    rest();");
+    // Another file, or overlapping edits: no suggestion.
+    let other = edit("src/other.rs", text, "work", "rest");
+    assert!(line_suggestion(text, p, &[del.clone(), other]).is_none());
+    let overlap = edit("src/lib.rs", text, "let _g", "x");
+    assert!(line_suggestion(text, p, &[del, overlap]).is_none());
+    assert!(line_suggestion(text, p, &[]).is_none());
+}
+
+/// rdjson paths are relative to the directory synclint ran in, which is
+/// where reviewdog (reading the pipe) runs: from a subdirectory, files
+/// outside it get `../`; reviewdog joins them to its own directory.
+#[test]
+fn rdjson_paths_are_relative_to_the_run_directory() {
+    // From docs/: the input is outside the run's directory.
+    let cwd = repo().join("docs");
+    let out = run(&["--format", "rdjson", "../lint/tests/golden/input"], &cwd);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut n = 0;
+    for d in v["diagnostics"].as_array().unwrap() {
+        let mut locs = vec![&d["location"]];
+        locs.extend(
+            d["related_locations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| &r["location"]),
+        );
+        for l in locs {
+            let p = l["path"].as_str().unwrap();
+            assert!(p.starts_with("../lint/tests/golden/input/"), "{p}");
+            assert!(cwd.join(p).is_file(), "{p}");
+            n += 1;
+        }
+    }
+    assert!(n > 3);
+    let up = report::rdjson::cwd_relative(Path::new("/a/b/c.rs"), Path::new("/a/x/y"));
+    assert_eq!(up, "../../b/c.rs");
+}
+
+/// No output names runtime-demo's example files (they are not in a user's
+/// repository); each points to `cargo synclint explain <lint>` instead.
+#[test]
+fn outputs_point_to_explain_not_to_example_files() {
+    for format in ["human", "json", "github", "gitlab", "rdjson"] {
+        let text = format_output(format);
+        assert!(
+            !text.contains("runtime-demo/src/examples"),
+            "{format} names an example file"
+        );
+        if format != "github" && format != "rdjson" {
+            assert!(
+                text.contains("cargo synclint explain "),
+                "{format} does not point to explain"
+            );
+        }
+    }
+    let v: Value = serde_json::from_str(&format_output("json")).unwrap();
+    for f in v["findings"].as_array().unwrap() {
+        assert_eq!(
+            f["example"],
+            format!("cargo synclint explain {}", f["lint"].as_str().unwrap())
+        );
+    }
+}
