@@ -10,15 +10,16 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cargo-synclint"))
 }
 
+/// `cargo-synclint ARGS` run in `dir`.
+fn run_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    bin().args(args).current_dir(dir).output().unwrap()
+}
+
 /// `cargo-synclint --format json fixtures/`: SPEC §5 shape, a finding on
 /// every marked line and nowhere else.
 #[test]
 fn json_over_fixtures_matches_marks() {
-    let out = bin()
-        .args(["--format", "json", "fixtures/"])
-        .current_dir(repo())
-        .output()
-        .unwrap();
+    let out = run_in(&repo(), &["--format", "json", "fixtures/"]);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -113,43 +114,23 @@ fn leading_synclint_argument_is_dropped() {
 fn exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("clean.rs"), "fn main() {}\n").unwrap();
-    let ok = bin()
-        .arg("clean.rs")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let ok = run_in(dir.path(), &["clean.rs"]);
     assert_eq!(ok.status.code(), Some(0));
     std::fs::write(
         dir.path().join("bug.rs"),
         "impl C { fn close(&self) -> R { let _g = scopeguard::guard((), |_| self.t.join()); if self.is_closed() { return Err(E); } Ok(()) } }\n",
     )
     .unwrap();
-    let bug = bin()
-        .arg("bug.rs")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let bug = run_in(dir.path(), &["bug.rs"]);
     assert_eq!(bug.status.code(), Some(1));
-    let zero = bin()
-        .args(["--exit-zero", "bug.rs"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let zero = run_in(dir.path(), &["--exit-zero", "bug.rs"]);
     assert_eq!(zero.status.code(), Some(0));
     let usage = bin().arg("--no-such-flag").output().unwrap();
     assert_eq!(usage.status.code(), Some(2));
-    let missing = bin()
-        .arg("nope.rs")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let missing = run_in(dir.path(), &["nope.rs"]);
     assert_eq!(missing.status.code(), Some(2));
     std::fs::write(dir.path().join("synclint.toml"), "bogus_key = 1\n").unwrap();
-    let bad_cfg = bin()
-        .args(["--config", "synclint.toml", "bug.rs"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let bad_cfg = run_in(dir.path(), &["--config", "synclint.toml", "bug.rs"]);
     assert_eq!(bad_cfg.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_cfg.stderr).contains("bogus_key"));
 }
@@ -226,11 +207,7 @@ fn baseline_reports_only_new_findings() {
     assert_eq!((code, found.len()), (Some(1), 2), "{found:?}");
 
     // Record them: exit 0, nothing on stdout, both in the file.
-    let out = bin()
-        .args(["--write-baseline", "synclint-baseline.json"])
-        .current_dir(root)
-        .output()
-        .unwrap();
+    let out = run_in(root, &["--write-baseline", "synclint-baseline.json"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrote 2 finding(s)"));
@@ -245,11 +222,10 @@ fn baseline_reports_only_new_findings() {
         "{err}"
     );
     for format in ["human", "sarif", "github", "gitlab", "rdjson"] {
-        let out = bin()
-            .args(["--format", format, "--baseline", "synclint-baseline.json"])
-            .current_dir(root)
-            .output()
-            .unwrap();
+        let out = run_in(
+            root,
+            &["--format", format, "--baseline", "synclint-baseline.json"],
+        );
         assert_eq!(out.status.code(), Some(0), "{format}");
     }
     // From a subdirectory too (fingerprints use repository-relative paths).
@@ -291,11 +267,7 @@ fn baseline_reports_only_new_findings() {
         "if let Some(t) = self.thread.take() { t.join().ok(); }",
     );
     package(root, &format!("{fixed_pump}\n{CONN}\n{SINK}"));
-    let out = bin()
-        .args(["--write-baseline", "synclint-baseline.json"])
-        .current_dir(root)
-        .output()
-        .unwrap();
+    let out = run_in(root, &["--write-baseline", "synclint-baseline.json"]);
     assert_eq!(out.status.code(), Some(0));
     let second = baseline_fingerprints(&base);
     assert_eq!(second.len(), 2, "{second:?}");
@@ -311,11 +283,7 @@ fn baseline_reports_only_new_findings() {
     // A baseline that is not one: a clear error naming the file, exit 2.
     std::fs::write(root.join("bad.json"), "{\"findings\": 3}").unwrap();
     let (code, err) = {
-        let out = bin()
-            .args(["--baseline", "bad.json"])
-            .current_dir(root)
-            .output()
-            .unwrap();
+        let out = run_in(root, &["--baseline", "bad.json"]);
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -326,11 +294,7 @@ fn baseline_reports_only_new_findings() {
         err.contains("bad.json") && err.contains("not a synclint baseline"),
         "{err}"
     );
-    let out = bin()
-        .args(["--baseline", "missing.json"])
-        .current_dir(root)
-        .output()
-        .unwrap();
+    let out = run_in(root, &["--baseline", "missing.json"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.json"));
 }
@@ -367,11 +331,7 @@ fn jobs_are_clamped_to_what_the_machine_can_run() {
             assert!(String::from_utf8_lossy(&out.stdout).contains("non_idempotent_close"));
         }
     }
-    let zero = bin()
-        .args(["--jobs", "0", "conn.rs"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let zero = run_in(dir.path(), &["--jobs", "0", "conn.rs"]);
     assert_eq!(zero.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&zero.stderr).contains("--jobs"));
 }
