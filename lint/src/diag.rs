@@ -77,6 +77,9 @@ pub struct Finding {
     pub labels: Vec<Label>,
     pub notes: Vec<String>,
     pub help: String,
+    /// The lint's buggy and fixed pair (source text, compiled in). Output
+    /// never names its file, which exists only in synclint's repository:
+    /// diagnostics point to [`explain_command`] instead.
     pub example: &'static str,
     pub fix: Option<Fix>,
 }
@@ -86,4 +89,10 @@ pub struct Finding {
 pub struct Skipped {
     pub path: PathBuf,
     pub reason: String,
+}
+
+/// What a diagnostic tells the reader to run for the lint's buggy and fixed
+/// pair: the installed binary prints it (the JSON `example` field).
+pub fn explain_command(lint: &str) -> String {
+    format!("cargo synclint explain {lint}")
 }

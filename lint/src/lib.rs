@@ -5,6 +5,7 @@
 //! ([`engine::lint_source`]) and returns findings as plain data; the
 //! `cargo-synclint` binary renders them.
 
+pub mod baseline;
 pub mod config;
 pub mod diag;
 pub mod discover;

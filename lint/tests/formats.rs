@@ -123,6 +123,25 @@ fn golden_json() {
     golden("expected.json", &normalize_json(&format_output("json")));
 }
 
+/// rustc's layout (` --> path:line:col`, ASCII gutters), which VS Code's
+/// `$rustc` problem matcher reads; no box-drawing characters.
+#[test]
+fn golden_human() {
+    let out = run(&["--color", "never", INPUT], &repo());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains('┌') && !text.contains('│') && !text.contains('─'),
+        "{text}"
+    );
+    let headers = text.lines().filter(|l| l.contains(" --> ")).count();
+    let findings = text
+        .lines()
+        .filter(|l| l.starts_with("error[") || l.starts_with("warning["))
+        .count();
+    assert!(findings > 0 && headers >= findings, "{text}");
+    golden("expected.human.txt", &normalize_text(&text));
+}
+
 #[test]
 fn golden_sarif() {
     golden("expected.sarif", &normalize_json(&format_output("sarif")));
@@ -204,10 +223,15 @@ fn sarif_structure() {
         assert_eq!(r["shortDescription"]["text"], l.summary);
         assert_eq!(r["help"]["markdown"], l.docs);
         assert!(r["fullDescription"]["text"].as_str().unwrap().len() > l.summary.len());
-        assert!(r["helpUri"]
-            .as_str()
-            .unwrap()
-            .ends_with(&format!("docs/lints/{}.md", l.name)));
+        // A link only to a page that exists: the docs page in the declared
+        // repository, or none (the docs travel in `help.markdown`).
+        match synclint::report::repository_url() {
+            Some(repo) => assert_eq!(
+                r["helpUri"].as_str().unwrap(),
+                format!("{repo}/blob/main/docs/lints/{}.md", l.name)
+            ),
+            None => assert!(r.get("helpUri").is_none(), "{r}"),
+        }
         let level = match l.default_level {
             synclint::Level::Deny => "error",
             synclint::Level::Warn => "warning",
@@ -215,7 +239,18 @@ fn sarif_structure() {
         };
         assert_eq!(r["defaultConfiguration"]["level"], level);
     }
+    let text = serde_json::to_string(&v).unwrap();
+    assert!(
+        !text.contains("example.invalid"),
+        "placeholder URL in SARIF"
+    );
     let results = run["results"].as_array().unwrap();
+    assert!(
+        !serde_json::to_string(results)
+            .unwrap()
+            .contains("runtime-demo/src/examples"),
+        "a result names a file that is not in the user's repository"
+    );
     assert!(!results.is_empty());
     for r in results {
         let i = r["ruleIndex"].as_u64().unwrap() as usize;
@@ -233,6 +268,12 @@ fn sarif_structure() {
             .is_empty());
         for rl in r["relatedLocations"].as_array().into_iter().flatten() {
             assert!(!rl["message"]["text"].as_str().unwrap().is_empty());
+            // GitHub shows a related location only when the message links it.
+            let link = format!("]({})", rl["id"].as_u64().unwrap());
+            assert!(
+                r["message"]["text"].as_str().unwrap().contains(&link),
+                "message does not link related location {link}: {r}"
+            );
             assert_eq!(
                 rl["physicalLocation"]["artifactLocation"]["uriBaseId"],
                 "%SRCROOT%"
@@ -347,22 +388,25 @@ fn fixes_become_suggestions() {
     let cwd = std::env::temp_dir();
     let cx = Context::new(&cwd, Some(&cwd), Vec::new());
     let rd: Value = serde_json::from_str(&report::rdjson::render(&rep, &cx)).unwrap();
-    let s = &rd["diagnostics"][0]["suggestions"][0];
-    assert_eq!(s["text"], "REPLACED");
+    // One line-based suggestion: the whole edited line, with its new text.
     assert_eq!(
-        s["range"]["start"],
-        serde_json::json!({"line": 3, "column": 9})
-    );
-    assert_eq!(
-        s["range"]["end"],
-        serde_json::json!({"line": 3, "column": 31})
+        rd["diagnostics"][0]["suggestions"],
+        serde_json::json!([{
+            "range": {"start": {"line": 3}, "end": {"line": 3}},
+            "text": "        REPLACED.join().ok();"
+        }])
     );
     let sarif: Value = serde_json::from_str(&report::sarif::render(&rep, &cx)).unwrap();
     let rep0 = &sarif["runs"][0]["results"][0]["fixes"][0]["artifactChanges"][0]["replacements"][0];
     assert_eq!(rep0["deletedRegion"]["byteOffset"], start);
     assert_eq!(rep0["deletedRegion"]["byteLength"], end - start);
+    // Lines and columns too: reviewdog's SARIF reader drops fixes without.
+    assert_eq!(rep0["deletedRegion"]["startLine"], 3);
+    assert_eq!(rep0["deletedRegion"]["startColumn"], 9);
+    assert_eq!(rep0["deletedRegion"]["endLine"], 3);
+    assert_eq!(rep0["deletedRegion"]["endColumn"], 31);
     assert_eq!(rep0["insertedContent"]["text"], "REPLACED");
-    let mf = report::message_format::render(&rep, &cx, false);
+    let mf = report::message_format::render(&rep, &cx, false, false);
     let first: Value = serde_json::from_str(mf.lines().next().unwrap()).unwrap();
     let sugg = first["message"]["children"]
         .as_array()
@@ -519,4 +563,211 @@ fn subcommand_falls_back_to_the_current_directory() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("non_idempotent_close"));
+}
+
+// ---- rust-analyzer: `check.command = "synclint"` ----
+
+/// The exact arguments rust-analyzer's flycheck gives its check command
+/// (recorded from rust-analyzer 1.95 with `rust-analyzer.check.command =
+/// "synclint"` by `.ci/rust-analyzer-recipe.py`: `synclint --workspace
+/// --message-format=json --manifest-path M --keep-going --all-targets`;
+/// editors that render colour, as VS Code does, get
+/// `json-diagnostic-rendered-ansi`), read back with the `cargo_metadata`
+/// crate that rust-analyzer itself parses cargo's JSON with.
+#[test]
+fn rust_analyzer_check_command_is_accepted_and_parsed_by_cargo_metadata() {
+    use cargo_metadata::diagnostic::DiagnosticLevel;
+    use cargo_metadata::Message;
+    let input = repo().join(INPUT);
+    let manifest = input.join("Cargo.toml");
+    let out = bin()
+        .args([
+            "synclint",
+            "--workspace",
+            "--message-format=json-diagnostic-rendered-ansi",
+            "--manifest-path",
+            manifest.to_str().unwrap(),
+            "--keep-going",
+            "--all-targets",
+        ])
+        .current_dir(&input)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut diagnostics = 0;
+    let mut finished = None;
+    for m in Message::parse_stream(&out.stdout[..]) {
+        match m.unwrap() {
+            Message::CompilerMessage(cm) => {
+                diagnostics += 1;
+                let d = &cm.message;
+                // rust-analyzer splits a scoped code on `::`: the source shows
+                // as "synclint", not "rustc".
+                let code = &d.code.as_ref().expect("a code").code;
+                let (tool, lint) = code.split_once("::").expect("a tool prefix");
+                assert_eq!(tool, "synclint");
+                assert!(synclint::rules::find(lint).is_some(), "{code}");
+                assert!(matches!(
+                    d.level,
+                    DiagnosticLevel::Error | DiagnosticLevel::Warning
+                ));
+                let primary = d.spans.iter().find(|s| s.is_primary).expect("primary");
+                // rust-analyzer joins file names to the workspace root.
+                assert!(input.join(&primary.file_name).is_file(), "{primary:?}");
+                let rendered = d.rendered.as_deref().unwrap();
+                assert!(rendered.contains("\u{1b}["), "not ANSI: {rendered}");
+                assert!(rendered.contains("-->"), "{rendered}");
+                assert!(
+                    cm.package_id.repr.contains("golden-input"),
+                    "{:?}",
+                    cm.package_id
+                );
+            }
+            Message::BuildFinished(b) => finished = Some(b.success),
+            other => panic!("unexpected message {other:?}"),
+        }
+    }
+    assert!(diagnostics >= 3, "{diagnostics}");
+    assert_eq!(finished, Some(false));
+    // Plain `json` has no colours.
+    let plain = bin()
+        .args(["--message-format", "json"])
+        .current_dir(&input)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("\u{1b}["));
+    let bad = bin()
+        .args(["--message-format", "xml"])
+        .current_dir(&input)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("xml"));
+}
+
+// ---- reviewdog: what `github-pr-review` does with the suggestions ----
+
+fn edit(path: &str, text: &str, find: &str, replacement: &str) -> Edit {
+    let start = text.find(find).unwrap() as u32;
+    Edit {
+        path: path.into(),
+        start_byte: start,
+        end_byte: start + find.len() as u32,
+        replacement: replacement.into(),
+    }
+}
+
+/// A fix of several edits becomes one suggestion: the whole lines from the
+/// first to the last edited one, with their new text — so committing it
+/// applies the whole fix (a move stays a move, never a bare delete).
+#[test]
+fn rdjson_one_line_based_suggestion_per_fix() {
+    use report::rdjson::line_suggestion;
+    let text = "fn close() {\n    let _g = guard();\n    if closed() {\n        return;\n    }\n    work();\n}\n";
+    let p = Path::new("src/lib.rs");
+    // Delete the guard line, re-insert it after the check.
+    let guard = "    let _g = guard();\n";
+    let del = edit("src/lib.rs", text, guard, "");
+    let at = text.find("    work();").unwrap() as u32;
+    let ins = Edit {
+        path: p.into(),
+        start_byte: at,
+        end_byte: at,
+        replacement: guard.into(),
+    };
+    let s = line_suggestion(text, p, &[ins.clone(), del.clone()]).unwrap();
+    let v = serde_json::to_value(&s).unwrap();
+    assert_eq!(
+        v["range"],
+        serde_json::json!({"start": {"line": 2}, "end": {"line": 6}})
+    );
+    assert_eq!(
+        s.text,
+        "    if closed() {\n        return;\n    }\n    let _g = guard();\n    work();"
+    );
+    // Replacing lines 2..=6 by the suggestion gives the fixed file.
+    let lines: Vec<&str> = text.lines().collect();
+    let fixed = [&lines[..1], &[s.text.as_str()][..], &lines[6..]]
+        .concat()
+        .join("\n")
+        + "\n";
+    let mut expected = text.replacen(guard, "", 1);
+    let w = expected.find("    work();").unwrap();
+    expected.insert_str(w, guard);
+    assert_eq!(fixed, expected);
+    // One edit inside a line: that line.
+    let one = line_suggestion(text, p, &[edit("src/lib.rs", text, "work", "rest")]).unwrap();
+    assert_eq!(one.text, "    rest();");
+    // CRLF: the `\r` stays out of the text.
+    let crlf = text.replace('\n', "\r\n");
+    let c = line_suggestion(&crlf, p, &[edit("src/lib.rs", &crlf, "work", "rest")]).unwrap();
+    assert_eq!(c.text, "    rest();");
+    // Another file, or overlapping edits: no suggestion.
+    let other = edit("src/other.rs", text, "work", "rest");
+    assert!(line_suggestion(text, p, &[del.clone(), other]).is_none());
+    let overlap = edit("src/lib.rs", text, "let _g", "x");
+    assert!(line_suggestion(text, p, &[del, overlap]).is_none());
+    assert!(line_suggestion(text, p, &[]).is_none());
+}
+
+/// rdjson paths are relative to the directory synclint ran in, which is
+/// where reviewdog (reading the pipe) runs: from a subdirectory, files
+/// outside it get `../`; reviewdog joins them to its own directory.
+#[test]
+fn rdjson_paths_are_relative_to_the_run_directory() {
+    // From docs/: the input is outside the run's directory.
+    let cwd = repo().join("docs");
+    let out = run(&["--format", "rdjson", "../lint/tests/golden/input"], &cwd);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut n = 0;
+    for d in v["diagnostics"].as_array().unwrap() {
+        let mut locs = vec![&d["location"]];
+        locs.extend(
+            d["related_locations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| &r["location"]),
+        );
+        for l in locs {
+            let p = l["path"].as_str().unwrap();
+            assert!(p.starts_with("../lint/tests/golden/input/"), "{p}");
+            assert!(cwd.join(p).is_file(), "{p}");
+            n += 1;
+        }
+    }
+    assert!(n > 3);
+    let up = report::rdjson::cwd_relative(Path::new("/a/b/c.rs"), Path::new("/a/x/y"));
+    assert_eq!(up, "../../b/c.rs");
+}
+
+/// No output names runtime-demo's example files (they are not in a user's
+/// repository); each points to `cargo synclint explain <lint>` instead.
+#[test]
+fn outputs_point_to_explain_not_to_example_files() {
+    for format in ["human", "json", "github", "gitlab", "rdjson"] {
+        let text = format_output(format);
+        assert!(
+            !text.contains("runtime-demo/src/examples"),
+            "{format} names an example file"
+        );
+        if format != "github" && format != "rdjson" {
+            assert!(
+                text.contains("cargo synclint explain "),
+                "{format} does not point to explain"
+            );
+        }
+    }
+    let v: Value = serde_json::from_str(&format_output("json")).unwrap();
+    for f in v["findings"].as_array().unwrap() {
+        assert_eq!(
+            f["example"],
+            format!("cargo synclint explain {}", f["lint"].as_str().unwrap())
+        );
+    }
 }

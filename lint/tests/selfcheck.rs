@@ -42,37 +42,27 @@ fn synclint_reports_exactly_the_buggy_examples() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Every lint's diagnostics name an example file that exists and holds a
-/// buggy module marked for that lint and a fixed module.
+/// Every lint carries (compiled in, for `explain`) its runtime-demo example
+/// file, holding a buggy module marked for that lint and a fixed module.
 #[test]
 fn every_lint_has_its_example_pair() {
     for lint in LINTS {
-        let path = repo().join(lint.example);
+        let file = format!("runtime-demo/src/examples/{}.rs", lint.name);
         let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(
-            text.contains("pub mod buggy"),
-            "{}: no buggy module",
-            lint.example
-        );
-        assert!(
-            text.contains("pub mod fixed"),
-            "{}: no fixed module",
-            lint.example
-        );
+            std::fs::read_to_string(repo().join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(lint.example, text, "{file}: not the compiled-in pair");
+        assert!(text.contains("pub mod buggy"), "{file}: no buggy module");
+        assert!(text.contains("pub mod fixed"), "{file}: no fixed module");
         let m = marks(&text);
         assert!(
             m.iter().any(|(_, l)| l == lint.name),
-            "{}: no `//~ {}` mark in the buggy example",
-            lint.example,
+            "{file}: no `//~ {}` mark in the buggy example",
             lint.name
         );
-        let docs = lint.docs;
         assert!(
-            docs.contains(lint.example),
-            "docs/lints/{}.md does not show {}",
-            lint.name,
-            lint.example
+            lint.docs.contains(&file),
+            "docs/lints/{}.md does not show {file}",
+            lint.name
         );
     }
 }

@@ -58,7 +58,14 @@ pub fn issues(report: &Report, cx: &Context) -> Vec<Issue> {
             severity: severity(f.level),
             categories: vec!["Bug Risk"],
             content: Content {
-                body: format!("{}\n\nSee {}", long_message(f, cx), docs_url(f.lint)),
+                body: format!(
+                    "{}\n\nThe buggy and fixed pair: `{}`{}",
+                    long_message(f, cx),
+                    crate::diag::explain_command(f.lint),
+                    docs_url(f.lint)
+                        .map(|u| format!("\n\nSee {u}"))
+                        .unwrap_or_default()
+                ),
             },
             location: Location {
                 path: cx.repo_path(&f.path),

@@ -4,7 +4,7 @@ use crate::diag::{Finding, Level};
 use crate::engine::Report;
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
-use codespan_reporting::term::{self, Config};
+use codespan_reporting::term::{self, Chars, Config};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use termcolor::WriteColor;
@@ -26,8 +26,8 @@ pub fn diagnostic(f: &Finding, ids: &HashMap<PathBuf, usize>) -> Diagnostic<usiz
     let mut notes: Vec<String> = f.notes.iter().map(|n| format!("note: {n}")).collect();
     notes.push(format!("help: {}", f.help));
     notes.push(format!(
-        "example: the buggy and fixed pair in {}",
-        f.example
+        "example: `{}` prints the buggy and fixed pair",
+        crate::diag::explain_command(f.lint)
     ));
     if let Some(fix) = &f.fix {
         notes.push(format!(
@@ -58,10 +58,20 @@ pub fn files(report: &Report) -> (SimpleFiles<String, String>, HashMap<PathBuf, 
     (files, ids)
 }
 
-/// Writes every finding, then a summary line.
+/// rustc's layout: ` --> path:line:col` headers and ASCII gutters (as
+/// clippy prints them), which VS Code's `$rustc` problem matcher and other
+/// rustc-output parsers read; codespan's default box characters they do not.
+pub fn config() -> Config {
+    Config {
+        chars: Chars::ascii(),
+        ..Config::default()
+    }
+}
+
+/// Writes every finding.
 pub fn render(report: &Report, out: &mut dyn WriteColor) -> std::io::Result<()> {
     let (files, ids) = files(report);
-    let config = Config::default();
+    let config = config();
     for f in &report.findings {
         let d = diagnostic(f, &ids);
         term::emit_to_write_style(out, &config, &files, &d)

@@ -31,7 +31,8 @@ struct JFinding<'a> {
     labels: Vec<JLabel<'a>>,
     notes: &'a [String],
     help: &'a str,
-    example: &'a str,
+    /// The command that prints the buggy and fixed pair.
+    example: String,
     fix: Option<&'a Fix>,
 }
 
@@ -81,7 +82,7 @@ fn finding(f: &Finding) -> JFinding<'_> {
             .collect(),
         notes: &f.notes,
         help: &f.help,
-        example: f.example,
+        example: crate::diag::explain_command(f.lint),
         fix: f.fix.as_ref(),
     }
 }

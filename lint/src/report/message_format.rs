@@ -13,7 +13,7 @@ use crate::diag::{Applicability, Finding, Level};
 use crate::engine::Report;
 use crate::rules;
 use crate::span::Span;
-use codespan_reporting::term::{self, Config};
+use codespan_reporting::term;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -173,20 +173,21 @@ fn diagnostic(report: &Report, cx: &Context, f: &Finding, rendered: String) -> D
             .collect();
         children.push(child("help", fix.description.clone(), edits));
     }
-    children.push(child(
-        "note",
-        format!(
-            "the buggy and fixed pair in {}; docs: {}",
-            f.example,
-            super::docs_url(f.lint)
-        ),
-        Vec::new(),
-    ));
+    let mut note = format!(
+        "`{}` prints the buggy and fixed pair",
+        crate::diag::explain_command(f.lint)
+    );
+    if let Some(url) = super::docs_url(f.lint) {
+        note.push_str(&format!("; docs: {url}"));
+    }
+    children.push(child("note", note, Vec::new()));
     Diagnostic {
         message_type: "diagnostic",
         message: f.message.clone(),
+        // A tool prefix, as clippy's `clippy::name`: rust-analyzer shows the
+        // source "rustc" for codes without one.
         code: Some(Code {
-            code: f.lint.to_string(),
+            code: format!("synclint::{}", f.lint),
             explanation: rules::find(f.lint).map(|l| l.docs),
         }),
         level: match f.level {
@@ -246,15 +247,24 @@ fn fallback_package(cx: &Context, p: &Path) -> Package {
     }
 }
 
-/// Every line, `\n`-terminated. `success` is what cargo would say: no findings.
-pub fn render(report: &Report, cx: &Context, success: bool) -> String {
+/// Every line, `\n`-terminated. `success` is what cargo would say: no
+/// findings. `ansi`: `rendered` carries ANSI colours, as cargo's
+/// `--message-format=json-diagnostic-rendered-ansi` asks.
+pub fn render(report: &Report, cx: &Context, success: bool, ansi: bool) -> String {
     let (files, ids) = human::files(report);
-    let config = Config::default();
+    let config = human::config();
     let mut out = String::new();
     for f in &report.findings {
-        let mut buf = termcolor::NoColor::new(Vec::new());
-        let _ = term::emit_to_write_style(&mut buf, &config, &files, &human::diagnostic(f, &ids));
-        let rendered = String::from_utf8_lossy(&buf.into_inner()).into_owned();
+        let d = human::diagnostic(f, &ids);
+        let rendered = if ansi {
+            let mut buf = termcolor::Ansi::new(Vec::new());
+            let _ = term::emit_to_write_style(&mut buf, &config, &files, &d);
+            String::from_utf8_lossy(&buf.into_inner()).into_owned()
+        } else {
+            let mut buf = termcolor::NoColor::new(Vec::new());
+            let _ = term::emit_to_write_style(&mut buf, &config, &files, &d);
+            String::from_utf8_lossy(&buf.into_inner()).into_owned()
+        };
         let fallback;
         let pkg = match cx.package_of(&f.path) {
             Some(p) => p,

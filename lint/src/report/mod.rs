@@ -118,13 +118,18 @@ fn rel_to(abs: &Path, root: &Path) -> String {
     json::path_str(p)
 }
 
+/// The repository synclint is published from (`repository` in Cargo.toml),
+/// if one is declared: links are made only to targets that exist.
+pub fn repository_url() -> Option<&'static str> {
+    let r = env!("CARGO_PKG_REPOSITORY").trim_end_matches('/');
+    (!r.is_empty()).then_some(r)
+}
+
 /// The lint's docs page in the repository (SARIF `helpUri`, reviewdog and
-/// GitLab links).
-pub fn docs_url(lint: &str) -> String {
-    format!(
-        "{}/blob/main/docs/lints/{lint}.md",
-        env!("CARGO_PKG_REPOSITORY").trim_end_matches('/')
-    )
+/// GitLab links), when a repository is declared; the docs also travel inside
+/// the binary (`cargo synclint explain`, SARIF `help.markdown`).
+pub fn docs_url(lint: &str) -> Option<String> {
+    repository_url().map(|r| format!("{r}/blob/main/docs/lints/{lint}.md"))
 }
 
 /// The source text of a file a finding points into.

@@ -49,7 +49,8 @@ pub struct Driver {
     pub name: &'static str,
     pub version: &'static str,
     pub semantic_version: &'static str,
-    pub information_uri: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub information_uri: Option<&'static str>,
     pub rules: Vec<Rule>,
 }
 
@@ -61,7 +62,8 @@ pub struct Rule {
     pub short_description: Message,
     pub full_description: Message,
     pub help: MultiformatMessage,
-    pub help_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help_uri: Option<String>,
     pub default_configuration: Configuration,
     pub properties: RuleProperties,
 }
@@ -256,6 +258,51 @@ fn region(text: Option<&str>, span: Span) -> Region {
     r
 }
 
+/// The region an edit deletes: byte offset and length (what the edit is
+/// made of), and the same range as lines and columns, which consumers such
+/// as reviewdog's SARIF reader require (they drop fixes without
+/// `startLine`/`startColumn`).
+fn edit_region(text: Option<&str>, e: &crate::diag::Edit) -> Region {
+    let mut r = Region {
+        byte_offset: Some(e.start_byte),
+        byte_length: Some(e.end_byte - e.start_byte),
+        ..Default::default()
+    };
+    if let Some(t) = text {
+        let (start, end) = (super::pos_of(t, e.start_byte), super::pos_of(t, e.end_byte));
+        r.start_line = Some(start.line);
+        r.start_column = Some(start.column);
+        r.end_line = Some(end.line);
+        r.end_column = Some(end.column);
+    }
+    r
+}
+
+/// Plain text for a SARIF message: `[` and `]` are escaped, since they
+/// would otherwise start an embedded link (SARIF §3.11.6).
+fn escape_text(s: &str) -> String {
+    s.replace('[', "\\[").replace(']', "\\]")
+}
+
+/// The result's message: the finding, one embedded link per secondary label
+/// (`[text](id)` naming the related location's `id`: GitHub code scanning
+/// shows related locations only when the message links them), notes, help.
+fn message_text(f: &Finding) -> String {
+    let mut m = escape_text(&f.message);
+    for (i, l) in f.labels.iter().enumerate() {
+        m.push_str(&format!("\n- [{}]({})", escape_text(&l.message), i + 1));
+    }
+    for n in &f.notes {
+        m.push_str(&format!("\nnote: {}", escape_text(n)));
+    }
+    m.push_str(&format!("\nhelp: {}", escape_text(&f.help)));
+    m.push_str(&format!(
+        "\nexample: `{}` prints the buggy and fixed pair",
+        crate::diag::explain_command(f.lint)
+    ));
+    m
+}
+
 fn rule(l: &'static crate::rules::Lint) -> Rule {
     Rule {
         id: l.name,
@@ -267,7 +314,14 @@ fn rule(l: &'static crate::rules::Lint) -> Rule {
             text: format!("{}. Fix: {}", l.summary, l.help),
         },
         help: MultiformatMessage {
-            text: format!("{}\n\nDocs: {}", l.help, docs_url(l.name)),
+            text: format!(
+                "{}\n\nDocs: `{}`{}",
+                l.help,
+                crate::diag::explain_command(l.name),
+                docs_url(l.name)
+                    .map(|u| format!(", {u}"))
+                    .unwrap_or_default()
+            ),
             markdown: l.docs.into(),
         },
         help_uri: docs_url(l.name),
@@ -309,11 +363,7 @@ fn result(report: &Report, cx: &Context, f: &Finding, fingerprint: String) -> Sa
             let mut by_file: BTreeMap<&Path, Vec<Replacement>> = BTreeMap::new();
             for e in &fix.edits {
                 by_file.entry(&e.path).or_default().push(Replacement {
-                    deleted_region: Region {
-                        byte_offset: Some(e.start_byte),
-                        byte_length: Some(e.end_byte - e.start_byte),
-                        ..Default::default()
-                    },
+                    deleted_region: edit_region(source(report, &e.path), e),
                     inserted_content: Content {
                         text: e.replacement.clone(),
                     },
@@ -337,16 +387,13 @@ fn result(report: &Report, cx: &Context, f: &Finding, fingerprint: String) -> Sa
             }
         })
         .collect();
-    let mut message = f.message.clone();
-    for n in &f.notes {
-        message.push_str(&format!("\nnote: {n}"));
-    }
-    message.push_str(&format!("\nhelp: {}", f.help));
     SarifResult {
         rule_id: f.lint,
         rule_index,
         level: level(f.level),
-        message: Message { text: message },
+        message: Message {
+            text: message_text(f),
+        },
         locations: vec![Location {
             id: None,
             physical_location: PhysicalLocation {
@@ -400,7 +447,7 @@ pub fn log(report: &Report, cx: &Context) -> Log {
                     name: "synclint",
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
-                    information_uri: env!("CARGO_PKG_REPOSITORY"),
+                    information_uri: super::repository_url(),
                     rules: LINTS.iter().map(rule).collect(),
                 },
             },

@@ -22,7 +22,8 @@ pub struct Lint {
     pub summary: &'static str,
     /// The docs page, `docs/lints/<name>.md`, compiled in for `explain`.
     pub docs: &'static str,
-    /// The runtime-demo file holding the buggy and fixed pair.
+    /// The buggy and fixed pair (runtime-demo's example file), compiled in
+    /// for `explain`.
     pub example: &'static str,
     /// The fix, in one sentence (the help line).
     pub help: &'static str,
@@ -48,7 +49,11 @@ macro_rules! lint {
             default_level: Level::$level,
             summary: $summary,
             docs: include_str!(concat!("../../../docs/lints/", stringify!($name), ".md")),
-            example: concat!("runtime-demo/src/examples/", stringify!($name), ".rs"),
+            example: include_str!(concat!(
+                "../../../runtime-demo/src/examples/",
+                stringify!($name),
+                ".rs"
+            )),
             help: $help,
             check: $name::check,
         }
