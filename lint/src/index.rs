@@ -103,6 +103,68 @@ pub struct Index {
     /// Test functions (`#[test]`, in `#[cfg(test)]`): unreachable from
     /// non-test code and from other crates.
     tests: HashSet<FnId>,
+    /// Per file: its structs, and whether each owns a thread, task,
+    /// channel, socket or child process (directly or through another
+    /// struct of the same file).
+    owners: Vec<HashMap<String, bool>>,
+    /// Per file and fn: what each parameter the fn is handed is used for.
+    param_uses: HashMap<FnId, Vec<(usize, crate::model::ParamUse)>>,
+}
+
+/// Types whose value is a running thread or task, a channel end, a socket
+/// or a child process: what a close releases, and can release only once.
+const RESOURCE_TYPES: &[&str] = &[
+    "JoinHandle",
+    "ScopedJoinHandle",
+    "JoinSet",
+    "AbortHandle",
+    "AbortOnDropHandle",
+    "Sender",
+    "SyncSender",
+    "Receiver",
+    "UnboundedSender",
+    "UnboundedReceiver",
+    "WeakSender",
+    "Child",
+    "TcpStream",
+    "TcpListener",
+    "UdpSocket",
+    "UnixStream",
+    "UnixListener",
+    "UnixDatagram",
+    "Socket",
+    "WebSocketStream",
+    "WebSocket",
+    "Runtime",
+    "ThreadPool",
+];
+
+/// Which structs of a file own a resource (see `RESOURCE_TYPES`).
+fn resource_owners(fm: &FileModel) -> HashMap<String, bool> {
+    let mut owns: HashMap<String, bool> = HashMap::new();
+    for s in &fm.structs {
+        let direct = s
+            .field_types
+            .iter()
+            .any(|t| RESOURCE_TYPES.contains(&t.as_str()));
+        let e = owns.entry(s.name.clone()).or_insert(false);
+        *e |= direct;
+    }
+    loop {
+        let mut changed = false;
+        for s in &fm.structs {
+            if owns.get(&s.name) == Some(&true) {
+                continue;
+            }
+            if s.field_types.iter().any(|t| owns.get(t) == Some(&true)) {
+                owns.insert(s.name.clone(), true);
+                changed = true;
+            }
+        }
+        if !changed {
+            return owns;
+        }
+    }
 }
 
 /// A Cargo target: the library/binaries under `src/` (and anything else),
@@ -183,9 +245,13 @@ impl Index {
         let mut ix = Index::default();
         for (fi, fm) in files.iter().enumerate() {
             ix.targets.push(target_of(&fm.parts));
+            ix.owners.push(resource_owners(fm));
             for (i, f) in fm.fns.iter().enumerate() {
                 let id = (fi, i);
                 ix.names.insert(id, f.qualified_name());
+                if !f.param_uses.is_empty() {
+                    ix.param_uses.insert(id, f.param_uses.clone());
+                }
                 if f.is_test {
                     ix.tests.insert(id);
                 }
@@ -292,7 +358,7 @@ impl Index {
     /// The first wait this function runs itself (not in spawned or deferred code).
     fn first_inline_wait(&self, id: FnId, f: &FnModel) -> Option<Witness> {
         for e in &f.events {
-            if !f.frames[e.frame].runs_inline {
+            if !self.frame_runs_inline(id, f, e.frame) {
                 continue;
             }
             let w = match &e.kind {
@@ -448,7 +514,7 @@ impl Index {
         match &g.kind {
             GuardKind::Defer(frame) | GuardKind::ScopeGuard(Some(frame)) => {
                 f.events.iter().find_map(|e| {
-                    if !f.frame_inline_within(e.frame, *frame) {
+                    if !self.frame_inline_within(from, f, e.frame, *frame) {
                         return None;
                     }
                     match &e.kind {
@@ -673,6 +739,95 @@ impl Index {
             .get(&id)
             .map(|v| v.as_slice())
             .unwrap_or(&[])
+    }
+
+    /// Does the struct `ty`, defined in the same file as `from`, own a
+    /// thread, task, channel, socket or child process? `None` when the
+    /// file defines no such struct (then nothing is known).
+    pub fn owns_resource(&self, from: FnId, ty: &str) -> Option<bool> {
+        self.owners.get(from.0)?.get(ty).copied()
+    }
+
+    /// Does this frame's code run as part of the function's own execution?
+    /// A closure handed to a crate function (of the same file: it is parsed
+    /// whenever this one is) runs when that function calls its parameter.
+    pub fn frame_runs_inline(&self, from: FnId, f: &FnModel, frame: FrameId) -> bool {
+        let mut fr = frame;
+        loop {
+            let x = &f.frames[fr];
+            match x.kind {
+                crate::model::FrameKind::Body => return true,
+                crate::model::FrameKind::Closure => {}
+                crate::model::FrameKind::Offload if self.handed_runs(from, f, fr) => {}
+                _ => return false,
+            }
+            match x.parent {
+                Some(p) => fr = p,
+                None => return true,
+            }
+        }
+    }
+
+    /// Is this frame async context (SPEC §1), with handed closures resolved?
+    pub fn frame_is_async(&self, from: FnId, f: &FnModel, frame: FrameId) -> bool {
+        let x = &f.frames[frame];
+        if x.is_async {
+            return true;
+        }
+        match (x.kind, x.parent) {
+            (crate::model::FrameKind::Closure, Some(p)) => self.frame_is_async(from, f, p),
+            (crate::model::FrameKind::Offload, Some(p)) if self.handed_runs(from, f, frame) => {
+                self.frame_is_async(from, f, p)
+            }
+            _ => false,
+        }
+    }
+
+    /// Is `inner` the same frame as `outer`, or a closure nested in it that
+    /// runs inline (handed closures resolved)?
+    pub fn frame_inline_within(
+        &self,
+        from: FnId,
+        f: &FnModel,
+        inner: FrameId,
+        outer: FrameId,
+    ) -> bool {
+        let mut fr = inner;
+        loop {
+            if fr == outer {
+                return true;
+            }
+            let x = &f.frames[fr];
+            let through = x.kind == crate::model::FrameKind::Closure
+                || (x.kind == crate::model::FrameKind::Offload && self.handed_runs(from, f, fr));
+            if !through {
+                return false;
+            }
+            match x.parent {
+                Some(p) => fr = p,
+                None => return false,
+            }
+        }
+    }
+
+    /// A closure handed to a crate function that calls it (every candidate
+    /// of the same file calls that parameter; none offloads it).
+    fn handed_runs(&self, from: FnId, f: &FnModel, frame: FrameId) -> bool {
+        let Some((target, pos)) = &f.frames[frame].handed_to else {
+            return false;
+        };
+        let cands: Vec<FnId> = self
+            .resolve_quiet(from, f, target)
+            .into_iter()
+            .filter(|id| id.0 == from.0)
+            .collect();
+        !cands.is_empty()
+            && cands.iter().all(|id| {
+                self.param_uses.get(id).is_some_and(|u| {
+                    u.contains(&(*pos, crate::model::ParamUse::Called))
+                        && !u.contains(&(*pos, crate::model::ParamUse::Offloaded))
+                })
+            })
     }
 
     pub fn name(&self, id: FnId) -> &str {

@@ -486,6 +486,7 @@ impl ItemCx<'_, '_> {
             called_locals: Vec::new(),
             guard_names: Vec::new(),
             own_async: vec![is_async],
+            loop_aliases: Vec::new(),
             m,
             frame: 0,
             block: usize::MAX,
@@ -832,6 +833,8 @@ struct Walker<'a, 'v, 'ast> {
     guard_names: Vec<String>,
     /// Per frame: is the closure or block itself `async`.
     own_async: Vec<bool>,
+    /// `for w in self.workers.iter_mut()`: (w, `self.workers[]`).
+    loop_aliases: Vec<(String, String)>,
     m: FnModel,
     frame: FrameId,
     block: BlockId,
@@ -1400,6 +1403,26 @@ impl<'ast> Walker<'_, '_, 'ast> {
     }
 }
 
+/// The field a loop borrows its elements from in place (`&mut self.ws`,
+/// `self.ws.iter_mut()`, `self.ws.iter()`); not `drain(..)`/`into_iter()`,
+/// whose elements are moved out.
+fn borrowed_elements(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Reference(r) => expr_path(&r.expr).filter(|p| p.contains('.')),
+        Expr::Paren(p) => borrowed_elements(&p.expr),
+        Expr::MethodCall(m)
+            if m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "iter_mut" | "iter" | "values_mut"
+                ) =>
+        {
+            expr_path(&m.receiver).filter(|p| p.contains('.'))
+        }
+        _ => None,
+    }
+}
+
 /// Does a pattern name this variant (`Some(..)`, `None`) anywhere?
 fn pat_names(p: &Pat, variant: &str) -> bool {
     match p {
@@ -1770,7 +1793,16 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
 
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
         let n = self.m.blocks.len();
+        // `for w in self.workers.iter_mut()` / `for w in &mut self.workers`:
+        // `w.thread` is a place inside the field, `self.workers[].thread`.
+        let alias = match (&*l.pat, borrowed_elements(&l.expr)) {
+            (Pat::Ident(pi), Some(base)) => Some((pi.ident.to_string(), format!("{base}[]"))),
+            _ => None,
+        };
+        let na = self.loop_aliases.len();
+        self.loop_aliases.extend(alias);
         visit::visit_expr_for_loop(self, l);
+        self.loop_aliases.truncate(na);
         self.mark_loop_body(n, &l.body);
     }
 
@@ -2266,6 +2298,7 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
             called_locals: std::mem::take(&mut self.called_locals),
             guard_names: std::mem::take(&mut self.guard_names),
             own_async: std::mem::take(&mut self.own_async),
+            loop_aliases: std::mem::take(&mut self.loop_aliases),
             m: std::mem::replace(&mut self.m, empty_fn()),
             frame: self.frame,
             block: self.block,
@@ -2287,6 +2320,7 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
         self.called_locals = w.called_locals;
         self.guard_names = w.guard_names;
         self.own_async = w.own_async;
+        self.loop_aliases = w.loop_aliases;
         self.future_lets = w.future_lets;
         self.awaited_names = w.awaited_names;
         self.m = w.m;
@@ -2299,9 +2333,13 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
     }
 
     fn take(&mut self, m: &syn::ExprMethodCall, unwrapped: bool) {
-        let Some(path) = take_path(&m.receiver) else {
+        let Some(mut path) = take_path(&m.receiver) else {
             return;
         };
+        let root = path.split(['.', ':']).next().unwrap_or("").to_string();
+        if let Some((_, base)) = self.loop_aliases.iter().rev().find(|(n, _)| *n == root) {
+            path = format!("{base}{}", &path[root.len()..]);
+        }
         let guarded = self
             .cond_paths
             .iter()
