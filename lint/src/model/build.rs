@@ -1503,18 +1503,70 @@ fn wait_arity(name: &str, nargs: usize) -> bool {
     }
 }
 
-/// Root identifiers an expression names (`exporter` in `exporter.export(x)`).
-fn root_idents(e: &Expr, out: &mut Vec<String>) {
-    struct V<'o>(&'o mut Vec<String>);
-    impl<'ast> Visit<'ast> for V<'_> {
-        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-            if let Some(i) = p.path.get_ident() {
-                self.0.push(i.to_string());
+/// Where a waited-on expression starts.
+enum Root {
+    /// A lock call (`m.lock()`): the wait works on a temporary guard.
+    Lock,
+    /// A local or parameter.
+    Ident(String),
+}
+
+/// The guard (or binding) an expression is, through unwraps, derefs and
+/// borrows only.
+fn guard_root(e: &Expr) -> Option<Root> {
+    match e {
+        Expr::Paren(p) => guard_root(&p.expr),
+        Expr::Reference(r) => guard_root(&r.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => guard_root(&u.expr),
+        Expr::Try(t) => guard_root(&t.expr),
+        Expr::Await(a) => guard_root(&a.base),
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            if m.args.is_empty() && is_lock_method(&name) {
+                Some(Root::Lock)
+            } else if matches!(
+                name.as_str(),
+                "unwrap"
+                    | "expect"
+                    | "as_ref"
+                    | "as_mut"
+                    | "deref"
+                    | "deref_mut"
+                    | "borrow"
+                    | "borrow_mut"
+                    | "get_mut"
+                    | "by_ref"
+                    | "unwrap_or_else"
+            ) {
+                guard_root(&m.receiver)
+            } else {
+                None
             }
         }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        Expr::Path(p) => p.path.get_ident().map(|i| Root::Ident(i.to_string())),
+        _ => None,
     }
-    V(out).visit_expr(e);
+}
+
+/// What a method chain starts at (`exporter` in `exporter.export(n)`).
+fn chain_root(e: &Expr) -> Option<Root> {
+    match e {
+        Expr::Paren(p) => chain_root(&p.expr),
+        Expr::Reference(r) => chain_root(&r.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => chain_root(&u.expr),
+        Expr::Try(t) => chain_root(&t.expr),
+        Expr::Await(a) => chain_root(&a.base),
+        Expr::Field(f) => chain_root(&f.base),
+        Expr::MethodCall(m) => {
+            if m.args.is_empty() && is_lock_method(&m.method.to_string()) {
+                Some(Root::Lock)
+            } else {
+                chain_root(&m.receiver)
+            }
+        }
+        Expr::Path(p) => p.path.get_ident().map(|i| Root::Ident(i.to_string())),
+        _ => None,
+    }
 }
 
 /// `Duration::from_millis(10)`, `std::time::Duration::ZERO`, a literal.
@@ -2196,13 +2248,33 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
     ) -> ((u32, u32), Vec<String>) {
         let mut idents = Vec::new();
         let mut range: Option<(u32, u32)> = None;
-        for e in receiver.into_iter().chain(args.iter()) {
-            let sp = self.ext(e);
-            range = Some(match range {
-                None => (sp.start.byte, sp.end.byte),
-                Some((a, b)) => (a.min(sp.start.byte), b.max(sp.end.byte)),
-            });
-            root_idents(e, &mut idents);
+        let mut add = |w: &Self, e: &Expr, root: Option<Root>, idents: &mut Vec<String>| match root
+        {
+            Some(Root::Lock) => {
+                let sp = w.ext(e);
+                range = Some(match range {
+                    None => (sp.start.byte, sp.end.byte),
+                    Some((a, b)) => (a.min(sp.start.byte), b.max(sp.end.byte)),
+                });
+            }
+            Some(Root::Ident(n)) => idents.push(n),
+            None => {}
+        };
+        match receiver {
+            // A method wait works on its receiver: the guard itself
+            // (`rx.lock().unwrap().recv()`, `rx.recv()` on a guard binding),
+            // not a value moved out of it (`g.take().unwrap().join()`).
+            Some(r) => {
+                add(self, r, guard_root(r), &mut idents);
+                idents.extend(args.iter().filter_map(arg_ident));
+            }
+            // `block_on(exporter.export(..))`: the future is built from
+            // what the argument's method chain starts at.
+            None => {
+                for a in args {
+                    add(self, a, chain_root(a), &mut idents);
+                }
+            }
         }
         (range.unwrap_or((0, 0)), idents)
     }
