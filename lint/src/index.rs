@@ -83,7 +83,8 @@ pub struct Index {
     /// Types defined (struct/enum/union) per file.
     waits: HashMap<FnId, Witness>,
     async_fns: HashSet<FnId>,
-    drop_waits: HashMap<String, Vec<(usize, Witness)>>,
+    /// Drop types that wait, by name: (file, type key, the wait).
+    drop_waits: HashMap<String, Vec<(usize, String, Witness)>>,
     ctors: HashSet<(String, String)>,
     /// Functions that hand back a wait guard (`FnModel::returns_guard`).
     guard_fns: HashMap<FnId, Witness>,
@@ -107,6 +108,12 @@ pub struct Index {
     /// channel, socket or child process (directly or through another
     /// struct of the same file).
     owners: Vec<HashMap<String, bool>>,
+    /// Per method: its impl type by module path (`host::alsa::Stream`).
+    ty_keys: HashMap<FnId, String>,
+    /// Per fn: its module path (file modules, then inline `mod`s).
+    mods_of: HashMap<FnId, Vec<String>>,
+    /// Per file: its `use` imports.
+    file_uses: Vec<Vec<(String, Vec<String>)>>,
     /// Per file and fn: what each parameter the fn is handed is used for.
     param_uses: HashMap<FnId, Vec<(usize, crate::model::ParamUse)>>,
 }
@@ -221,19 +228,70 @@ pub fn lock_key(path: &str) -> &str {
     }
 }
 
-/// The impl type of a method, qualified by file and enclosing fn when the
-/// impl sits inside a fn body (two tests may each declare a `MyFuture`).
-fn scoped_type(file: usize, f: &FnModel) -> Option<String> {
-    let ty = f.self_ty.as_ref()?;
-    Some(match f.scope {
-        Some(at) => format!("{ty}@{file}:{at}"),
-        None => ty.clone(),
-    })
+/// A type path as written, made absolute from the module `mods` it is
+/// written in: `crate::`, `self::`, `super::` and the file's `use` imports
+/// are followed; a bare name is a type of that module.
+fn absolute_path(
+    written: &[String],
+    mods: &[String],
+    uses: &[(String, Vec<String>)],
+) -> Vec<String> {
+    let Some(first) = written.first() else {
+        return Vec::new();
+    };
+    match first.as_str() {
+        "crate" => written[1..].to_vec(),
+        "self" => mods.iter().chain(&written[1..]).cloned().collect(),
+        "super" => {
+            let mut m = mods.to_vec();
+            let mut rest = written;
+            while rest.first().is_some_and(|s| s == "super") {
+                m.pop();
+                rest = &rest[1..];
+            }
+            m.extend(rest.iter().cloned());
+            m
+        }
+        _ => match uses.iter().find(|(n, full)| n == first && !full.is_empty()) {
+            Some((_, full)) if full.as_slice() != written => {
+                let mut w = full.clone();
+                w.extend(written[1..].iter().cloned());
+                absolute_path(&w, mods, &[])
+            }
+            _ => mods.iter().chain(written).cloned().collect(),
+        },
+    }
+}
+
+/// Do two type keys name the same type? Equal, or one is the other seen
+/// from outside the crate (`mycrate::conn::Conn` and `conn::Conn`).
+fn type_keys_match(a: &str, b: &str) -> bool {
+    a == b || a.ends_with(&format!("::{b}")) || b.ends_with(&format!("::{a}"))
 }
 
 /// `fn forget(mut self) { ..; mem::forget(self) }`: drop never runs after it.
 fn forgets_self(f: &FnModel) -> bool {
     f.receiver == crate::model::Receiver::Value && f.forgets_self
+}
+
+/// The candidates whose type key matches `want`; when none does, all of
+/// them if they are one type (the name is unambiguous in the package),
+/// else none: an unresolved name is not guessed.
+fn pick_by_type(want: &str, cands: Vec<(FnId, &str)>) -> Vec<FnId> {
+    let hit: Vec<FnId> = cands
+        .iter()
+        .filter(|(_, k)| type_keys_match(k, want))
+        .map(|(id, _)| *id)
+        .collect();
+    if !hit.is_empty() {
+        return hit;
+    }
+    match cands.first() {
+        Some((_, k0)) if cands.iter().all(|(_, k)| k == k0) => {
+            cands.iter().map(|(id, _)| *id).collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn keys_match(a: &str, b: &str) -> bool {
@@ -246,9 +304,22 @@ impl Index {
         for (fi, fm) in files.iter().enumerate() {
             ix.targets.push(target_of(&fm.parts));
             ix.owners.push(resource_owners(fm));
+            ix.file_uses.push(fm.uses.clone());
             for (i, f) in fm.fns.iter().enumerate() {
                 let id = (fi, i);
                 ix.names.insert(id, f.qualified_name());
+                let mut mods = file_mods(&fm.parts);
+                mods.extend(f.mods.iter().cloned());
+                if f.self_ty.is_some() {
+                    let mut key = absolute_path(&f.self_ty_path, &mods, &fm.uses).join("::");
+                    if let Some(at) = f.scope {
+                        // An impl inside a fn body (two tests may each
+                        // declare a `MyFuture`).
+                        key = format!("{key}@{fi}:{at}");
+                    }
+                    ix.ty_keys.insert(id, key);
+                }
+                ix.mods_of.insert(id, mods);
                 if !f.param_uses.is_empty() {
                     ix.param_uses.insert(id, f.param_uses.clone());
                 }
@@ -291,7 +362,7 @@ impl Index {
                         // reaches `Drop`: its take does not empty a field
                         // that drop then reads.
                         EventKind::Take(t) if !forgets_self(f) => {
-                            if let Some(ty) = scoped_type(fi, f) {
+                            if let Some(ty) = ix.ty_keys.get(&id).cloned() {
                                 ix.takes.entry((ty, t.path.clone())).or_default().push(id);
                             }
                         }
@@ -337,10 +408,12 @@ impl Index {
                     if let Some(w) = ix.first_inline_wait(id, f) {
                         if f.trait_name.as_deref() == Some("Drop") && f.name == "drop" {
                             if let Some(t) = &f.self_ty {
-                                ix.drop_waits
-                                    .entry(t.clone())
-                                    .or_default()
-                                    .push((fi, w.clone()));
+                                let key = ix.ty_keys.get(&id).cloned().unwrap_or_else(|| t.clone());
+                                ix.drop_waits.entry(t.clone()).or_default().push((
+                                    fi,
+                                    key,
+                                    w.clone(),
+                                ));
                             }
                         }
                         ix.waits.insert(id, w);
@@ -400,18 +473,18 @@ impl Index {
         let ids: Vec<FnId> = match target {
             CallTarget::SelfMethod(name) => {
                 let mut v = Vec::new();
-                for ty in f.self_ty.iter().chain(f.trait_name.iter()) {
-                    if let Some(ids) = self.methods.get(&(ty.clone(), name.clone())) {
+                if let Some(ty) = &f.self_ty {
+                    v.extend(self.methods_of_type(from, f, ty, name));
+                }
+                // Default methods of the implemented trait.
+                if let Some(tr) = &f.trait_name {
+                    if let Some(ids) = self.methods.get(&(tr.clone(), name.clone())) {
                         v.extend(ids);
                     }
                 }
                 v
             }
-            CallTarget::TypeFn(ty, name) => self
-                .methods
-                .get(&(ty.clone(), name.clone()))
-                .cloned()
-                .unwrap_or_default(),
+            CallTarget::TypeFn(ty, name) => self.methods_of_type(from, f, ty, name),
             CallTarget::Free(name) => match name.split_once("::") {
                 None => self.free.get(name).cloned().unwrap_or_default(),
                 Some((module, name)) => self
@@ -433,6 +506,49 @@ impl Index {
             .filter(|&to| self.visible(from, to))
             .collect();
         self.prefer_file(from.0, &ids)
+    }
+
+    /// The methods `name` of the type `ty` as named from `from` (its own
+    /// impl type, or a name resolved through `from`'s module and imports).
+    fn methods_of_type(&self, from: FnId, f: &FnModel, ty: &str, name: &str) -> Vec<FnId> {
+        let bare = bare_name(ty);
+        let Some(ids) = self.methods.get(&(bare.to_string(), name.to_string())) else {
+            return Vec::new();
+        };
+        let want = if ty.contains("::") {
+            // A path as resolved by the model (`crate::a::Pool`).
+            let mods = self.mods_of.get(&from).cloned().unwrap_or_default();
+            let segs: Vec<String> = ty.split("::").map(str::to_string).collect();
+            absolute_path(&segs, &mods, &[]).join("::")
+        } else {
+            self.type_key_from(from, f, ty)
+        };
+        let cands = ids
+            .iter()
+            .map(|id| {
+                (
+                    *id,
+                    self.ty_keys.get(id).map(|s| s.as_str()).unwrap_or(bare),
+                )
+            })
+            .collect();
+        pick_by_type(&want, cands)
+    }
+
+    /// The module path of the type a bare name `ty` means in `from`.
+    fn type_key_from(&self, from: FnId, f: &FnModel, ty: &str) -> String {
+        if f.self_ty.as_deref() == Some(ty) {
+            if let Some(k) = self.ty_keys.get(&from) {
+                return k.clone();
+            }
+        }
+        let mods = self.mods_of.get(&from).cloned().unwrap_or_default();
+        let uses = self
+            .file_uses
+            .get(from.0)
+            .map(|u| u.as_slice())
+            .unwrap_or(&[]);
+        absolute_path(&[ty.to_string()], &mods, uses).join("::")
     }
 
     /// Test code: a test fn (`#[test]`, in `#[cfg(test)]`), or any fn of an
@@ -538,9 +654,19 @@ impl Index {
                         return self.returned_guard(from, f, &t);
                     }
                 }
-                let cands = self.drop_waits.get(ty)?;
-                let local = cands.iter().find(|(fi, _)| *fi == from.0);
-                let (_, w) = local.or_else(|| cands.first())?;
+                let all = self.drop_waits.get(ty)?;
+                // The `Drop` of the type this name means here (module path
+                // and imports), not a same-named type of another module.
+                let want = self.type_key_from(from, f, ty);
+                let mut cands: Vec<&(usize, String, Witness)> = all
+                    .iter()
+                    .filter(|(_, k, _)| type_keys_match(k, &want))
+                    .collect();
+                if cands.is_empty() && all.iter().all(|(_, k, _)| *k == all[0].1) {
+                    cands = all.iter().collect();
+                }
+                let local = cands.iter().find(|(fi, _, _)| *fi == from.0);
+                let (_, _, w) = *local.or_else(|| cands.first())?;
                 let mut w = w.clone();
                 w.via.insert(0, format!("<{ty} as Drop>::drop"));
                 Some(w)
@@ -686,7 +812,7 @@ impl Index {
                         r.free.insert(bare_name(n).to_string());
                     }
                     CallTarget::TypeFn(ty, m) => {
-                        r.methods.insert((ty.clone(), m.clone()));
+                        r.methods.insert((bare_name(ty).to_string(), m.clone()));
                     }
                     CallTarget::SelfMethod(m) => {
                         for ty in f.self_ty.iter().chain(f.trait_name.iter()) {
@@ -720,7 +846,7 @@ impl Index {
 
     /// The functions of `f`'s type (in `f`'s scope) that take `path`.
     pub fn takers(&self, from: FnId, f: &FnModel, path: &str) -> &[FnId] {
-        let Some(ty) = scoped_type(from.0, f) else {
+        let Some(ty) = self.ty_keys.get(&from).cloned() else {
             return &[];
         };
         if let Some(t) = &f.self_ty {

@@ -225,6 +225,16 @@ fn collect_idents(t: proc_macro2::TokenTree, out: &mut Vec<String>) {
     }
 }
 
+/// The segments of a path type (`super::Stream<T>` -> [super, Stream]).
+fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => Some(segments(&p.path)),
+        syn::Type::Reference(r) => type_path(&r.elem),
+        syn::Type::Paren(p) => type_path(&p.elem),
+        _ => None,
+    }
+}
+
 fn last_ident(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
@@ -338,6 +348,9 @@ impl ItemCx<'_, '_> {
                         self.in_test |= is_test_attr(&f.attrs);
                         let at = self.out.len();
                         self.func(&f.sig, &f.block, ty.as_deref(), trait_name.as_deref(), &a);
+                        if let Some(p) = type_path(&i.self_ty) {
+                            self.out[at].self_ty_path = p;
+                        }
                         self.out[at].is_pub =
                             trait_name.is_some() || !matches!(f.vis, syn::Visibility::Inherited);
                         self.out[at].doc_panics = doc_panics(&f.attrs);
@@ -408,6 +421,7 @@ impl ItemCx<'_, '_> {
             name_span: li.span(sig.ident.span()),
             span: li.span_bytes(li.span(sig_first(sig)).start.byte, body_span.end.byte),
             self_ty: self_ty.map(str::to_string),
+            self_ty_path: self_ty.map(|t| vec![t.to_string()]).unwrap_or_default(),
             trait_name: trait_name.map(str::to_string),
             receiver,
             takes_shared_ref,
@@ -1610,6 +1624,7 @@ fn empty_fn() -> FnModel {
         name_span: Span::default(),
         span: Span::default(),
         self_ty: None,
+        self_ty_path: Vec::new(),
         trait_name: None,
         receiver: Receiver::None,
         takes_shared_ref: false,
@@ -2051,7 +2066,12 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                     if prev == "ManuallyDrop" && c.args.first().is_some_and(is_self) {
                         self.m.forgets_self = true;
                     }
-                    Some(CallTarget::TypeFn(prev.to_string(), last.to_string()))
+                    // The type as resolved (`crate::a::Pool` for an alias
+                    // `APool`): the index tells same-named types apart.
+                    Some(CallTarget::TypeFn(
+                        segs[..n - 1].join("::"),
+                        last.to_string(),
+                    ))
                 } else if matches!(segs[0].as_str(), "std" | "core" | "alloc") {
                     None
                 } else if matches!(prev, "crate" | "self" | "super") {

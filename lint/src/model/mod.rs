@@ -68,6 +68,10 @@ pub struct FnModel {
     pub span: Span,
     /// Last segment of the impl's self type.
     pub self_ty: Option<String>,
+    /// The impl's self type as written, generics dropped (`super::Stream`
+    /// -> [super, Stream]); the index resolves it to a module path, so that
+    /// `host::alsa::Stream` and `host::wasapi::Stream` stay apart.
+    pub self_ty_path: Vec<String>,
     /// Last segment of the implemented trait (`Drop`).
     pub trait_name: Option<String>,
     pub receiver: Receiver,
