@@ -110,6 +110,9 @@ pub struct Index {
     owners: Vec<HashMap<String, bool>>,
     /// Per method: its impl type by module path (`host::alsa::Stream`).
     ty_keys: HashMap<FnId, String>,
+    /// Per file: close-path methods called on a receiver other than `self`,
+    /// by name: (calls on a value the caller owns, other calls).
+    close_calls: Vec<HashMap<String, (usize, usize)>>,
     /// Per fn: its module path (file modules, then inline `mod`s).
     mods_of: HashMap<FnId, Vec<String>>,
     /// Per file: its `use` imports.
@@ -266,6 +269,9 @@ fn absolute_path(
 /// Do two type keys name the same type? Equal, or one is the other seen
 /// from outside the crate (`mycrate::conn::Conn` and `conn::Conn`).
 fn type_keys_match(a: &str, b: &str) -> bool {
+    if a.starts_with("?::") || b.starts_with("?::") {
+        return bare_name(a) == bare_name(b);
+    }
     a == b || a.ends_with(&format!("::{b}")) || b.ends_with(&format!("::{a}"))
 }
 
@@ -305,13 +311,36 @@ impl Index {
             ix.targets.push(target_of(&fm.parts));
             ix.owners.push(resource_owners(fm));
             ix.file_uses.push(fm.uses.clone());
+            let mut calls: HashMap<String, (usize, usize)> = HashMap::new();
+            for f in &fm.fns {
+                for (n, owned) in &f.close_calls {
+                    let e = calls.entry(n.clone()).or_default();
+                    if *owned {
+                        e.0 += 1;
+                    } else {
+                        e.1 += 1;
+                    }
+                }
+            }
+            ix.close_calls.push(calls);
             for (i, f) in fm.fns.iter().enumerate() {
                 let id = (fi, i);
                 ix.names.insert(id, f.qualified_name());
                 let mut mods = file_mods(&fm.parts);
                 mods.extend(f.mods.iter().cloned());
-                if f.self_ty.is_some() {
-                    let mut key = absolute_path(&f.self_ty_path, &mods, &fm.uses).join("::");
+                if let Some(t) = &f.self_ty {
+                    // `impl W` in a file that neither defines nor imports `W`
+                    // (code that does not build yet): any `W` of the package.
+                    let unresolved = f.self_ty_path.len() == 1
+                        && f.trait_name.as_deref() != Some(t.as_str())
+                        && !fm.structs.iter().any(|s| s.name == *t)
+                        && !fm.uses.iter().any(|(n, _)| n == t)
+                        && !fm.uses.iter().any(|(n, _)| n == "*");
+                    let mut key = if unresolved {
+                        format!("?::{t}")
+                    } else {
+                        absolute_path(&f.self_ty_path, &mods, &fm.uses).join("::")
+                    };
                     if let Some(at) = f.scope {
                         // An impl inside a fn body (two tests may each
                         // declare a `MyFuture`).
@@ -845,17 +874,21 @@ impl Index {
     }
 
     /// The functions of `f`'s type (in `f`'s scope) that take `path`.
-    pub fn takers(&self, from: FnId, f: &FnModel, path: &str) -> &[FnId] {
-        let Some(ty) = self.ty_keys.get(&from).cloned() else {
-            return &[];
+    pub fn takers(&self, from: FnId, f: &FnModel, path: &str) -> Vec<FnId> {
+        let Some(ty) = self.ty_keys.get(&from) else {
+            return Vec::new();
         };
         if let Some(t) = &f.self_ty {
             self.ask(|d| d.takes.insert((t.clone(), path.to_string())));
         }
-        self.takes
-            .get(&(ty, path.to_string()))
-            .map(|v| v.as_slice())
-            .unwrap_or(&[])
+        let mut out: Vec<FnId> = self
+            .takes
+            .iter()
+            .filter(|((k, p), _)| p == path && type_keys_match(k, ty))
+            .flat_map(|(_, ids)| ids.iter().copied())
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     /// The functions calling `id` as `self.m()`, each with "is a `Drop::drop`".
@@ -865,6 +898,16 @@ impl Index {
             .get(&id)
             .map(|v| v.as_slice())
             .unwrap_or(&[])
+    }
+
+    /// How the file of `id` calls a close method `name` on receivers other
+    /// than `self`: (on values the caller owns, on other places).
+    pub fn close_calls_in_file(&self, id: FnId, name: &str) -> (usize, usize) {
+        self.close_calls
+            .get(id.0)
+            .and_then(|m| m.get(name))
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Does the struct `ty`, defined in the same file as `from`, own a

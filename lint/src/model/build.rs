@@ -445,6 +445,7 @@ impl ItemCx<'_, '_> {
             param_types: param_types_of(sig),
             cell_borrows: Vec::new(),
             puts: Vec::new(),
+            close_calls: Vec::new(),
             lock_contents: Vec::new(),
             frames: vec![Frame {
                 parent: None,
@@ -501,6 +502,7 @@ impl ItemCx<'_, '_> {
             guard_names: Vec::new(),
             own_async: vec![is_async],
             loop_aliases: Vec::new(),
+            owned_locals: Vec::new(),
             m,
             frame: 0,
             block: usize::MAX,
@@ -849,6 +851,10 @@ struct Walker<'a, 'v, 'ast> {
     own_async: Vec<bool>,
     /// `for w in self.workers.iter_mut()`: (w, `self.workers[]`).
     loop_aliases: Vec<(String, String)>,
+    /// Locals holding a value this function owns: a loop binding over
+    /// `drain(..)`/`into_iter()`, a `let` of a taken or built value.
+    owned_locals: Vec<String>,
+
     m: FnModel,
     frame: FrameId,
     block: BlockId,
@@ -1417,6 +1423,30 @@ impl<'ast> Walker<'_, '_, 'ast> {
     }
 }
 
+/// A loop over elements moved out (`v.drain(..)`, `v.into_iter()`, `v`).
+fn moves_elements(e: &Expr) -> bool {
+    match e {
+        Expr::MethodCall(m) => matches!(
+            m.method.to_string().as_str(),
+            "drain" | "into_iter" | "into_values"
+        ),
+        Expr::Path(_) => true,
+        _ => false,
+    }
+}
+
+/// A value the `let` owns outright: taken out of a place or built by a call.
+fn owned_value(e: &Expr) -> bool {
+    match strip_unwrap(e) {
+        Expr::MethodCall(m) => matches!(
+            m.method.to_string().as_str(),
+            "take" | "pop" | "remove" | "swap_remove" | "pop_front" | "pop_back" | "replace"
+        ),
+        Expr::Call(_) | Expr::Struct(_) => true,
+        _ => false,
+    }
+}
+
 /// The field a loop borrows its elements from in place (`&mut self.ws`,
 /// `self.ws.iter_mut()`, `self.ws.iter()`); not `drain(..)`/`into_iter()`,
 /// whose elements are moved out.
@@ -1645,6 +1675,7 @@ fn empty_fn() -> FnModel {
         param_types: Vec::new(),
         cell_borrows: Vec::new(),
         puts: Vec::new(),
+        close_calls: Vec::new(),
         lock_contents: Vec::new(),
         frames: Vec::new(),
         blocks: Vec::new(),
@@ -1722,6 +1753,11 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                     let end = self.block_end();
                     self.m.cell_borrows.push((name.clone(), at, end));
                 }
+            }
+        }
+        if let Some(Binding::Named(name)) = &binding {
+            if owned_value(&init.expr) {
+                self.owned_locals.push(name.clone());
             }
         }
         let closure_frame = self.m.frames.len();
@@ -1868,6 +1904,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         };
         let na = self.loop_aliases.len();
         self.loop_aliases.extend(alias);
+        if let (Pat::Ident(pi), true) = (&*l.pat, moves_elements(&l.expr)) {
+            self.owned_locals.push(pi.ident.to_string());
+        }
         visit::visit_expr_for_loop(self, l);
         self.loop_aliases.truncate(na);
         self.mark_loop_body(n, &l.body);
@@ -1907,6 +1946,24 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         let pos = span.start.byte;
         let mut receiver: &'ast Expr = &m.receiver;
 
+        // `x.take().unwrap().join()`: what the taken value is used for.
+        let mut consumer = None;
+        if let Expr::MethodCall(u) = &*m.receiver {
+            if u.method == "unwrap" || u.method == "expect" {
+                if let Expr::MethodCall(t) = &*u.receiver {
+                    if t.method == "take" && t.args.is_empty() {
+                        consumer = Some(self.span(t.method.span()).start.byte);
+                    }
+                }
+            }
+        }
+        // `core.shutdown()` on something other than `self`.
+        if !is_self(&m.receiver) && self.vocab.is_close_path(&name) {
+            let owned = arg_ident(&m.receiver).is_some_and(|r| {
+                matches!(&*m.receiver, Expr::Path(_)) && self.owned_locals.contains(&r)
+            });
+            self.m.close_calls.push((name.clone(), owned));
+        }
         if (name == "unwrap" || name == "expect") && !awaited {
             if let Expr::MethodCall(inner) = &*m.receiver {
                 if inner.method == "take" && inner.args.is_empty() {
@@ -2006,6 +2063,16 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         let callee = self.callee_of_method(&name, &m.receiver);
         self.awaited = awaited;
         self.visit_expr(receiver);
+        if let Some(at) = consumer {
+            for e in self.m.events.iter_mut().rev() {
+                if let EventKind::Take(t) = &mut e.kind {
+                    if t.span.start.byte == at {
+                        t.consumed_by = Some(name.clone());
+                        break;
+                    }
+                }
+            }
+        }
         self.args(&m.args, awaited, &callee);
     }
 
@@ -2391,6 +2458,7 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
             guard_names: std::mem::take(&mut self.guard_names),
             own_async: std::mem::take(&mut self.own_async),
             loop_aliases: std::mem::take(&mut self.loop_aliases),
+            owned_locals: std::mem::take(&mut self.owned_locals),
             m: std::mem::replace(&mut self.m, empty_fn()),
             frame: self.frame,
             block: self.block,
@@ -2413,6 +2481,7 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
         self.guard_names = w.guard_names;
         self.own_async = w.own_async;
         self.loop_aliases = w.loop_aliases;
+        self.owned_locals = w.owned_locals;
         self.future_lets = w.future_lets;
         self.awaited_names = w.awaited_names;
         self.m = w.m;
@@ -2445,6 +2514,7 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
                 path,
                 span,
                 unwrapped,
+                consumed_by: None,
                 guarded,
                 stmt,
             }),

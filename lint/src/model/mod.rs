@@ -120,6 +120,11 @@ pub struct FnModel {
     /// Plain assignments to a field path (`self.h = Some(h)`), by position:
     /// a value taken and put back.
     pub puts: Vec<(String, u32)>,
+    /// Close-path methods called on a receiver other than `self`, and
+    /// whether that receiver is a value this function owns (a loop binding
+    /// over `drain(..)`/`into_iter()`, a local taken or built here): (name,
+    /// owned).
+    pub close_calls: Vec<(String, bool)>,
     /// Lock guards whose contents a wait works on: (lock position, the
     /// binding of the guard or of a value borrowed from it).
     pub lock_contents: Vec<(u32, String)>,
@@ -335,6 +340,9 @@ pub struct Take {
     pub span: Span,
     /// Followed by `.unwrap()` / `.expect(..)`.
     pub unwrapped: bool,
+    /// The method then called on the unwrapped value (`join` in
+    /// `self.h.take().unwrap().join()`).
+    pub consumed_by: Option<String>,
     /// Inside a branch whose condition mentions the same path (`is_some()`).
     pub guarded: bool,
     /// The whole statement, and the method chain after `.unwrap()` if the
