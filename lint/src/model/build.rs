@@ -204,25 +204,18 @@ fn collect_uses(items: &[Item], out: &mut Vec<(String, Vec<String>)>) {
     }
 }
 
-/// Every identifier in a type (`Option<JoinHandle<()>>` -> Option, JoinHandle).
+/// Every path segment in a type (`Option<JoinHandle<()>>` -> Option, JoinHandle).
 fn type_idents(ty: &syn::Type) -> Vec<String> {
-    let mut out = Vec::new();
-    for t in ty.to_token_stream() {
-        collect_idents(t, &mut out);
-    }
-    out
-}
-
-fn collect_idents(t: proc_macro2::TokenTree, out: &mut Vec<String>) {
-    match t {
-        proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
-        proc_macro2::TokenTree::Group(g) => {
-            for t in g.stream() {
-                collect_idents(t, out);
-            }
+    struct V(Vec<String>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            self.0.push(s.ident.to_string());
+            visit::visit_path_segment(self, s);
         }
-        _ => {}
     }
+    let mut v = V(Vec::new());
+    v.visit_type(ty);
+    v.0
 }
 
 /// The segments of a path type (`super::Stream<T>` -> [super, Stream]).
