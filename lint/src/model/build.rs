@@ -2428,7 +2428,7 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
             if let Some(id) = p.path.get_ident() {
                 let name = id.to_string();
                 if self.lock_names.iter().any(|(n, _)| *n == name)
-                    || self.guard_names.iter().any(|n| *n == name)
+                    || self.guard_names.contains(&name)
                 {
                     let pos = self.span(id.span()).start.byte;
                     self.push(pos, EventKind::Drop { name });
