@@ -63,10 +63,13 @@ pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildErr
             };
             let mut uses = Vec::new();
             collect_uses(&file.items, &mut uses);
+            let mut impl_methods = Vec::new();
+            collect_impl_methods(&file.items, &mut impl_methods);
             let mut cx = ItemCx {
                 vocab,
                 li: &li,
                 uses: &uses,
+                impl_methods: &impl_methods,
                 out: &mut fm.fns,
                 structs: &mut fm.structs,
                 mods: Vec::new(),
@@ -139,6 +142,53 @@ fn attr_allows(attrs: &[syn::Attribute]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The methods every impl of the file defines: (self type, method name).
+fn collect_impl_methods(items: &[Item], out: &mut Vec<(String, String)>) {
+    for it in items {
+        match it {
+            Item::Impl(i) => {
+                if let Some(ty) = last_ident(&i.self_ty) {
+                    for ii in &i.items {
+                        if let ImplItem::Fn(f) = ii {
+                            out.push((ty.clone(), f.sig.ident.to_string()));
+                        }
+                    }
+                }
+            }
+            Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect_impl_methods(items, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The type a constructor expression builds: `T::new(..)?`, `T { .. }`.
+fn built_type(e: &Expr) -> Option<String> {
+    match strip_unwrap(e) {
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => {
+                let segs = segments(&p.path);
+                let n = segs.len();
+                (n >= 2
+                    && segs[n - 2].chars().next().is_some_and(|c| c.is_uppercase())
+                    && segs[n - 2] != "Self")
+                    .then(|| segs[n - 2].clone())
+            }
+            _ => None,
+        },
+        Expr::Struct(st) => st
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .filter(|s| s != "Self"),
+        _ => None,
+    }
 }
 
 /// Every `use` of the file (inline modules included, scoping ignored):
@@ -242,6 +292,8 @@ struct ItemCx<'a, 'v> {
     li: &'a LineIndex<'a>,
     /// The file's `use` imports (see `collect_uses`).
     uses: &'a [(String, Vec<String>)],
+    /// Methods the file's impls define: (type, method).
+    impl_methods: &'a [(String, String)],
     out: &'a mut Vec<FnModel>,
     structs: &'a mut Vec<StructDef>,
     /// Enclosing inline modules.
@@ -473,6 +525,7 @@ impl ItemCx<'_, '_> {
             Some(Stmt::Expr(e, None)) => Some(e as *const Expr),
             _ => None,
         };
+        let m_param_types = m.param_types.clone();
         let param_names = sig
             .inputs
             .iter()
@@ -488,6 +541,8 @@ impl ItemCx<'_, '_> {
             vocab: self.vocab,
             li,
             uses: self.uses,
+            impl_methods: self.impl_methods,
+            local_types: m_param_types,
             param_names,
             closure_modes: Vec::new(),
             let_closures: Vec::new(),
@@ -830,6 +885,10 @@ struct Walker<'a, 'v, 'ast> {
     li: &'a LineIndex<'a>,
     /// The file's `use` imports.
     uses: &'a [(String, Vec<String>)],
+    /// Methods the file's impls define: (type, method).
+    impl_methods: &'a [(String, String)],
+    /// Locals and parameters of a known type: (name, last type segment).
+    local_types: Vec<(String, String)>,
     /// Parameter names by position (`self` not counted).
     param_names: Vec<Option<String>>,
     /// How each closure met as a call argument runs (consumed when walked).
@@ -1752,6 +1811,14 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             if owned_value(&init.expr) {
                 self.owned_locals.push(name.clone());
             }
+            // `let t: T = ..`, `let t = T::new(..)`, `let t = T { .. }`.
+            let ty = match &l.pat {
+                Pat::Type(pt) => last_ident(&pt.ty),
+                _ => built_type(&init.expr),
+            };
+            if let Some(t) = ty {
+                self.local_types.push((name.clone(), t));
+            }
         }
         let closure_frame = self.m.frames.len();
         let is_closure = closure_of(&init.expr).is_some();
@@ -1973,7 +2040,32 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         let duration_arg = name == "wait" && nargs == 1 && is_duration(&m.args[0]);
         // `self.wait()` is this crate's own method (the impl's type), never
         // a std one: the index resolves it like any other `self.m()`.
-        if self.vocab.is_wait_method(&name, nargs)
+        // `t.wait()` where `t`'s type is one this file implements `wait`
+        // for (a builder, a timerfd): that method, resolved by the index.
+        let own_method = arg_ident(&m.receiver)
+            .filter(|_| matches!(&*m.receiver, Expr::Path(_)))
+            .and_then(|r| {
+                self.local_types
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| *n == r)
+                    .map(|(_, t)| t.clone())
+            })
+            .filter(|t| {
+                self.impl_methods
+                    .iter()
+                    .any(|(ty, mm)| ty == t && *mm == name)
+            });
+        if let Some(ty) = own_method.filter(|_| self.vocab.is_wait_method(&name, nargs)) {
+            self.push(
+                pos,
+                EventKind::Call(CallRef {
+                    target: CallTarget::TypeFn(ty, name.clone()),
+                    span,
+                    awaited,
+                }),
+            );
+        } else if self.vocab.is_wait_method(&name, nargs)
             && !duration_arg
             && wait_arity(&name, nargs)
             && !is_self(&m.receiver)
@@ -2444,6 +2536,8 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
             vocab: self.vocab,
             li: self.li,
             uses: self.uses,
+            impl_methods: self.impl_methods,
+            local_types: std::mem::take(&mut self.local_types),
             param_names: std::mem::take(&mut self.param_names),
             closure_modes: Vec::new(),
             let_closures: std::mem::take(&mut self.let_closures),
@@ -2469,6 +2563,7 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
         };
         f(&mut w);
         self.param_names = w.param_names;
+        self.local_types = w.local_types;
         self.let_closures = w.let_closures;
         self.called_locals = w.called_locals;
         self.guard_names = w.guard_names;
