@@ -1003,3 +1003,63 @@ impl Index {
         self.names.get(&id).map(|s| s.as_str()).unwrap_or("?")
     }
 }
+
+#[cfg(test)]
+mod type_path_tests {
+    use super::{absolute_path, pick_by_type, type_keys_match};
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn paths_resolve_from_their_module() {
+        let mods = v(&["host", "alsa"]);
+        let uses = vec![
+            ("Stream".to_string(), v(&["super", "wasapi", "Stream"])),
+            ("Other".to_string(), v(&["crate", "x", "Other"])),
+        ];
+        assert_eq!(
+            absolute_path(&v(&["Local"]), &mods, &uses),
+            v(&["host", "alsa", "Local"])
+        );
+        assert_eq!(
+            absolute_path(&v(&["Stream"]), &mods, &uses),
+            v(&["host", "wasapi", "Stream"])
+        );
+        assert_eq!(
+            absolute_path(&v(&["Other"]), &mods, &uses),
+            v(&["x", "Other"])
+        );
+        assert_eq!(
+            absolute_path(&v(&["crate", "a", "T"]), &mods, &[]),
+            v(&["a", "T"])
+        );
+        assert_eq!(
+            absolute_path(&v(&["super", "super", "T"]), &mods, &[]),
+            v(&["T"])
+        );
+        assert_eq!(
+            absolute_path(&v(&["self", "T"]), &mods, &[]),
+            v(&["host", "alsa", "T"])
+        );
+    }
+
+    #[test]
+    fn same_named_types_stay_apart() {
+        assert!(!type_keys_match(
+            "host::alsa::Stream",
+            "host::wasapi::Stream"
+        ));
+        assert!(type_keys_match("mycrate::conn::Conn", "conn::Conn"));
+        assert!(type_keys_match("?::W", "a::W"));
+        assert!(!type_keys_match("?::W", "a::V"));
+        // No match and two different types of that name: nothing is guessed.
+        assert!(pick_by_type("c::Pool", vec![((0, 0), "a::Pool"), ((1, 0), "b::Pool")]).is_empty());
+        // One type of that name in the package: it is the one meant.
+        assert_eq!(
+            pick_by_type("c::Pool", vec![((0, 0), "a::Pool"), ((0, 1), "a::Pool")]).len(),
+            2
+        );
+    }
+}
