@@ -440,6 +440,8 @@ fn path_parts(path: &Path, root: Option<&Path>) -> Vec<String> {
 
 static EMPTY: FileModel = FileModel {
     parts: Vec::new(),
+    structs: Vec::new(),
+    uses: Vec::new(),
     fns: Vec::new(),
     allow_comments: Vec::new(),
 };

@@ -83,7 +83,8 @@ pub struct Index {
     /// Types defined (struct/enum/union) per file.
     waits: HashMap<FnId, Witness>,
     async_fns: HashSet<FnId>,
-    drop_waits: HashMap<String, Vec<(usize, Witness)>>,
+    /// Drop types that wait, by name: (file, type key, the wait).
+    drop_waits: HashMap<String, Vec<(usize, String, Witness)>>,
     ctors: HashSet<(String, String)>,
     /// Functions that hand back a wait guard (`FnModel::returns_guard`).
     guard_fns: HashMap<FnId, Witness>,
@@ -103,6 +104,77 @@ pub struct Index {
     /// Test functions (`#[test]`, in `#[cfg(test)]`): unreachable from
     /// non-test code and from other crates.
     tests: HashSet<FnId>,
+    /// Per file: its structs, and whether each owns a thread, task,
+    /// channel, socket or child process (directly or through another
+    /// struct of the same file).
+    owners: Vec<HashMap<String, bool>>,
+    /// Per method: its impl type by module path (`host::alsa::Stream`).
+    ty_keys: HashMap<FnId, String>,
+    /// Per file: close-path methods called on a receiver other than `self`,
+    /// by name: (calls on a value the caller owns, other calls).
+    close_calls: Vec<HashMap<String, (usize, usize)>>,
+    /// Per fn: its module path (file modules, then inline `mod`s).
+    mods_of: HashMap<FnId, Vec<String>>,
+    /// Per file: its `use` imports.
+    file_uses: Vec<Vec<(String, Vec<String>)>>,
+    /// Per file and fn: what each parameter the fn is handed is used for.
+    param_uses: HashMap<FnId, Vec<(usize, crate::model::ParamUse)>>,
+}
+
+/// Types whose value is a running thread or task, a channel end, a socket
+/// or a child process: what a close releases, and can release only once.
+const RESOURCE_TYPES: &[&str] = &[
+    "JoinHandle",
+    "ScopedJoinHandle",
+    "JoinSet",
+    "AbortHandle",
+    "AbortOnDropHandle",
+    "Sender",
+    "SyncSender",
+    "Receiver",
+    "UnboundedSender",
+    "UnboundedReceiver",
+    "WeakSender",
+    "Child",
+    "TcpStream",
+    "TcpListener",
+    "UdpSocket",
+    "UnixStream",
+    "UnixListener",
+    "UnixDatagram",
+    "Socket",
+    "WebSocketStream",
+    "WebSocket",
+    "Runtime",
+    "ThreadPool",
+];
+
+/// Which structs of a file own a resource (see `RESOURCE_TYPES`).
+fn resource_owners(fm: &FileModel) -> HashMap<String, bool> {
+    let mut owns: HashMap<String, bool> = HashMap::new();
+    for s in &fm.structs {
+        let direct = s
+            .field_types
+            .iter()
+            .any(|t| RESOURCE_TYPES.contains(&t.as_str()));
+        let e = owns.entry(s.name.clone()).or_insert(false);
+        *e |= direct;
+    }
+    loop {
+        let mut changed = false;
+        for s in &fm.structs {
+            if owns.get(&s.name) == Some(&true) {
+                continue;
+            }
+            if s.field_types.iter().any(|t| owns.get(t) == Some(&true)) {
+                owns.insert(s.name.clone(), true);
+                changed = true;
+            }
+        }
+        if !changed {
+            return owns;
+        }
+    }
 }
 
 /// A Cargo target: the library/binaries under `src/` (and anything else),
@@ -159,19 +231,73 @@ pub fn lock_key(path: &str) -> &str {
     }
 }
 
-/// The impl type of a method, qualified by file and enclosing fn when the
-/// impl sits inside a fn body (two tests may each declare a `MyFuture`).
-fn scoped_type(file: usize, f: &FnModel) -> Option<String> {
-    let ty = f.self_ty.as_ref()?;
-    Some(match f.scope {
-        Some(at) => format!("{ty}@{file}:{at}"),
-        None => ty.clone(),
-    })
+/// A type path as written, made absolute from the module `mods` it is
+/// written in: `crate::`, `self::`, `super::` and the file's `use` imports
+/// are followed; a bare name is a type of that module.
+fn absolute_path(
+    written: &[String],
+    mods: &[String],
+    uses: &[(String, Vec<String>)],
+) -> Vec<String> {
+    let Some(first) = written.first() else {
+        return Vec::new();
+    };
+    match first.as_str() {
+        "crate" => written[1..].to_vec(),
+        "self" => mods.iter().chain(&written[1..]).cloned().collect(),
+        "super" => {
+            let mut m = mods.to_vec();
+            let mut rest = written;
+            while rest.first().is_some_and(|s| s == "super") {
+                m.pop();
+                rest = &rest[1..];
+            }
+            m.extend(rest.iter().cloned());
+            m
+        }
+        _ => match uses.iter().find(|(n, full)| n == first && !full.is_empty()) {
+            Some((_, full)) if full.as_slice() != written => {
+                let mut w = full.clone();
+                w.extend(written[1..].iter().cloned());
+                absolute_path(&w, mods, &[])
+            }
+            _ => mods.iter().chain(written).cloned().collect(),
+        },
+    }
+}
+
+/// Do two type keys name the same type? Equal, or one is the other seen
+/// from outside the crate (`mycrate::conn::Conn` and `conn::Conn`).
+fn type_keys_match(a: &str, b: &str) -> bool {
+    if a.starts_with("?::") || b.starts_with("?::") {
+        return bare_name(a) == bare_name(b);
+    }
+    a == b || a.ends_with(&format!("::{b}")) || b.ends_with(&format!("::{a}"))
 }
 
 /// `fn forget(mut self) { ..; mem::forget(self) }`: drop never runs after it.
 fn forgets_self(f: &FnModel) -> bool {
     f.receiver == crate::model::Receiver::Value && f.forgets_self
+}
+
+/// The candidates whose type key matches `want`; when none does, all of
+/// them if they are one type (the name is unambiguous in the package),
+/// else none: an unresolved name is not guessed.
+fn pick_by_type(want: &str, cands: Vec<(FnId, &str)>) -> Vec<FnId> {
+    let hit: Vec<FnId> = cands
+        .iter()
+        .filter(|(_, k)| type_keys_match(k, want))
+        .map(|(id, _)| *id)
+        .collect();
+    if !hit.is_empty() {
+        return hit;
+    }
+    match cands.first() {
+        Some((_, k0)) if cands.iter().all(|(_, k)| k == k0) => {
+            cands.iter().map(|(id, _)| *id).collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn keys_match(a: &str, b: &str) -> bool {
@@ -183,9 +309,49 @@ impl Index {
         let mut ix = Index::default();
         for (fi, fm) in files.iter().enumerate() {
             ix.targets.push(target_of(&fm.parts));
+            ix.owners.push(resource_owners(fm));
+            ix.file_uses.push(fm.uses.clone());
+            let mut calls: HashMap<String, (usize, usize)> = HashMap::new();
+            for f in &fm.fns {
+                for (n, owned) in &f.close_calls {
+                    let e = calls.entry(n.clone()).or_default();
+                    if *owned {
+                        e.0 += 1;
+                    } else {
+                        e.1 += 1;
+                    }
+                }
+            }
+            ix.close_calls.push(calls);
             for (i, f) in fm.fns.iter().enumerate() {
                 let id = (fi, i);
                 ix.names.insert(id, f.qualified_name());
+                let mut mods = file_mods(&fm.parts);
+                mods.extend(f.mods.iter().cloned());
+                if let Some(t) = &f.self_ty {
+                    // `impl W` in a file that neither defines nor imports `W`
+                    // (code that does not build yet): any `W` of the package.
+                    let unresolved = f.self_ty_path.len() == 1
+                        && f.trait_name.as_deref() != Some(t.as_str())
+                        && !fm.structs.iter().any(|s| s.name == *t)
+                        && !fm.uses.iter().any(|(n, _)| n == t)
+                        && !fm.uses.iter().any(|(n, _)| n == "*");
+                    let mut key = if unresolved {
+                        format!("?::{t}")
+                    } else {
+                        absolute_path(&f.self_ty_path, &mods, &fm.uses).join("::")
+                    };
+                    if let Some(at) = f.scope {
+                        // An impl inside a fn body (two tests may each
+                        // declare a `MyFuture`).
+                        key = format!("{key}@{fi}:{at}");
+                    }
+                    ix.ty_keys.insert(id, key);
+                }
+                ix.mods_of.insert(id, mods);
+                if !f.param_uses.is_empty() {
+                    ix.param_uses.insert(id, f.param_uses.clone());
+                }
                 if f.is_test {
                     ix.tests.insert(id);
                 }
@@ -225,7 +391,7 @@ impl Index {
                         // reaches `Drop`: its take does not empty a field
                         // that drop then reads.
                         EventKind::Take(t) if !forgets_self(f) => {
-                            if let Some(ty) = scoped_type(fi, f) {
+                            if let Some(ty) = ix.ty_keys.get(&id).cloned() {
                                 ix.takes.entry((ty, t.path.clone())).or_default().push(id);
                             }
                         }
@@ -271,10 +437,12 @@ impl Index {
                     if let Some(w) = ix.first_inline_wait(id, f) {
                         if f.trait_name.as_deref() == Some("Drop") && f.name == "drop" {
                             if let Some(t) = &f.self_ty {
-                                ix.drop_waits
-                                    .entry(t.clone())
-                                    .or_default()
-                                    .push((fi, w.clone()));
+                                let key = ix.ty_keys.get(&id).cloned().unwrap_or_else(|| t.clone());
+                                ix.drop_waits.entry(t.clone()).or_default().push((
+                                    fi,
+                                    key,
+                                    w.clone(),
+                                ));
                             }
                         }
                         ix.waits.insert(id, w);
@@ -292,7 +460,7 @@ impl Index {
     /// The first wait this function runs itself (not in spawned or deferred code).
     fn first_inline_wait(&self, id: FnId, f: &FnModel) -> Option<Witness> {
         for e in &f.events {
-            if !f.frames[e.frame].runs_inline {
+            if !self.frame_runs_inline(id, f, e.frame) {
                 continue;
             }
             let w = match &e.kind {
@@ -334,18 +502,18 @@ impl Index {
         let ids: Vec<FnId> = match target {
             CallTarget::SelfMethod(name) => {
                 let mut v = Vec::new();
-                for ty in f.self_ty.iter().chain(f.trait_name.iter()) {
-                    if let Some(ids) = self.methods.get(&(ty.clone(), name.clone())) {
+                if let Some(ty) = &f.self_ty {
+                    v.extend(self.methods_of_type(from, f, ty, name));
+                }
+                // Default methods of the implemented trait.
+                if let Some(tr) = &f.trait_name {
+                    if let Some(ids) = self.methods.get(&(tr.clone(), name.clone())) {
                         v.extend(ids);
                     }
                 }
                 v
             }
-            CallTarget::TypeFn(ty, name) => self
-                .methods
-                .get(&(ty.clone(), name.clone()))
-                .cloned()
-                .unwrap_or_default(),
+            CallTarget::TypeFn(ty, name) => self.methods_of_type(from, f, ty, name),
             CallTarget::Free(name) => match name.split_once("::") {
                 None => self.free.get(name).cloned().unwrap_or_default(),
                 Some((module, name)) => self
@@ -367,6 +535,49 @@ impl Index {
             .filter(|&to| self.visible(from, to))
             .collect();
         self.prefer_file(from.0, &ids)
+    }
+
+    /// The methods `name` of the type `ty` as named from `from` (its own
+    /// impl type, or a name resolved through `from`'s module and imports).
+    fn methods_of_type(&self, from: FnId, f: &FnModel, ty: &str, name: &str) -> Vec<FnId> {
+        let bare = bare_name(ty);
+        let Some(ids) = self.methods.get(&(bare.to_string(), name.to_string())) else {
+            return Vec::new();
+        };
+        let want = if ty.contains("::") {
+            // A path as resolved by the model (`crate::a::Pool`).
+            let mods = self.mods_of.get(&from).cloned().unwrap_or_default();
+            let segs: Vec<String> = ty.split("::").map(str::to_string).collect();
+            absolute_path(&segs, &mods, &[]).join("::")
+        } else {
+            self.type_key_from(from, f, ty)
+        };
+        let cands = ids
+            .iter()
+            .map(|id| {
+                (
+                    *id,
+                    self.ty_keys.get(id).map(|s| s.as_str()).unwrap_or(bare),
+                )
+            })
+            .collect();
+        pick_by_type(&want, cands)
+    }
+
+    /// The module path of the type a bare name `ty` means in `from`.
+    fn type_key_from(&self, from: FnId, f: &FnModel, ty: &str) -> String {
+        if f.self_ty.as_deref() == Some(ty) {
+            if let Some(k) = self.ty_keys.get(&from) {
+                return k.clone();
+            }
+        }
+        let mods = self.mods_of.get(&from).cloned().unwrap_or_default();
+        let uses = self
+            .file_uses
+            .get(from.0)
+            .map(|u| u.as_slice())
+            .unwrap_or(&[]);
+        absolute_path(&[ty.to_string()], &mods, uses).join("::")
     }
 
     /// Test code: a test fn (`#[test]`, in `#[cfg(test)]`), or any fn of an
@@ -448,7 +659,7 @@ impl Index {
         match &g.kind {
             GuardKind::Defer(frame) | GuardKind::ScopeGuard(Some(frame)) => {
                 f.events.iter().find_map(|e| {
-                    if !f.frame_inline_within(e.frame, *frame) {
+                    if !self.frame_inline_within(from, f, e.frame, *frame) {
                         return None;
                     }
                     match &e.kind {
@@ -472,9 +683,19 @@ impl Index {
                         return self.returned_guard(from, f, &t);
                     }
                 }
-                let cands = self.drop_waits.get(ty)?;
-                let local = cands.iter().find(|(fi, _)| *fi == from.0);
-                let (_, w) = local.or_else(|| cands.first())?;
+                let all = self.drop_waits.get(ty)?;
+                // The `Drop` of the type this name means here (module path
+                // and imports), not a same-named type of another module.
+                let want = self.type_key_from(from, f, ty);
+                let mut cands: Vec<&(usize, String, Witness)> = all
+                    .iter()
+                    .filter(|(_, k, _)| type_keys_match(k, &want))
+                    .collect();
+                if cands.is_empty() && all.iter().all(|(_, k, _)| *k == all[0].1) {
+                    cands = all.iter().collect();
+                }
+                let local = cands.iter().find(|(fi, _, _)| *fi == from.0);
+                let (_, _, w) = *local.or_else(|| cands.first())?;
                 let mut w = w.clone();
                 w.via.insert(0, format!("<{ty} as Drop>::drop"));
                 Some(w)
@@ -620,7 +841,7 @@ impl Index {
                         r.free.insert(bare_name(n).to_string());
                     }
                     CallTarget::TypeFn(ty, m) => {
-                        r.methods.insert((ty.clone(), m.clone()));
+                        r.methods.insert((bare_name(ty).to_string(), m.clone()));
                     }
                     CallTarget::SelfMethod(m) => {
                         for ty in f.self_ty.iter().chain(f.trait_name.iter()) {
@@ -653,17 +874,21 @@ impl Index {
     }
 
     /// The functions of `f`'s type (in `f`'s scope) that take `path`.
-    pub fn takers(&self, from: FnId, f: &FnModel, path: &str) -> &[FnId] {
-        let Some(ty) = scoped_type(from.0, f) else {
-            return &[];
+    pub fn takers(&self, from: FnId, f: &FnModel, path: &str) -> Vec<FnId> {
+        let Some(ty) = self.ty_keys.get(&from) else {
+            return Vec::new();
         };
         if let Some(t) = &f.self_ty {
             self.ask(|d| d.takes.insert((t.clone(), path.to_string())));
         }
-        self.takes
-            .get(&(ty, path.to_string()))
-            .map(|v| v.as_slice())
-            .unwrap_or(&[])
+        let mut out: Vec<FnId> = self
+            .takes
+            .iter()
+            .filter(|((k, p), _)| p == path && type_keys_match(k, ty))
+            .flat_map(|(_, ids)| ids.iter().copied())
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     /// The functions calling `id` as `self.m()`, each with "is a `Drop::drop`".
@@ -675,7 +900,166 @@ impl Index {
             .unwrap_or(&[])
     }
 
+    /// How the file of `id` calls a close method `name` on receivers other
+    /// than `self`: (on values the caller owns, on other places).
+    pub fn close_calls_in_file(&self, id: FnId, name: &str) -> (usize, usize) {
+        self.close_calls
+            .get(id.0)
+            .and_then(|m| m.get(name))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Does the struct `ty`, defined in the same file as `from`, own a
+    /// thread, task, channel, socket or child process? `None` when the
+    /// file defines no such struct (then nothing is known).
+    pub fn owns_resource(&self, from: FnId, ty: &str) -> Option<bool> {
+        self.owners.get(from.0)?.get(ty).copied()
+    }
+
+    /// Does this frame's code run as part of the function's own execution?
+    /// A closure handed to a crate function (of the same file: it is parsed
+    /// whenever this one is) runs when that function calls its parameter.
+    pub fn frame_runs_inline(&self, from: FnId, f: &FnModel, frame: FrameId) -> bool {
+        let mut fr = frame;
+        loop {
+            let x = &f.frames[fr];
+            match x.kind {
+                crate::model::FrameKind::Body => return true,
+                crate::model::FrameKind::Closure => {}
+                crate::model::FrameKind::Offload if self.handed_runs(from, f, fr) => {}
+                _ => return false,
+            }
+            match x.parent {
+                Some(p) => fr = p,
+                None => return true,
+            }
+        }
+    }
+
+    /// Is this frame async context (SPEC §1), with handed closures resolved?
+    pub fn frame_is_async(&self, from: FnId, f: &FnModel, frame: FrameId) -> bool {
+        let x = &f.frames[frame];
+        if x.is_async {
+            return true;
+        }
+        match (x.kind, x.parent) {
+            (crate::model::FrameKind::Closure, Some(p)) => self.frame_is_async(from, f, p),
+            (crate::model::FrameKind::Offload, Some(p)) if self.handed_runs(from, f, frame) => {
+                self.frame_is_async(from, f, p)
+            }
+            _ => false,
+        }
+    }
+
+    /// Is `inner` the same frame as `outer`, or a closure nested in it that
+    /// runs inline (handed closures resolved)?
+    pub fn frame_inline_within(
+        &self,
+        from: FnId,
+        f: &FnModel,
+        inner: FrameId,
+        outer: FrameId,
+    ) -> bool {
+        let mut fr = inner;
+        loop {
+            if fr == outer {
+                return true;
+            }
+            let x = &f.frames[fr];
+            let through = x.kind == crate::model::FrameKind::Closure
+                || (x.kind == crate::model::FrameKind::Offload && self.handed_runs(from, f, fr));
+            if !through {
+                return false;
+            }
+            match x.parent {
+                Some(p) => fr = p,
+                None => return false,
+            }
+        }
+    }
+
+    /// A closure handed to a crate function that calls it (every candidate
+    /// of the same file calls that parameter; none offloads it).
+    fn handed_runs(&self, from: FnId, f: &FnModel, frame: FrameId) -> bool {
+        let Some((target, pos)) = &f.frames[frame].handed_to else {
+            return false;
+        };
+        let cands: Vec<FnId> = self
+            .resolve_quiet(from, f, target)
+            .into_iter()
+            .filter(|id| id.0 == from.0)
+            .collect();
+        !cands.is_empty()
+            && cands.iter().all(|id| {
+                self.param_uses.get(id).is_some_and(|u| {
+                    u.contains(&(*pos, crate::model::ParamUse::Called))
+                        && !u.contains(&(*pos, crate::model::ParamUse::Offloaded))
+                })
+            })
+    }
+
     pub fn name(&self, id: FnId) -> &str {
         self.names.get(&id).map(|s| s.as_str()).unwrap_or("?")
+    }
+}
+
+#[cfg(test)]
+mod type_path_tests {
+    use super::{absolute_path, pick_by_type, type_keys_match};
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn paths_resolve_from_their_module() {
+        let mods = v(&["host", "alsa"]);
+        let uses = vec![
+            ("Stream".to_string(), v(&["super", "wasapi", "Stream"])),
+            ("Other".to_string(), v(&["crate", "x", "Other"])),
+        ];
+        assert_eq!(
+            absolute_path(&v(&["Local"]), &mods, &uses),
+            v(&["host", "alsa", "Local"])
+        );
+        assert_eq!(
+            absolute_path(&v(&["Stream"]), &mods, &uses),
+            v(&["host", "wasapi", "Stream"])
+        );
+        assert_eq!(
+            absolute_path(&v(&["Other"]), &mods, &uses),
+            v(&["x", "Other"])
+        );
+        assert_eq!(
+            absolute_path(&v(&["crate", "a", "T"]), &mods, &[]),
+            v(&["a", "T"])
+        );
+        assert_eq!(
+            absolute_path(&v(&["super", "super", "T"]), &mods, &[]),
+            v(&["T"])
+        );
+        assert_eq!(
+            absolute_path(&v(&["self", "T"]), &mods, &[]),
+            v(&["host", "alsa", "T"])
+        );
+    }
+
+    #[test]
+    fn same_named_types_stay_apart() {
+        assert!(!type_keys_match(
+            "host::alsa::Stream",
+            "host::wasapi::Stream"
+        ));
+        assert!(type_keys_match("mycrate::conn::Conn", "conn::Conn"));
+        assert!(type_keys_match("?::W", "a::W"));
+        assert!(!type_keys_match("?::W", "a::V"));
+        // No match and two different types of that name: nothing is guessed.
+        assert!(pick_by_type("c::Pool", vec![((0, 0), "a::Pool"), ((1, 0), "b::Pool")]).is_empty());
+        // One type of that name in the package: it is the one meant.
+        assert_eq!(
+            pick_by_type("c::Pool", vec![((0, 0), "a::Pool"), ((0, 1), "a::Pool")]).len(),
+            2
+        );
     }
 }

@@ -750,6 +750,15 @@ impl Prefilter {
         let is_p = |k: usize, c: u8| k < toks.len() && toks[k].kind == T::Punct(c);
         let n = toks.len();
         let mut fs = FileScan::default();
+        // `use std::thread::sleep as nap;`: the alias is the wait word too
+        // (the model resolves `use` aliases).
+        let aliases: Vec<(&[u8], u8)> = (1..n.saturating_sub(1))
+            .filter(|&k| {
+                is_id(k, b"as") && toks[k - 1].kind == T::Ident && toks[k + 1].kind == T::Ident
+            })
+            .map(|k| (id(k + 1), self.word_flags(id(k - 1))))
+            .filter(|(_, f)| *f != 0)
+            .collect();
         // Close variants are substrings of identifiers (`is_variant`).
         let has_variant = self.has_variants;
         let variant = |w: &[u8]| -> bool { has_variant && self.is_variant(w) };
@@ -804,7 +813,11 @@ impl Prefilter {
                 continue;
             }
             let w = id(k);
-            let fl = self.word_flags(w);
+            let fl = self.word_flags(w)
+                | aliases
+                    .iter()
+                    .filter(|(a, _)| *a == w)
+                    .fold(0, |f, (_, g)| f | g);
             let after_dot = k > 0 && is_p(k - 1, b'.');
             let self_recv = after_dot && k >= 2 && is_id(k - 2, b"self");
             // Names a closed check may resolve through the index: `self.m()`

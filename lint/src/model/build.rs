@@ -6,7 +6,7 @@ use super::cond::{
 use super::extent::{sig_first, Extent};
 use super::path::{
     arg_ident, as_lock_call, expr_path, is_lock_method, is_self, last_field, segments, state_path,
-    take_path,
+    strip_unwrap, take_path,
 };
 use super::*;
 use crate::span::LineIndex;
@@ -61,18 +61,17 @@ pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildErr
                 allow_comments: scan_allow_comments(text),
                 ..Default::default()
             };
-            let uses_sleep = file.items.iter().any(|it| match it {
-                Item::Use(u) => {
-                    let s = u.tree.to_token_stream().to_string();
-                    s.contains("thread") && s.contains("sleep")
-                }
-                _ => false,
-            });
+            let mut uses = Vec::new();
+            collect_uses(&file.items, &mut uses);
+            let mut impl_methods = Vec::new();
+            collect_impl_methods(&file.items, &mut impl_methods);
             let mut cx = ItemCx {
                 vocab,
                 li: &li,
-                uses_sleep,
+                uses: &uses,
+                impl_methods: &impl_methods,
                 out: &mut fm.fns,
+                structs: &mut fm.structs,
                 mods: Vec::new(),
                 in_test: false,
                 scope: None,
@@ -80,6 +79,7 @@ pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildErr
             let allows = attr_allows(&file.attrs);
             cx.items(&file.items, None, None, &allows);
             drop(file);
+            fm.uses = uses;
             Ok(fm)
         }
         Err(e) => {
@@ -144,6 +144,140 @@ fn attr_allows(attrs: &[syn::Attribute]) -> Vec<String> {
     out
 }
 
+/// The methods every impl of the file defines: (self type, method name).
+fn collect_impl_methods(items: &[Item], out: &mut Vec<(String, String)>) {
+    for it in items {
+        match it {
+            Item::Impl(i) => {
+                if let Some(ty) = last_ident(&i.self_ty) {
+                    for ii in &i.items {
+                        if let ImplItem::Fn(f) = ii {
+                            out.push((ty.clone(), f.sig.ident.to_string()));
+                        }
+                    }
+                }
+            }
+            Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect_impl_methods(items, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The type a constructor expression builds: `T::new(..)?`, `T { .. }`.
+fn built_type(e: &Expr) -> Option<String> {
+    match strip_unwrap(e) {
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => {
+                let segs = segments(&p.path);
+                let n = segs.len();
+                (n >= 2
+                    && segs[n - 2].chars().next().is_some_and(|c| c.is_uppercase())
+                    && segs[n - 2] != "Self")
+                    .then(|| segs[n - 2].clone())
+            }
+            _ => None,
+        },
+        Expr::Struct(st) => st
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .filter(|s| s != "Self"),
+        _ => None,
+    }
+}
+
+/// Every `use` of the file (inline modules included, scoping ignored):
+/// (name in scope, full path). A glob import is named `*`.
+fn collect_uses(items: &[Item], out: &mut Vec<(String, Vec<String>)>) {
+    fn walk(t: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<(String, Vec<String>)>) {
+        match t {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                walk(&p.tree, prefix, out);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) => {
+                let name = n.ident.to_string();
+                if name == "self" {
+                    if let Some(last) = prefix.last() {
+                        out.push((last.clone(), prefix.clone()));
+                    }
+                } else {
+                    let mut full = prefix.clone();
+                    full.push(name.clone());
+                    out.push((name, full));
+                }
+            }
+            syn::UseTree::Rename(r) => {
+                let mut full = prefix.clone();
+                if r.ident != "self" {
+                    full.push(r.ident.to_string());
+                }
+                out.push((r.rename.to_string(), full));
+            }
+            syn::UseTree::Glob(_) => out.push(("*".into(), prefix.clone())),
+            syn::UseTree::Group(g) => {
+                for t in &g.items {
+                    walk(t, prefix, out);
+                }
+            }
+        }
+    }
+    for it in items {
+        match it {
+            Item::Use(u) => {
+                let mut prefix = Vec::new();
+                if u.leading_colon.is_some() {
+                    prefix.push(String::new());
+                }
+                walk(&u.tree, &mut prefix, out);
+                if u.leading_colon.is_some() {
+                    for (_, p) in out.iter_mut() {
+                        if p.first().is_some_and(|s| s.is_empty()) {
+                            p.remove(0);
+                        }
+                    }
+                }
+            }
+            Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect_uses(items, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Every path segment in a type (`Option<JoinHandle<()>>` -> Option, JoinHandle).
+fn type_idents(ty: &syn::Type) -> Vec<String> {
+    struct V(Vec<String>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            self.0.push(s.ident.to_string());
+            visit::visit_path_segment(self, s);
+        }
+    }
+    let mut v = V(Vec::new());
+    v.visit_type(ty);
+    v.0
+}
+
+/// The segments of a path type (`super::Stream<T>` -> [super, Stream]).
+fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => Some(segments(&p.path)),
+        syn::Type::Reference(r) => type_path(&r.elem),
+        syn::Type::Paren(p) => type_path(&p.elem),
+        _ => None,
+    }
+}
+
 fn last_ident(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
@@ -156,8 +290,12 @@ fn last_ident(ty: &syn::Type) -> Option<String> {
 struct ItemCx<'a, 'v> {
     vocab: &'v Vocab,
     li: &'a LineIndex<'a>,
-    uses_sleep: bool,
+    /// The file's `use` imports (see `collect_uses`).
+    uses: &'a [(String, Vec<String>)],
+    /// Methods the file's impls define: (type, method).
+    impl_methods: &'a [(String, String)],
     out: &'a mut Vec<FnModel>,
+    structs: &'a mut Vec<StructDef>,
     /// Enclosing inline modules.
     mods: Vec<String>,
     /// Inside `#[cfg(test)]` (or a test fn, for nested items).
@@ -255,6 +393,9 @@ impl ItemCx<'_, '_> {
                         self.in_test |= is_test_attr(&f.attrs);
                         let at = self.out.len();
                         self.func(&f.sig, &f.block, ty.as_deref(), trait_name.as_deref(), &a);
+                        if let Some(p) = type_path(&i.self_ty) {
+                            self.out[at].self_ty_path = p;
+                        }
                         self.out[at].is_pub =
                             trait_name.is_some() || !matches!(f.vis, syn::Visibility::Inherited);
                         self.out[at].doc_panics = doc_panics(&f.attrs);
@@ -262,6 +403,17 @@ impl ItemCx<'_, '_> {
                     }
                 }
                 self.in_test = saved_test;
+            }
+            Item::Struct(st) => {
+                let mut field_types = Vec::new();
+                for f in st.fields.iter() {
+                    field_types.extend(type_idents(&f.ty));
+                }
+                self.structs.push(StructDef {
+                    name: st.ident.to_string(),
+                    mods: self.mods.clone(),
+                    field_types,
+                });
             }
             Item::Trait(t) => {
                 let a = with(&t.attrs);
@@ -314,6 +466,7 @@ impl ItemCx<'_, '_> {
             name_span: li.span(sig.ident.span()),
             span: li.span_bytes(li.span(sig_first(sig)).start.byte, body_span.end.byte),
             self_ty: self_ty.map(str::to_string),
+            self_ty_path: self_ty.map(|t| vec![t.to_string()]).unwrap_or_default(),
             trait_name: trait_name.map(str::to_string),
             receiver,
             takes_shared_ref,
@@ -333,11 +486,18 @@ impl ItemCx<'_, '_> {
             mods: self.mods.clone(),
             is_test: self.in_test,
             returns_guard: None,
+            param_uses: Vec::new(),
+            param_types: param_types_of(sig),
+            cell_borrows: Vec::new(),
+            puts: Vec::new(),
+            close_calls: Vec::new(),
+            lock_contents: Vec::new(),
             frames: vec![Frame {
                 parent: None,
                 kind: FrameKind::Body,
                 is_async,
                 runs_inline: true,
+                handed_to: None,
             }],
             blocks: Vec::new(),
             events: Vec::new(),
@@ -365,10 +525,32 @@ impl ItemCx<'_, '_> {
             Some(Stmt::Expr(e, None)) => Some(e as *const Expr),
             _ => None,
         };
+        let m_param_types = m.param_types.clone();
+        let param_names = sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(t) => Some(match &*t.pat {
+                    Pat::Ident(pi) => Some(pi.ident.to_string()),
+                    _ => None,
+                }),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
         let mut w = Walker {
             vocab: self.vocab,
             li,
-            uses_sleep: self.uses_sleep,
+            uses: self.uses,
+            impl_methods: self.impl_methods,
+            local_types: m_param_types,
+            param_names,
+            closure_modes: Vec::new(),
+            let_closures: Vec::new(),
+            called_locals: Vec::new(),
+            guard_names: Vec::new(),
+            own_async: vec![is_async],
+            loop_aliases: Vec::new(),
+            owned_locals: Vec::new(),
             m,
             frame: 0,
             block: usize::MAX,
@@ -385,6 +567,7 @@ impl ItemCx<'_, '_> {
             awaited_names: Vec::new(),
         };
         w.visit_block(body);
+        w.settle_frames();
         let Walker {
             mut m,
             nested,
@@ -434,6 +617,36 @@ fn params_of(sig: &syn::Signature) -> Vec<(String, Receiver)> {
             }
         };
         out.push((pi.ident.to_string(), kind));
+    }
+    out
+}
+
+/// Named parameters and the last identifier of their type (`&Conn` -> Conn).
+fn param_types_of(sig: &syn::Signature) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for a in &sig.inputs {
+        let syn::FnArg::Typed(t) = a else { continue };
+        let Pat::Ident(pi) = &*t.pat else { continue };
+        if let Some(ty) = last_ident(&t.ty) {
+            let ty = match (ty.as_str(), &*t.ty) {
+                // `Arc<Conn>`: the pointee.
+                ("Arc" | "Rc" | "Box", syn::Type::Path(p)) => p
+                    .path
+                    .segments
+                    .last()
+                    .and_then(|s| match &s.arguments {
+                        syn::PathArguments::AngleBracketed(a) => a.args.first(),
+                        _ => None,
+                    })
+                    .and_then(|g| match g {
+                        syn::GenericArgument::Type(t) => last_ident(t),
+                        _ => None,
+                    })
+                    .unwrap_or(ty),
+                _ => ty,
+            };
+            out.push((pi.ident.to_string(), ty));
+        }
     }
     out
 }
@@ -528,10 +741,172 @@ fn returns_self(t: &syn::Type, self_ty: Option<&str>) -> bool {
     }
 }
 
+/// Where a closure's body runs, decided by what it is handed to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Called as part of this call (`Option::map`, `thread::scope`, `f()`).
+    Inline,
+    /// On another thread (`thread::spawn`, `spawn_blocking`).
+    Offload,
+    /// Stored, returned, registered or handed to something unknown: it runs
+    /// whenever it is called, not here.
+    Deferred,
+    /// Handed to a crate function: it runs as that function uses it.
+    Handed(CallTarget, usize),
+}
+
+/// Methods and functions that call the closure they are handed before they
+/// return (iterator adaptors, `Option`/`Result` combinators, scopes, cells).
+const RUNS_CLOSURE_NOW: &[&str] = &[
+    "map",
+    "map_err",
+    "map_or",
+    "map_or_else",
+    "and_then",
+    "or_else",
+    "unwrap_or_else",
+    "ok_or_else",
+    "filter",
+    "filter_map",
+    "flat_map",
+    "flatten",
+    "for_each",
+    "try_for_each",
+    "fold",
+    "try_fold",
+    "reduce",
+    "any",
+    "all",
+    "find",
+    "find_map",
+    "position",
+    "rposition",
+    "take_while",
+    "skip_while",
+    "map_while",
+    "inspect",
+    "scan",
+    "max_by_key",
+    "min_by_key",
+    "max_by",
+    "min_by",
+    "sort_by",
+    "sort_by_key",
+    "sort_unstable_by",
+    "sort_unstable_by_key",
+    "sort_by_cached_key",
+    "retain",
+    "retain_mut",
+    "dedup_by",
+    "dedup_by_key",
+    "partition",
+    "get_or_insert_with",
+    "or_insert_with",
+    "or_insert_with_key",
+    "and_modify",
+    "then",
+    "is_some_and",
+    "is_none_or",
+    "is_ok_and",
+    "is_err_and",
+    "with",
+    "with_borrow",
+    "with_borrow_mut",
+    "try_with",
+    "get_or_init",
+    "get_or_try_init",
+    "call_once",
+    "call_once_force",
+    "scope",
+    "in_place_scope",
+    "scope_fifo",
+    "catch_unwind",
+    "join",
+    "in_scope",
+    "update",
+    "fetch_update",
+    "from_fn",
+    "repeat_with",
+    "successors",
+    "binary_search_by",
+    "binary_search_by_key",
+    "chunk_by",
+    "group_by",
+    "split",
+    "matches",
+    "zip",
+    "count",
+    "sum",
+    "product",
+    "collect",
+    "wait_while",
+    "wait_timeout_while",
+];
+
+/// What a call does with a closure argument.
+enum Callee {
+    Offload,
+    Inline,
+    Crate(CallTarget),
+    Unknown,
+}
+
+/// The closure an argument is (also through `AssertUnwindSafe(..)`,
+/// `Box::new(..)`, `&..`, or as the tail of a block:
+/// `thread::spawn({ let c = c.clone(); move || .. })`).
+fn closure_of(a: &Expr) -> Option<&syn::ExprClosure> {
+    match a {
+        Expr::Closure(c) => Some(c),
+        Expr::Paren(p) => closure_of(&p.expr),
+        Expr::Reference(r) => closure_of(&r.expr),
+        Expr::Block(b) => match b.block.stmts.last() {
+            Some(Stmt::Expr(e, None)) => closure_of(e),
+            _ => None,
+        },
+        Expr::Call(c) if c.args.len() == 1 => {
+            let Expr::Path(p) = &*c.func else { return None };
+            let segs = segments(&p.path);
+            let wrapper = matches!(
+                segs.as_slice(),
+                [.., w] if w == "AssertUnwindSafe"
+            ) || matches!(segs.as_slice(), [.., t, f] if (t == "Box" || t == "Arc") && (f == "new" || f == "pin"));
+            if wrapper {
+                closure_of(&c.args[0])
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
 struct Walker<'a, 'v, 'ast> {
     vocab: &'v Vocab,
     li: &'a LineIndex<'a>,
-    uses_sleep: bool,
+    /// The file's `use` imports.
+    uses: &'a [(String, Vec<String>)],
+    /// Methods the file's impls define: (type, method).
+    impl_methods: &'a [(String, String)],
+    /// Locals and parameters of a known type: (name, last type segment).
+    local_types: Vec<(String, String)>,
+    /// Parameter names by position (`self` not counted).
+    param_names: Vec<Option<String>>,
+    /// How each closure met as a call argument runs (consumed when walked).
+    closure_modes: Vec<(*const syn::ExprClosure, Mode)>,
+    /// `let f = || ..;`: (name, frame).
+    let_closures: Vec<(String, FrameId)>,
+    /// Locals called (`f()`) or handed on (`thread::spawn(f)`), and how.
+    called_locals: Vec<(String, Mode)>,
+    /// Named wait guards (and other armed values) in scope.
+    guard_names: Vec<String>,
+    /// Per frame: is the closure or block itself `async`.
+    own_async: Vec<bool>,
+    /// `for w in self.workers.iter_mut()`: (w, `self.workers[]`).
+    loop_aliases: Vec<(String, String)>,
+    /// Locals holding a value this function owns: a loop binding over
+    /// `drain(..)`/`into_iter()`, a `let` of a taken or built value.
+    owned_locals: Vec<String>,
+
     m: FnModel,
     frame: FrameId,
     block: BlockId,
@@ -619,18 +994,14 @@ impl<'ast> Walker<'_, '_, 'ast> {
     }
 
     /// Walks a closure in a new frame; returns the frame.
-    fn closure(&mut self, c: &'ast syn::ExprClosure, kind: FrameKind) -> FrameId {
+    fn closure(&mut self, c: &'ast syn::ExprClosure, mode: Mode) -> FrameId {
         let parent = self.frame;
-        let pf = &self.m.frames[parent];
-        let is_async = c.asyncness.is_some() || (kind != FrameKind::Offload && pf.is_async);
-        let runs_inline = kind == FrameKind::Closure && pf.runs_inline;
-        let id = self.m.frames.len();
-        self.m.frames.push(Frame {
-            parent: Some(parent),
-            kind,
-            is_async,
-            runs_inline,
-        });
+        let (kind, handed_to) = match mode {
+            Mode::Inline => (FrameKind::Closure, None),
+            Mode::Offload | Mode::Deferred => (FrameKind::Offload, None),
+            Mode::Handed(t, i) => (FrameKind::Offload, Some((t, i))),
+        };
+        let id = self.new_frame(parent, kind, c.asyncness.is_some(), handed_to);
         let (saved_frame, saved_block, saved_await, saved_temp) =
             (self.frame, self.block, self.awaited, self.temp_end);
         self.frame = id;
@@ -650,6 +1021,73 @@ impl<'ast> Walker<'_, '_, 'ast> {
         id
     }
 
+    /// A frame under `parent`; its flags follow from the parent's
+    /// (`settle_frames` recomputes them once every closure's fate is known).
+    fn new_frame(
+        &mut self,
+        parent: FrameId,
+        kind: FrameKind,
+        own_async: bool,
+        handed_to: Option<(CallTarget, usize)>,
+    ) -> FrameId {
+        let pf = &self.m.frames[parent];
+        let (is_async, runs_inline) = match kind {
+            FrameKind::Closure => (own_async || pf.is_async, pf.runs_inline),
+            FrameKind::AsyncBlock => (true, false),
+            _ => (own_async, false),
+        };
+        let id = self.m.frames.len();
+        self.m.frames.push(Frame {
+            parent: Some(parent),
+            kind,
+            is_async,
+            runs_inline,
+            handed_to,
+        });
+        self.own_async.push(own_async);
+        id
+    }
+
+    /// Once the walk is over: a `let f = || ..` closure called here (`f()`)
+    /// runs here; handed to an offload function, elsewhere. Then every
+    /// frame's flags follow from its parent's (parents come first).
+    fn settle_frames(&mut self) {
+        for (name, fid) in &self.let_closures {
+            let mode = self
+                .called_locals
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, m)| m.clone());
+            match mode {
+                Some(Mode::Inline) => self.m.frames[*fid].kind = FrameKind::Closure,
+                Some(Mode::Handed(t, i)) => self.m.frames[*fid].handed_to = Some((t, i)),
+                _ => {}
+            }
+        }
+        for id in 1..self.m.frames.len() {
+            let Some(p) = self.m.frames[id].parent else {
+                continue;
+            };
+            let (p_async, p_inline) = (self.m.frames[p].is_async, self.m.frames[p].runs_inline);
+            let own = self.own_async.get(id).copied().unwrap_or(false);
+            let f = &mut self.m.frames[id];
+            match f.kind {
+                FrameKind::Closure => {
+                    f.is_async = own || p_async;
+                    f.runs_inline = p_inline;
+                }
+                FrameKind::AsyncBlock => {
+                    f.is_async = true;
+                    f.runs_inline = false;
+                }
+                _ => {
+                    f.is_async = own;
+                    f.runs_inline = false;
+                }
+            }
+        }
+    }
+
     /// `defer! { .. }` / `scopeguard::defer!(..)`: an anonymous guard.
     fn defer_macro(&mut self, mac: &syn::Macro, stmt: Span) -> bool {
         if mac
@@ -666,14 +1104,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
             return true;
         };
         let parent = self.frame;
-        let pf = &self.m.frames[parent];
-        let id = self.m.frames.len();
-        self.m.frames.push(Frame {
-            parent: Some(parent),
-            kind: FrameKind::Closure,
-            is_async: pf.is_async,
-            runs_inline: pf.runs_inline,
-        });
+        let id = self.new_frame(parent, FrameKind::Closure, false, None);
         let (saved_frame, saved_block, saved_await) = (self.frame, self.block, self.awaited);
         self.frame = id;
         self.awaited = false;
@@ -771,6 +1202,9 @@ impl<'ast> Walker<'_, '_, 'ast> {
     /// `let g = scopeguard::guard(v, || ..)`, `let g = T::new(..)`, `let g = T { .. }`.
     fn guard_local(&mut self, init: &'ast Expr, binding: Binding, stmt: Span, pat: Span) -> bool {
         let push_guard = |w: &mut Self, kind: GuardKind, call: Option<CallTarget>| {
+            if let Binding::Named(n) = &binding {
+                w.guard_names.push(n.clone());
+            }
             w.push(
                 stmt.start.byte,
                 EventKind::Guard(GuardArm {
@@ -808,13 +1242,13 @@ impl<'ast> Walker<'_, '_, 'ast> {
                     self.visit_expr(&c.args[0]);
                     match &c.args[1] {
                         Expr::Closure(cl) => {
-                            let fid = self.closure(cl, FrameKind::Closure);
-                            if binding == Binding::Returned {
-                                // Handed to the caller: it runs there, not here.
-                                for f in &mut self.m.frames[fid..] {
-                                    f.runs_inline = false;
-                                }
-                            }
+                            // Handed to the caller: it runs there, not here.
+                            let mode = if binding == Binding::Returned {
+                                Mode::Deferred
+                            } else {
+                                Mode::Inline
+                            };
+                            let fid = self.closure(cl, mode);
                             push_guard(self, GuardKind::ScopeGuard(Some(fid)), None);
                         }
                         Expr::Path(fp) => {
@@ -934,6 +1368,9 @@ impl<'ast> Walker<'_, '_, 'ast> {
             );
         }
         let is_let = has_let(&i.cond);
+        if let Expr::Let(l) = &*i.cond {
+            self.scrutinee_contents(&l.expr, std::iter::once(&*l.pat));
+        }
         let saved = self.temp_end;
         // An `if let` scrutinee lives through the taken branch (where the
         // pattern matched); in `else` nothing it bound is alive.
@@ -1012,6 +1449,9 @@ impl<'ast> Walker<'_, '_, 'ast> {
         self.temp_end = m_span.end.byte;
         self.visit_expr(&mm.expr);
         self.temp_end = saved;
+        self.scrutinee_contents(&mm.expr, mm.arms.iter().map(|a| &a.pat));
+        let scrut_paths = mentioned_paths(&mm.expr);
+        let mut none_leaves = false;
         for arm in &mm.arms {
             if let Some((_, g)) = &arm.guard {
                 self.visit_expr(g);
@@ -1019,9 +1459,97 @@ impl<'ast> Walker<'_, '_, 'ast> {
             if tail {
                 self.tail = Some(&*arm.body as *const Expr);
             }
+            // `match &self.slot { Some(..) => .. self.slot.take().unwrap() .. }`:
+            // in that arm the slot is `Some`.
+            let n = self.cond_paths.len();
+            if pat_names(&arm.pat, "Some") {
+                self.cond_paths.extend(scrut_paths.iter().cloned());
+            }
+            none_leaves |= pat_names(&arm.pat, "None") && leaves_expr(&arm.body);
             self.visit_expr(&arm.body);
+            self.cond_paths.truncate(n);
+        }
+        if none_leaves {
+            self.exit_paths.extend(scrut_paths);
         }
     }
+}
+
+/// A loop over elements moved out (`v.drain(..)`, `v.into_iter()`, `v`).
+fn moves_elements(e: &Expr) -> bool {
+    match e {
+        Expr::MethodCall(m) => matches!(
+            m.method.to_string().as_str(),
+            "drain" | "into_iter" | "into_values"
+        ),
+        Expr::Path(_) => true,
+        _ => false,
+    }
+}
+
+/// A value the `let` owns outright: taken out of a place or built by a call.
+fn owned_value(e: &Expr) -> bool {
+    match strip_unwrap(e) {
+        Expr::MethodCall(m) => matches!(
+            m.method.to_string().as_str(),
+            "take" | "pop" | "remove" | "swap_remove" | "pop_front" | "pop_back" | "replace"
+        ),
+        Expr::Call(_) | Expr::Struct(_) => true,
+        _ => false,
+    }
+}
+
+/// The field a loop borrows its elements from in place (`&mut self.ws`,
+/// `self.ws.iter_mut()`, `self.ws.iter()`); not `drain(..)`/`into_iter()`,
+/// whose elements are moved out.
+fn borrowed_elements(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Reference(r) => expr_path(&r.expr).filter(|p| p.contains('.')),
+        Expr::Paren(p) => borrowed_elements(&p.expr),
+        Expr::MethodCall(m)
+            if m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "iter_mut" | "iter" | "values_mut"
+                ) =>
+        {
+            expr_path(&m.receiver).filter(|p| p.contains('.'))
+        }
+        _ => None,
+    }
+}
+
+/// Does a pattern name this variant (`Some(..)`, `None`) anywhere?
+fn pat_names(p: &Pat, variant: &str) -> bool {
+    match p {
+        Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == variant),
+        Pat::Ident(i) => i.ident == variant && i.subpat.is_none(),
+        Pat::Path(pp) => pp.path.segments.last().is_some_and(|s| s.ident == variant),
+        Pat::Or(o) => o.cases.iter().any(|c| pat_names(c, variant)),
+        Pat::Reference(r) => pat_names(&r.pat, variant),
+        Pat::Paren(pp) => pat_names(&pp.pat, variant),
+        _ => false,
+    }
+}
+
+/// The names a pattern binds.
+fn pat_idents(p: &Pat) -> Vec<String> {
+    struct V(Vec<String>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            let s = i.ident.to_string();
+            if s.chars()
+                .next()
+                .is_some_and(|c| c.is_lowercase() || c == '_')
+            {
+                self.0.push(s);
+            }
+            visit::visit_pat_ident(self, i);
+        }
+    }
+    let mut v = V(Vec::new());
+    v.visit_pat(p);
+    v.0
 }
 
 fn is_ok_or_some(f: &Expr) -> bool {
@@ -1055,6 +1583,86 @@ fn take_returned_guard(m: &mut FnModel, body: &syn::Block) {
         }
         _ => None,
     });
+}
+
+/// Do the arguments fit the std/tokio/crossbeam method of that name?
+/// (`Condvar::wait_timeout(guard, d)` takes two; a zero-argument
+/// `opts.wait_timeout()` is a getter; tokio's `blocking_read()` takes none.)
+fn wait_arity(name: &str, nargs: usize) -> bool {
+    match name {
+        "wait" => nargs <= 1,
+        "wait_timeout" | "wait_while" | "recv_timeout" | "block_on" => nargs >= 1,
+        "wait_timeout_while" => nargs >= 2,
+        "blocking_recv" | "blocking_lock" | "blocking_read" | "blocking_write" => nargs == 0,
+        "blocking_send" => nargs == 1,
+        _ => true,
+    }
+}
+
+/// Where a waited-on expression starts.
+enum Root {
+    /// A lock call (`m.lock()`): the wait works on a temporary guard.
+    Lock,
+    /// A local or parameter.
+    Ident(String),
+}
+
+/// The guard (or binding) an expression is, through unwraps, derefs and
+/// borrows only.
+fn guard_root(e: &Expr) -> Option<Root> {
+    match e {
+        Expr::Paren(p) => guard_root(&p.expr),
+        Expr::Reference(r) => guard_root(&r.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => guard_root(&u.expr),
+        Expr::Try(t) => guard_root(&t.expr),
+        Expr::Await(a) => guard_root(&a.base),
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            if m.args.is_empty() && is_lock_method(&name) {
+                Some(Root::Lock)
+            } else if matches!(
+                name.as_str(),
+                "unwrap"
+                    | "expect"
+                    | "as_ref"
+                    | "as_mut"
+                    | "deref"
+                    | "deref_mut"
+                    | "borrow"
+                    | "borrow_mut"
+                    | "get_mut"
+                    | "by_ref"
+                    | "unwrap_or_else"
+            ) {
+                guard_root(&m.receiver)
+            } else {
+                None
+            }
+        }
+        Expr::Path(p) => p.path.get_ident().map(|i| Root::Ident(i.to_string())),
+        _ => None,
+    }
+}
+
+/// What a method chain starts at (`exporter` in `exporter.export(n)`).
+fn chain_root(e: &Expr) -> Option<Root> {
+    match e {
+        Expr::Paren(p) => chain_root(&p.expr),
+        Expr::Reference(r) => chain_root(&r.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => chain_root(&u.expr),
+        Expr::Try(t) => chain_root(&t.expr),
+        Expr::Await(a) => chain_root(&a.base),
+        Expr::Field(f) => chain_root(&f.base),
+        Expr::MethodCall(m) => {
+            if m.args.is_empty() && is_lock_method(&m.method.to_string()) {
+                Some(Root::Lock)
+            } else {
+                chain_root(&m.receiver)
+            }
+        }
+        Expr::Path(p) => p.path.get_ident().map(|i| Root::Ident(i.to_string())),
+        _ => None,
+    }
 }
 
 /// `Duration::from_millis(10)`, `std::time::Duration::ZERO`, a literal.
@@ -1098,6 +1706,7 @@ fn empty_fn() -> FnModel {
         name_span: Span::default(),
         span: Span::default(),
         self_ty: None,
+        self_ty_path: Vec::new(),
         trait_name: None,
         receiver: Receiver::None,
         takes_shared_ref: false,
@@ -1114,6 +1723,12 @@ fn empty_fn() -> FnModel {
         mods: Vec::new(),
         is_test: false,
         returns_guard: None,
+        param_uses: Vec::new(),
+        param_types: Vec::new(),
+        cell_borrows: Vec::new(),
+        puts: Vec::new(),
+        close_calls: Vec::new(),
+        lock_contents: Vec::new(),
         frames: Vec::new(),
         blocks: Vec::new(),
         events: Vec::new(),
@@ -1181,11 +1796,40 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                 self.named_lock = Some((call as *const _, name.clone()));
                 let path = expr_path(&call.receiver).unwrap_or_else(|| "?".into());
                 new_lock = Some((name.clone(), path));
+                let at = self.span(call.method.span()).start.byte;
+                self.m.lock_contents.push((at, name.clone()));
+            }
+            if let Expr::MethodCall(mc) = strip_unwrap(&init.expr) {
+                if mc.args.is_empty() && (mc.method == "borrow_mut" || mc.method == "borrow") {
+                    let at = self.span(mc.method.span()).start.byte;
+                    let end = self.block_end();
+                    self.m.cell_borrows.push((name.clone(), at, end));
+                }
             }
         }
+        if let Some(Binding::Named(name)) = &binding {
+            if owned_value(&init.expr) {
+                self.owned_locals.push(name.clone());
+            }
+            // `let t: T = ..`, `let t = T::new(..)`, `let t = T { .. }`.
+            let ty = match &l.pat {
+                Pat::Type(pt) => last_ident(&pt.ty),
+                _ => built_type(&init.expr),
+            };
+            if let Some(t) = ty {
+                self.local_types.push((name.clone(), t));
+            }
+        }
+        let closure_frame = self.m.frames.len();
+        let is_closure = closure_of(&init.expr).is_some();
         if !handled {
             self.moved_guard(&init.expr);
             self.visit_expr(&init.expr);
+        }
+        if let (Some(Binding::Named(name)), true) = (&binding, is_closure) {
+            if self.m.frames.len() > closure_frame {
+                self.let_closures.push((name.clone(), closure_frame));
+            }
         }
         self.named_lock = None;
         if let (Some(Binding::Named(name)), Expr::MethodCall(mc)) = (&binding, &*init.expr) {
@@ -1227,6 +1871,11 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                         open: vec![(stmt.end.byte, end)],
                     }),
                 );
+            }
+            // `let Some(x) = &self.slot else { return };`: past it the slot is
+            // `Some`, so a later take of it cannot see `None`.
+            if leaves_expr(diverge) || returns_expr(diverge) {
+                self.exit_paths.extend(mentioned_paths(&init.expr));
             }
             self.visit_expr(diverge);
         }
@@ -1280,7 +1929,17 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
     }
 
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
-        self.closure(c, FrameKind::Closure);
+        // A closure runs when it is called: inline only when handed to
+        // something that calls it at once (`args`) or called here later.
+        let at = self
+            .closure_modes
+            .iter()
+            .rposition(|(p, _)| std::ptr::eq(*p, c));
+        let mode = match at {
+            Some(i) => self.closure_modes.remove(i).1,
+            None => Mode::Deferred,
+        };
+        self.closure(c, mode);
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
@@ -1297,19 +1956,32 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
 
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
         let n = self.m.blocks.len();
+        // `for w in self.workers.iter_mut()` / `for w in &mut self.workers`:
+        // `w.thread` is a place inside the field, `self.workers[].thread`.
+        let alias = match (&*l.pat, borrowed_elements(&l.expr)) {
+            (Pat::Ident(pi), Some(base)) => Some((pi.ident.to_string(), format!("{base}[]"))),
+            _ => None,
+        };
+        let na = self.loop_aliases.len();
+        self.loop_aliases.extend(alias);
+        if let (Pat::Ident(pi), true) = (&*l.pat, moves_elements(&l.expr)) {
+            self.owned_locals.push(pi.ident.to_string());
+        }
         visit::visit_expr_for_loop(self, l);
+        self.loop_aliases.truncate(na);
         self.mark_loop_body(n, &l.body);
+    }
+
+    fn visit_expr_struct(&mut self, st: &'ast syn::ExprStruct) {
+        for f in &st.fields {
+            self.moved_guard(&f.expr);
+        }
+        visit::visit_expr_struct(self, st);
     }
 
     fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
         let parent = self.frame;
-        let id = self.m.frames.len();
-        self.m.frames.push(Frame {
-            parent: Some(parent),
-            kind: FrameKind::AsyncBlock,
-            is_async: true,
-            runs_inline: false,
-        });
+        let id = self.new_frame(parent, FrameKind::AsyncBlock, true, None);
         let saved = (self.frame, self.awaited);
         self.frame = id;
         self.visit_block(&a.block);
@@ -1334,6 +2006,24 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         let pos = span.start.byte;
         let mut receiver: &'ast Expr = &m.receiver;
 
+        // `x.take().unwrap().join()`: what the taken value is used for.
+        let mut consumer = None;
+        if let Expr::MethodCall(u) = &*m.receiver {
+            if u.method == "unwrap" || u.method == "expect" {
+                if let Expr::MethodCall(t) = &*u.receiver {
+                    if t.method == "take" && t.args.is_empty() {
+                        consumer = Some(self.span(t.method.span()).start.byte);
+                    }
+                }
+            }
+        }
+        // `core.shutdown()` on something other than `self`.
+        if !is_self(&m.receiver) && self.vocab.is_close_path(&name) {
+            let owned = arg_ident(&m.receiver).is_some_and(|r| {
+                matches!(&*m.receiver, Expr::Path(_)) && self.owned_locals.contains(&r)
+            });
+            self.m.close_calls.push((name.clone(), owned));
+        }
         if (name == "unwrap" || name == "expect") && !awaited {
             if let Expr::MethodCall(inner) = &*m.receiver {
                 if inner.method == "take" && inner.args.is_empty() {
@@ -1348,9 +2038,41 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         // A Condvar is handed a guard, never a `Duration`: `.wait(Duration::..)`
         // is a builder step (tokio-test's mock I/O), not a wait.
         let duration_arg = name == "wait" && nargs == 1 && is_duration(&m.args[0]);
-        if self.vocab.is_wait_method(&name, nargs) && !duration_arg {
+        // `self.wait()` is this crate's own method (the impl's type), never
+        // a std one: the index resolves it like any other `self.m()`.
+        // `t.wait()` where `t`'s type is one this file implements `wait`
+        // for (a builder, a timerfd): that method, resolved by the index.
+        let own_method = arg_ident(&m.receiver)
+            .filter(|_| matches!(&*m.receiver, Expr::Path(_)))
+            .and_then(|r| {
+                self.local_types
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| *n == r)
+                    .map(|(_, t)| t.clone())
+            })
+            .filter(|t| {
+                self.impl_methods
+                    .iter()
+                    .any(|(ty, mm)| ty == t && *mm == name)
+            });
+        if let Some(ty) = own_method.filter(|_| self.vocab.is_wait_method(&name, nargs)) {
+            self.push(
+                pos,
+                EventKind::Call(CallRef {
+                    target: CallTarget::TypeFn(ty, name.clone()),
+                    span,
+                    awaited,
+                }),
+            );
+        } else if self.vocab.is_wait_method(&name, nargs)
+            && !duration_arg
+            && wait_arity(&name, nargs)
+            && !is_self(&m.receiver)
+        {
             let arg_idents = m.args.iter().filter_map(arg_ident).collect();
             let always_blocking = self.vocab.blocking_methods.contains(&name) || name == "block_on";
+            let (operand, operand_idents) = self.operand(Some(&m.receiver), &m.args);
             self.push(
                 pos,
                 EventKind::Wait(WaitCall {
@@ -1359,6 +2081,8 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                     awaited,
                     arg_idents,
                     always_blocking,
+                    operand,
+                    operand_idents,
                 }),
             );
         } else if is_self(&m.receiver) {
@@ -1421,33 +2145,56 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             }
         }
 
-        let offload = self.vocab.offload_functions.contains(&name);
+        let callee = self.callee_of_method(&name, &m.receiver);
         self.awaited = awaited;
         self.visit_expr(receiver);
-        self.args(&m.args, awaited, offload);
+        if let Some(at) = consumer {
+            for e in self.m.events.iter_mut().rev() {
+                if let EventKind::Take(t) = &mut e.kind {
+                    if t.span.start.byte == at {
+                        t.consumed_by = Some(name.clone());
+                        break;
+                    }
+                }
+            }
+        }
+        self.args(&m.args, awaited, &callee);
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         let awaited = self.awaited;
-        let mut offload = false;
+        let mut callee = Callee::Unknown;
         if let Expr::Path(p) = &*c.func {
-            let segs = segments(&p.path);
+            let written = segments(&p.path);
+            // Names resolve through the file's `use` imports and aliases.
+            let segs = self.resolve_path(&written);
             let n = segs.len();
             let last = segs[n - 1].as_str();
             let prev = if n >= 2 { segs[n - 2].as_str() } else { "" };
             let span = self.ext(p);
             let pos = span.start.byte;
-            offload = self.vocab.offload_functions.contains(last);
-            let is_sleep = last == "sleep" && (prev == "thread" || (n == 1 && self.uses_sleep));
-            if self.vocab.wait_functions.contains(last) || is_sleep {
+            if let [name] = written.as_slice() {
+                // `f()` of a parameter or a local closure: it runs here.
+                self.handed_local(name, Mode::Inline);
+            }
+            if self.is_offload(last) {
+                callee = Callee::Offload;
+            } else if RUNS_CLOSURE_NOW.contains(&last) {
+                callee = Callee::Inline;
+            }
+            let is_sleep = last == "sleep" && self.is_thread_sleep(&written, &segs);
+            if (self.vocab.wait_functions.contains(last) && !c.args.is_empty()) || is_sleep {
+                let (operand, operand_idents) = self.operand(None, &c.args);
                 self.push(
                     pos,
                     EventKind::Wait(WaitCall {
-                        name: segs.join("::"),
+                        name: written.join("::"),
                         span,
                         awaited,
                         arg_idents: Vec::new(),
                         always_blocking: true,
+                        operand,
+                        operand_idents,
                     }),
                 );
             } else if ((last == "drop" || last == "forget") && (n == 1 || prev == "mem"))
@@ -1471,7 +2218,12 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                     if prev == "ManuallyDrop" && c.args.first().is_some_and(is_self) {
                         self.m.forgets_self = true;
                     }
-                    Some(CallTarget::TypeFn(prev.to_string(), last.to_string()))
+                    // The type as resolved (`crate::a::Pool` for an alias
+                    // `APool`): the index tells same-named types apart.
+                    Some(CallTarget::TypeFn(
+                        segs[..n - 1].join("::"),
+                        last.to_string(),
+                    ))
                 } else if matches!(segs[0].as_str(), "std" | "core" | "alloc") {
                     None
                 } else if matches!(prev, "crate" | "self" | "super") {
@@ -1482,6 +2234,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                     Some(CallTarget::Free(format!("{prev}::{last}")))
                 };
                 if let Some(target) = target {
+                    if matches!(callee, Callee::Unknown) {
+                        callee = Callee::Crate(target.clone());
+                    }
                     self.push(
                         pos,
                         EventKind::Call(CallRef {
@@ -1493,9 +2248,15 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                 }
             }
         } else {
+            if let Expr::Paren(pe) = &*c.func {
+                if let Expr::Closure(cl) = &*pe.expr {
+                    // `(|| ..)()`: called on the spot.
+                    self.closure_modes.push((cl as *const _, Mode::Inline));
+                }
+            }
             self.visit_expr(&c.func);
         }
-        self.args(&c.args, awaited, offload);
+        self.args(&c.args, awaited, &callee);
     }
 
     fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
@@ -1546,6 +2307,12 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             }
             other => expr_path(other).map(|p| (p, false, None)),
         };
+        if let Some(p) = expr_path(&a.left).filter(|p| p.contains('.')) {
+            let at = self.ext(a).start.byte;
+            self.m.puts.push((p, at));
+        }
+        // `self.g = g;`: a guard stored elsewhere no longer drops here.
+        self.moved_guard(&a.right);
         if let Some((path, via_lock, via_guard)) = target {
             let close_field = self.vocab.close_state_fields.contains(last_field(&path));
             let close_value = matches!(&*a.right, Expr::Path(p)
@@ -1590,28 +2357,171 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
         &mut self,
         args: &'ast syn::punctuated::Punctuated<Expr, syn::Token![,]>,
         awaited: bool,
-        offload: bool,
+        callee: &Callee,
     ) {
-        for a in args {
+        for (i, a) in args.iter().enumerate() {
             self.moved_guard(a);
             self.awaited = awaited || self.handed_on(a);
-            match a {
-                Expr::Closure(c) if offload => {
-                    self.closure(c, FrameKind::Offload);
-                }
-                _ => self.visit_expr(a),
+            let mode = match callee {
+                Callee::Offload => Mode::Offload,
+                Callee::Inline => Mode::Inline,
+                Callee::Crate(t) => Mode::Handed(t.clone(), i),
+                Callee::Unknown => Mode::Deferred,
+            };
+            if let Some(c) = closure_of(a) {
+                self.closure_modes.push((c as *const _, mode.clone()));
+            } else if let Some(name) = arg_ident(a) {
+                self.handed_local(&name, mode);
             }
+            self.visit_expr(a);
         }
         self.awaited = awaited;
     }
 
+    /// A path as written, with its first segment replaced by what a `use`
+    /// of the file imports under that name (`nap` -> std::thread::sleep).
+    fn resolve_path(&self, written: &[String]) -> Vec<String> {
+        let Some(first) = written.first() else {
+            return Vec::new();
+        };
+        if matches!(first.as_str(), "crate" | "self" | "super" | "Self") {
+            return written.to_vec();
+        }
+        match self.uses.iter().find(|(n, _)| n == first) {
+            Some((_, full)) if !full.is_empty() => {
+                let mut out = full.clone();
+                out.extend(written[1..].iter().cloned());
+                out
+            }
+            _ => written.to_vec(),
+        }
+    }
+
+    /// Is this call `std::thread::sleep`: written `thread::sleep` (with
+    /// `thread` not imported from elsewhere), or a name imported from it
+    /// (`use std::thread::sleep as nap;`, `use std::thread::*;`)?
+    fn is_thread_sleep(&self, written: &[String], resolved: &[String]) -> bool {
+        let std_root = |s: &str| matches!(s, "std" | "core");
+        match resolved {
+            [root, t, _] if std_root(root) && t == "thread" => true,
+            [t, _] if t == "thread" => written.len() == 2,
+            [_] => self.uses.iter().any(|(n, full)| {
+                n == "*" && matches!(full.as_slice(), [r, t] if std_root(r) && t == "thread")
+            }),
+            _ => false,
+        }
+    }
+
+    /// The byte range and root identifiers of a call's receiver and arguments.
+    fn operand(
+        &self,
+        receiver: Option<&Expr>,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) -> ((u32, u32), Vec<String>) {
+        let mut idents = Vec::new();
+        let mut range: Option<(u32, u32)> = None;
+        let mut add = |w: &Self, e: &Expr, root: Option<Root>, idents: &mut Vec<String>| match root
+        {
+            Some(Root::Lock) => {
+                let sp = w.ext(e);
+                range = Some(match range {
+                    None => (sp.start.byte, sp.end.byte),
+                    Some((a, b)) => (a.min(sp.start.byte), b.max(sp.end.byte)),
+                });
+            }
+            Some(Root::Ident(n)) => idents.push(n),
+            None => {}
+        };
+        match receiver {
+            // A method wait works on its receiver: the guard itself
+            // (`rx.lock().unwrap().recv()`, `rx.recv()` on a guard binding),
+            // not a value moved out of it (`g.take().unwrap().join()`).
+            Some(r) => {
+                add(self, r, guard_root(r), &mut idents);
+                idents.extend(args.iter().filter_map(arg_ident));
+            }
+            // `block_on(exporter.export(..))`: the future is built from
+            // what the argument's method chain starts at.
+            None => {
+                for a in args {
+                    add(self, a, chain_root(a), &mut idents);
+                }
+            }
+        }
+        (range.unwrap_or((0, 0)), idents)
+    }
+
+    /// `match self.exporter.lock() { Ok(exporter) => .. }`: what the
+    /// patterns bind is the guard itself (a wait on it waits on the lock's
+    /// own contents).
+    fn scrutinee_contents<'p>(&mut self, scrut: &Expr, pats: impl Iterator<Item = &'p Pat>) {
+        let Some(call) = as_lock_call(scrut) else {
+            return;
+        };
+        let at = self.span(call.method.span()).start.byte;
+        for p in pats {
+            for name in pat_idents(p) {
+                self.m.lock_contents.push((at, name));
+            }
+        }
+    }
+
+    /// A parameter or local closure handed on (`thread::spawn(f)`,
+    /// `opt.map(f)`) or called (`f()`).
+    fn handed_local(&mut self, name: &str, mode: Mode) {
+        if let Some(pos) = self
+            .param_names
+            .iter()
+            .position(|p| p.as_deref() == Some(name))
+        {
+            let usage = match mode {
+                Mode::Inline => Some(ParamUse::Called),
+                Mode::Offload => Some(ParamUse::Offloaded),
+                _ => None,
+            };
+            if let Some(u) = usage {
+                if !self.m.param_uses.contains(&(pos, u)) {
+                    self.m.param_uses.push((pos, u));
+                }
+            }
+        }
+        if self.let_closures.iter().any(|(n, _)| n == name) {
+            self.called_locals.push((name.to_string(), mode));
+        }
+    }
+
+    /// What a call does with the closures it is handed.
+    fn callee_of_method(&self, name: &str, receiver: &Expr) -> Callee {
+        if self.is_offload(name) {
+            Callee::Offload
+        } else if RUNS_CLOSURE_NOW.contains(&name) {
+            Callee::Inline
+        } else if is_self(receiver) {
+            Callee::Crate(CallTarget::SelfMethod(name.to_string()))
+        } else {
+            Callee::Unknown
+        }
+    }
+
+    /// A function whose closure argument runs on another thread: the
+    /// vocabulary's offload functions, and any `spawn`-named function
+    /// (`named_spawn`, `spawn_blocking_at`, `Builder::spawn`).
+    fn is_offload(&self, name: &str) -> bool {
+        self.vocab.offload_functions.contains(name) || name.split('_').any(|p| p == "spawn")
+    }
+
     /// A named lock guard passed by value (`cv.wait_timeout(m, d)`,
     /// `let g2 = g;`) is moved: its lock is no longer held under that name.
+    ///
+    /// A wait guard moved the same way (`install(mgr, guard)`, `S { g }`,
+    /// `self.g = g`) no longer drops here: its wait runs wherever it went.
     fn moved_guard(&mut self, a: &Expr) {
         if let Expr::Path(p) = a {
             if let Some(id) = p.path.get_ident() {
                 let name = id.to_string();
-                if self.lock_names.iter().any(|(n, _)| *n == name) {
+                if self.lock_names.iter().any(|(n, _)| *n == name)
+                    || self.guard_names.contains(&name)
+                {
                     let pos = self.span(id.span()).start.byte;
                     self.push(pos, EventKind::Drop { name });
                 }
@@ -1625,7 +2535,17 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
         let mut w = Walker {
             vocab: self.vocab,
             li: self.li,
-            uses_sleep: self.uses_sleep,
+            uses: self.uses,
+            impl_methods: self.impl_methods,
+            local_types: std::mem::take(&mut self.local_types),
+            param_names: std::mem::take(&mut self.param_names),
+            closure_modes: Vec::new(),
+            let_closures: std::mem::take(&mut self.let_closures),
+            called_locals: std::mem::take(&mut self.called_locals),
+            guard_names: std::mem::take(&mut self.guard_names),
+            own_async: std::mem::take(&mut self.own_async),
+            loop_aliases: std::mem::take(&mut self.loop_aliases),
+            owned_locals: std::mem::take(&mut self.owned_locals),
             m: std::mem::replace(&mut self.m, empty_fn()),
             frame: self.frame,
             block: self.block,
@@ -1642,6 +2562,14 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
             awaited_names: std::mem::take(&mut self.awaited_names),
         };
         f(&mut w);
+        self.param_names = w.param_names;
+        self.local_types = w.local_types;
+        self.let_closures = w.let_closures;
+        self.called_locals = w.called_locals;
+        self.guard_names = w.guard_names;
+        self.own_async = w.own_async;
+        self.loop_aliases = w.loop_aliases;
+        self.owned_locals = w.owned_locals;
         self.future_lets = w.future_lets;
         self.awaited_names = w.awaited_names;
         self.m = w.m;
@@ -1654,9 +2582,13 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
     }
 
     fn take(&mut self, m: &syn::ExprMethodCall, unwrapped: bool) {
-        let Some(path) = take_path(&m.receiver) else {
+        let Some(mut path) = take_path(&m.receiver) else {
             return;
         };
+        let root = path.split(['.', ':']).next().unwrap_or("").to_string();
+        if let Some((_, base)) = self.loop_aliases.iter().rev().find(|(n, _)| *n == root) {
+            path = format!("{base}{}", &path[root.len()..]);
+        }
         let guarded = self
             .cond_paths
             .iter()
@@ -1670,6 +2602,7 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
                 path,
                 span,
                 unwrapped,
+                consumed_by: None,
                 guarded,
                 stmt,
             }),

@@ -113,6 +113,18 @@ struct PatClosed<'v> {
 }
 
 impl<'ast> Visit<'ast> for PatClosed<'_> {
+    /// `SHUTDOWN | SHUTTING_DOWN => return`: a const in a pattern parses as
+    /// an identifier pattern.
+    fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+        let s = i.ident.to_string();
+        let const_like = s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && !s.chars().any(|c| c.is_ascii_lowercase());
+        if const_like && i.subpat.is_none() && self.vocab.is_close_variant(&s) {
+            self.found = true;
+        }
+        syn::visit::visit_pat_ident(self, i);
+    }
+
     fn visit_path(&mut self, p: &'ast syn::Path) {
         if let Some(last) = p.segments.last() {
             let s = last.ident.to_string();

@@ -23,6 +23,30 @@ pub struct FileModel {
     /// Path components relative to the package root (`src/sync/mpsc.rs`),
     /// set by the engine: Cargo targets and module names for resolution.
     pub parts: Vec<String>,
+    /// Structs defined in the file (for what a type owns).
+    pub structs: Vec<StructDef>,
+    /// `use` imports of the file: (name in scope, full path).
+    pub uses: Vec<(String, Vec<String>)>,
+}
+
+/// A struct (or tuple struct) and the type names its fields mention.
+#[derive(Debug, Clone)]
+pub struct StructDef {
+    pub name: String,
+    /// Enclosing inline `mod` names, outermost first.
+    pub mods: Vec<String>,
+    /// Every identifier in the fields' types (`Option<JoinHandle<()>>` ->
+    /// Option, JoinHandle).
+    pub field_types: Vec<String>,
+}
+
+/// What a function does with a parameter it is handed (a closure, usually).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamUse {
+    /// Calls it (`f()`, `opt.map(f)`): it runs as part of this call.
+    Called,
+    /// Hands it to an offload function (`thread::spawn(f)`).
+    Offloaded,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +68,10 @@ pub struct FnModel {
     pub span: Span,
     /// Last segment of the impl's self type.
     pub self_ty: Option<String>,
+    /// The impl's self type as written, generics dropped (`super::Stream`
+    /// -> [super, Stream]); the index resolves it to a module path, so that
+    /// `host::alsa::Stream` and `host::wasapi::Stream` stay apart.
+    pub self_ty_path: Vec<String>,
     /// Last segment of the implemented trait (`Drop`).
     pub trait_name: Option<String>,
     pub receiver: Receiver,
@@ -80,6 +108,26 @@ pub struct FnModel {
     /// `scopeguard::guard(..)`, `T { .. }`, `T(..)`, or a guard binding), so a
     /// call of it arms that guard (`let _g = join_on_exit(h)`).
     pub returns_guard: Option<GuardArm>,
+    /// Parameters (by position, `self` not counted) the body calls or
+    /// offloads: a closure handed to this function runs accordingly.
+    pub param_uses: Vec<(usize, ParamUse)>,
+    /// Parameter names and the last identifier of their type (`&Conn` -> Conn).
+    pub param_types: Vec<(String, String)>,
+    /// Bindings of `x.borrow_mut()` / `x.borrow()` (a `RefCell` is not
+    /// `Sync`: what is read and written under one borrow cannot race):
+    /// (binding, borrow position, end of its block).
+    pub cell_borrows: Vec<(String, u32, u32)>,
+    /// Plain assignments to a field path (`self.h = Some(h)`), by position:
+    /// a value taken and put back.
+    pub puts: Vec<(String, u32)>,
+    /// Close-path methods called on a receiver other than `self`, and
+    /// whether that receiver is a value this function owns (a loop binding
+    /// over `drain(..)`/`into_iter()`, a local taken or built here): (name,
+    /// owned).
+    pub close_calls: Vec<(String, bool)>,
+    /// Lock guards whose contents a wait works on: (lock position, the
+    /// binding of the guard or of a value borrowed from it).
+    pub lock_contents: Vec<(u32, String)>,
     pub frames: Vec<Frame>,
     pub blocks: Vec<Block>,
     /// In source order.
@@ -105,6 +153,10 @@ pub struct Frame {
     /// Runs as part of the enclosing function's own execution (not deferred
     /// to another thread or a future).
     pub runs_inline: bool,
+    /// A closure handed to a crate function (the call, and the argument's
+    /// position): it runs as that function uses its parameter
+    /// (`Index::frame_runs_inline`); until resolved it is deferred.
+    pub handed_to: Option<(CallTarget, usize)>,
 }
 
 #[derive(Debug)]
@@ -153,6 +205,11 @@ pub struct WaitCall {
     pub arg_idents: Vec<String>,
     /// Always a blocking wait, even in async code (`blocking_recv`, `block_on`, `thread::sleep`).
     pub always_blocking: bool,
+    /// Byte range of what is waited on: the receiver and the arguments.
+    pub operand: (u32, u32),
+    /// Root identifiers named in the receiver and arguments (`exporter` in
+    /// `block_on(exporter.export(..))`).
+    pub operand_idents: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -283,6 +340,9 @@ pub struct Take {
     pub span: Span,
     /// Followed by `.unwrap()` / `.expect(..)`.
     pub unwrapped: bool,
+    /// The method then called on the unwrapped value (`join` in
+    /// `self.h.take().unwrap().join()`).
+    pub consumed_by: Option<String>,
     /// Inside a branch whose condition mentions the same path (`is_some()`).
     pub guarded: bool,
     /// The whole statement, and the method chain after `.unwrap()` if the

@@ -9,7 +9,7 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
         return;
     }
     for e in &f.events {
-        if !f.frames[e.frame].is_async {
+        if !cx.index.frame_is_async(cx.fid, f, e.frame) {
             continue;
         }
         let Some((span, w)) = blocking_wait(cx, f, &e.kind) else {

@@ -26,6 +26,7 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
                         && we.frame == ce.frame
                         && c.open.iter().any(|&(s, e)| s <= we.pos && we.pos < e)
                         && !serialized(f, ce.pos, ce.block, we.pos, we.block)
+                        && !under_one_borrow(f, &path, ce.pos, we.pos)
                 }
                 _ => false,
             });
@@ -49,6 +50,16 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
             });
         }
     }
+}
+
+/// Are the check and the write both made through one `RefCell` borrow
+/// (`let mut st = self.state.borrow_mut(); if st.closed { .. } st.closed =
+/// true;`)? A `RefCell` is not `Sync`: no concurrent closer exists.
+fn under_one_borrow(f: &FnModel, path: &str, check: u32, write: u32) -> bool {
+    let root = path.split(['.', ':']).next().unwrap_or(path);
+    f.cell_borrows
+        .iter()
+        .any(|(name, at, end)| name == root && *at < check && write < *end)
 }
 
 /// Is one named lock guard alive across both points?

@@ -2,9 +2,16 @@
 //! while the guard is still alive.
 
 use super::{wait_label, Cx, RawFinding};
-use crate::model::{Binding, BlockId, ClosedCheck, EventKind, FnModel};
+use crate::model::{Binding, BlockId, CloseRead, CloseReadKind, ClosedCheck, EventKind, FnModel};
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
+    // The seed bug: a close path (where a second closer can arrive) checks
+    // the receiver's own close state. A `start` that arms a kill-and-wait
+    // guard for its error paths, then matches a remote status, is not it.
+    let is_drop = f.trait_name.as_deref() == Some("Drop") && f.name == "drop";
+    if !is_drop && !cx.vocab.is_close_path(&f.name) {
+        return;
+    }
     for ge in &f.events {
         let EventKind::Guard(g) = &ge.kind else {
             continue;
@@ -30,7 +37,9 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
                     && f.block_within(ce.block, ge.block)
                     && !defused_on_closed_path(f, &g.binding, c)
                     && !(c.by_break && loop_between(f, ce.block, ge.block))
-                    && c.reads.iter().any(|r| cx.index.read_is_close(f, r)) =>
+                    && c.reads
+                        .iter()
+                        .any(|r| cx.index.read_is_close(f, r) && own_state(f, r)) =>
             {
                 Some(c)
             }
@@ -49,6 +58,22 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
             ],
             fix: crate::fix::move_guard_after_check(cx, f, ge.block, g, c),
         });
+    }
+}
+
+/// Is this read about the receiver's own close state: `self.is_closed()`,
+/// `self.state == Closed`, `self.ensure_open()?`, or the same through the
+/// shared parameter a free close function is handed?
+fn own_state(f: &FnModel, r: &CloseRead) -> bool {
+    match &r.kind {
+        CloseReadKind::SelfMethod(_) | CloseReadKind::EnsureOpen(_) => true,
+        _ => r.path.as_deref().is_some_and(|p| {
+            let root = p.split(['.', ':', '(']).next().unwrap_or(p);
+            root == "self"
+                || f.params
+                    .iter()
+                    .any(|(n, k)| n == root && *k != crate::model::Receiver::Value)
+        }),
     }
 }
 

@@ -1,7 +1,7 @@
 //! `.take().unwrap()` in a close path: panics on the second close.
 
 use super::{Cx, RawFinding};
-use crate::model::{EventKind, FnModel, Receiver};
+use crate::model::{EventKind, FnModel, Receiver, Take};
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     let is_drop = f.trait_name.as_deref() == Some("Drop") && f.name == "drop";
@@ -15,10 +15,26 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
         let EventKind::Take(t) = &te.kind else {
             continue;
         };
-        if !t.unwrapped || t.guarded || !t.path.contains('.') || !f.frames[te.frame].runs_inline {
+        if !t.unwrapped
+            || t.guarded
+            || !t.path.contains('.')
+            || !cx.index.frame_runs_inline(cx.fid, f, te.frame)
+        {
             continue;
         }
         if !outlives_call(f, &t.path, is_drop) {
+            continue;
+        }
+        // Only a value that owns a thread, task, channel, socket or child
+        // process is closed (a parser's `finish_value` taking its prefix is
+        // not); an owner the file does not define is not known to.
+        if !owner_holds_resource(cx, f, t) {
+            continue;
+        }
+        // Put back before the function returns (`self.h = Some(h)`): the
+        // next call finds it again.
+        let put_back = f.puts.iter().any(|(p, at)| *p == t.path && *at > te.pos);
+        if put_back {
             continue;
         }
         // Dominated by a closed check that leaves: a second close returns early.
@@ -88,8 +104,59 @@ fn runs_repeatedly(cx: &Cx, f: &FnModel) -> bool {
         if !callers.is_empty() && callers.iter().all(|&(_, from_drop)| from_drop) {
             return false;
         }
+        // A private `&mut self` method runs only where this crate calls it.
+        // Called only on values its callers own (tokio's `Core::shutdown`,
+        // run once per core drained from a list; its file is parsed with
+        // it), never through `self.m()` nor on a field or reference: nothing
+        // shows a second call on the same value.
+        if f.receiver == Receiver::Exclusive && callers.is_empty() {
+            let (owned, other) = cx.index.close_calls_in_file(cx.fid, &f.name);
+            if owned > 0 && other == 0 {
+                return false;
+            }
+        }
     }
     true
+}
+
+/// Does the value the taken field belongs to own a resource: `self`'s type,
+/// or the declared type of the parameter the path starts from?
+fn owner_holds_resource(cx: &Cx, f: &FnModel, t: &Take) -> bool {
+    let path = t.path.as_str();
+    let root = path.split(['.', ':']).next().unwrap_or(path);
+    let ty = if root == "self" {
+        f.self_ty.clone()
+    } else {
+        f.param_types
+            .iter()
+            .find(|(n, _)| n == root)
+            .map(|(_, t)| t.clone())
+    };
+    match ty.and_then(|t| cx.index.owns_resource(cx.fid, &t)) {
+        Some(owns) => owns,
+        // The owner is defined elsewhere: what the taken value is used for
+        // tells (`self.h.take().unwrap().join()` takes a thread handle).
+        None => consumed_as_resource(t),
+    }
+}
+
+/// The unwrapped value is joined, waited on, killed, aborted or sent on.
+fn consumed_as_resource(t: &Take) -> bool {
+    t.consumed_by.as_deref().is_some_and(|m| {
+        matches!(
+            m,
+            "join"
+                | "wait"
+                | "kill"
+                | "abort"
+                | "send"
+                | "shutdown"
+                | "close"
+                | "cancel"
+                | "terminate"
+                | "disconnect"
+        )
+    })
 }
 
 /// Does the taken place outlive one call: a field of `self`, of a parameter

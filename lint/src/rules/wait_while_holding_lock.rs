@@ -13,6 +13,22 @@ const CONDVAR_WAITS: &[&str] = &[
     "wait_until",
 ];
 
+/// Does the wait work on the lock's own contents: the lock call is part of
+/// the waited-on expression, or the expression names the guard (or what a
+/// pattern bound from it)?
+fn waits_on_contents(f: &FnModel, kind: &EventKind, lock_pos: u32) -> bool {
+    let EventKind::Wait(w) = kind else {
+        return false;
+    };
+    let (a, b) = w.operand;
+    if a <= lock_pos && lock_pos < b {
+        return true;
+    }
+    f.lock_contents
+        .iter()
+        .any(|(at, name)| *at == lock_pos && w.operand_idents.contains(name))
+}
+
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     // Tests hold a global lock on purpose to serialise themselves.
     if cx.index.is_test_code(cx.fid) {
@@ -42,7 +58,13 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
                 // A lock taken in the wait's own arguments is handed to it.
                 return None;
             }
-            if !f.frame_inline_within(we.frame, le.frame) {
+            if !cx.index.frame_inline_within(cx.fid, f, we.frame, le.frame) {
+                return None;
+            }
+            if waits_on_contents(f, &we.kind, le.pos) {
+                // `rx.lock().unwrap().recv()`, `let rx = m.lock()..; rx.recv()`,
+                // `block_on(exporter.export(..))` under `exporter`'s lock: the
+                // lock is held in order to wait on what it guards.
                 return None;
             }
             let mut end = l.live_end;
