@@ -1254,6 +1254,10 @@ impl Prefilter {
     /// Is the path starting at token `k` (`a::b::C`) one whose last segment
     /// names a closed state?
     fn path_is_variant(&self, toks: &[Tok], b: &[u8], mut k: usize) -> bool {
+        // A global path (`::proto::State::Closed`): the model takes any path.
+        if k < toks.len() && toks[k].kind == T::PathSep {
+            k += 1;
+        }
         let mut last = None;
         while k < toks.len() && toks[k].kind == T::Ident {
             last = Some(&b[toks[k].start as usize..toks[k].end as usize]);
