@@ -575,35 +575,7 @@ fn chain_after(e: &Expr, target: &syn::ExprMethodCall) -> Vec<TokenStream> {
     out
 }
 
-/// The comments in a piece of code (outside string and char literals, roughly).
-fn comments(s: &str) -> Vec<&str> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                let e = s[i..].find('\n').map_or(s.len(), |k| i + k);
-                out.push(s[i..e].trim_end());
-                i = e;
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let e = s[i + 2..].find("*/").map_or(s.len(), |k| i + 2 + k + 2);
-                out.push(&s[i..e]);
-                i = e;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    out
-}
+use crate::lex::comments;
 
 /// Lint 6: `let _ = guard` becomes `let _guard = guard` (a name the
 /// function does not use yet).
