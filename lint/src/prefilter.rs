@@ -34,7 +34,10 @@ use crate::diag::Level;
 use crate::index::{Demand, Reach};
 use crate::lex::{tokenize, Tok, T};
 use crate::model::FileModel;
-use crate::vocab::Vocab;
+use crate::vocab::{
+    Vocab, CONDVAR_WAITS, DEFER_MACROS, LOCK_METHODS, SCOPEGUARD_CONSTRUCTORS, SLEEP, SLEEP_MODULE,
+    TEST_ATTRS,
+};
 use aho_corasick::AhoCorasick;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -89,13 +92,15 @@ type HMap<K, V> = HashMap<K, V, IdBuild>;
 type HSet<K> = HashSet<K, IdBuild>;
 
 // Vocabulary flags of an identifier (looked up by its hash: one lookup per token).
-const W_ANY: u8 = 1;
-const W_ALWAYS: u8 = 2;
-const W_NOARGS: u8 = 4;
-const C_WORD: u8 = 8;
-const C_METHOD: u8 = 16;
-const C_FIELD: u8 = 32;
-const SCOPEGUARD: u8 = 64;
+const W_ANY: u16 = 1;
+const W_ALWAYS: u16 = 2;
+const W_NOARGS: u16 = 4;
+const C_WORD: u16 = 8;
+const C_METHOD: u16 = 16;
+const C_FIELD: u16 = 32;
+const SCOPEGUARD: u16 = 64;
+const LOCK: u16 = 128;
+const CONDVAR_WAIT: u16 = 256;
 
 /// Which lints are enabled (the order of `rules::LINTS`).
 #[derive(Clone, Copy, Debug, Default)]
@@ -114,7 +119,7 @@ pub struct Prefilter {
     /// Lowercase substrings naming a closed state.
     variants: Vec<String>,
     /// Wait, close-state and scopeguard words, by identifier hash.
-    words: HMap<u64, u8>,
+    words: HMap<u64, u16>,
     /// Bit `len.min(63)` of `word_shape[first byte]`: some word has that
     /// first byte and length (most identifiers are rejected without hashing).
     word_shape: [u64; 256],
@@ -361,11 +366,10 @@ impl Prefilter {
         let mut wait_any: HashSet<Vec<u8>> = v.wait_methods.iter().map(bytes).collect();
         wait_any.extend(v.wait_functions.iter().map(bytes));
         wait_any.extend(v.blocking_methods.iter().map(bytes));
-        wait_any.insert(b"sleep".to_vec());
+        wait_any.insert(SLEEP.as_bytes().to_vec());
         let mut always_blocking: HashSet<Vec<u8>> = v.blocking_methods.iter().map(bytes).collect();
         always_blocking.extend(v.wait_functions.iter().map(bytes));
-        always_blocking.insert(b"block_on".to_vec());
-        always_blocking.insert(b"sleep".to_vec());
+        always_blocking.insert(SLEEP.as_bytes().to_vec());
         let close_methods: HashSet<Vec<u8>> = v.close_state_methods.iter().map(bytes).collect();
         let close_fields: HashSet<Vec<u8>> = v.close_state_fields.iter().map(bytes).collect();
         let mut close_words = close_methods.clone();
@@ -385,8 +389,8 @@ impl Prefilter {
                 _ => enabled.unknown |= on,
             }
         }
-        let mut words: HMap<u64, u8> = HMap::default();
-        let mut flag = |set: &HashSet<Vec<u8>>, f: u8| {
+        let mut words: HMap<u64, u16> = HMap::default();
+        let mut flag = |set: &HashSet<Vec<u8>>, f: u16| {
             for w in set {
                 *words.entry(name_hash(w)).or_insert(0) |= f;
             }
@@ -398,17 +402,17 @@ impl Prefilter {
         flag(&close_words, C_WORD);
         flag(&close_methods, C_METHOD);
         flag(&close_fields, C_FIELD);
-        let sg: HashSet<Vec<u8>> = [
-            "guard",
-            "guard_on_success",
-            "guard_on_unwind",
-            "with_strategy",
-            "defer",
-        ]
-        .iter()
-        .map(|s| s.as_bytes().to_vec())
-        .collect();
+        let consts =
+            |l: &[&str]| -> HashSet<Vec<u8>> { l.iter().map(|s| s.as_bytes().to_vec()).collect() };
+        let sg: HashSet<Vec<u8>> = consts(SCOPEGUARD_CONSTRUCTORS)
+            .union(&consts(DEFER_MACROS))
+            .cloned()
+            .collect();
         flag(&sg, SCOPEGUARD);
+        let locks = consts(LOCK_METHODS);
+        flag(&locks, LOCK);
+        let condvar = consts(CONDVAR_WAITS);
+        flag(&condvar, CONDVAR_WAIT);
         let variants: Vec<String> = v
             .close_state_variants
             .iter()
@@ -422,6 +426,8 @@ impl Prefilter {
             .chain(&noargs)
             .chain(&close_words)
             .chain(&sg)
+            .chain(&locks)
+            .chain(&condvar)
         {
             if let Some(&c) = w.first() {
                 word_shape[c as usize] |= 1 << w.len().min(63);
@@ -495,7 +501,7 @@ impl Prefilter {
     }
 
     /// Vocabulary flags of an identifier.
-    fn word_flags(&self, w: &[u8]) -> u8 {
+    fn word_flags(&self, w: &[u8]) -> u16 {
         match w.first() {
             Some(&c) if self.word_shape[c as usize] & (1 << w.len().min(63)) != 0 => {
                 self.words.get(&name_hash(w)).copied().unwrap_or(0)
@@ -522,7 +528,7 @@ impl Prefilter {
         // Close variants are substrings of identifiers (`is_variant`).
         let has_variant = self.has_variants;
         let variant = |w: &[u8]| -> bool { has_variant && self.is_variant(w) };
-        let flags = |k: usize| -> u8 {
+        let flags = |k: usize| -> u16 {
             if k < toks.len() && toks[k].kind == T::Ident {
                 self.word_flags(id(k))
             } else {
@@ -589,10 +595,11 @@ impl Prefilter {
             let call = is_p(k + 1, b'(') || (k + 1 < n && toks[k + 1].kind == T::PathSep);
             // `sleep` waits only as `thread::sleep(..)` or a bare `sleep(..)`
             // (`tokio::time::sleep` is a future, `x.sleep()` a method).
-            let other_sleep = w == b"sleep"
+            let other_sleep = w == SLEEP.as_bytes()
                 && k >= 1
                 && (is_p(k - 1, b'.')
-                    || (toks[k - 1].kind == T::PathSep && !(k >= 2 && is_id(k - 2, b"thread"))));
+                    || (toks[k - 1].kind == T::PathSep
+                        && !(k >= 2 && is_id(k - 2, SLEEP_MODULE.as_bytes()))));
             if call && fl & W_ANY != 0 && !other_sleep {
                 let awaited = fl & W_ALWAYS == 0 && {
                     let close = if is_p(k + 1, b'(') {
@@ -657,11 +664,7 @@ impl Prefilter {
                 }
                 _ => {}
             }
-            if after_dot
-                && is_p(k + 1, b'(')
-                && is_p(k + 2, b')')
-                && (contains(w, b"lock") || contains(w, b"read") || contains(w, b"write"))
-            {
+            if after_dot && fl & LOCK != 0 && is_p(k + 1, b'(') && is_p(k + 2, b')') {
                 fs.lock_call = true;
                 lock_at.push(k);
                 match recv_of(k) {
@@ -1108,7 +1111,7 @@ fn regions(
             }
         }
         let test = match last {
-            Some(b"test" | b"bench") => true,
+            Some(a) if TEST_ATTRS.iter().any(|t| t.as_bytes() == a) => true,
             Some(b"cfg") => {
                 j == k + 3
                     && is_p(j, b'(')
@@ -1163,10 +1166,6 @@ fn regions(
             .collect()
     };
     (flags(da), flags(dt))
-}
-
-fn contains(h: &[u8], n: &[u8]) -> bool {
-    h.windows(n.len()).any(|w| w == n)
 }
 
 fn meets(a: &[u64], set: &HSet<u64>) -> bool {

@@ -10,7 +10,7 @@ use super::path::{
 };
 use super::*;
 use crate::span::LineIndex;
-use crate::vocab::Vocab;
+use crate::vocab::{Vocab, DEFER_MACROS, SCOPEGUARD_CONSTRUCTORS, SLEEP, SLEEP_MODULE, TEST_ATTRS};
 use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
@@ -64,7 +64,7 @@ pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildErr
             let uses_sleep = file.items.iter().any(|it| match it {
                 Item::Use(u) => {
                     let s = u.tree.to_token_stream().to_string();
-                    s.contains("thread") && s.contains("sleep")
+                    s.contains(SLEEP_MODULE) && s.contains(SLEEP)
                 }
                 _ => false,
             });
@@ -171,7 +171,7 @@ fn is_test_attr(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         let last = a.path().segments.last().map(|s| s.ident.to_string());
         match last.as_deref() {
-            Some("test" | "bench") => true,
+            Some(t) if TEST_ATTRS.contains(&t) => true,
             Some("cfg") => match &a.meta {
                 // `cfg(test)`, `cfg(all(test, not(loom)))`; not `cfg(not(test))`
                 // nor `cfg(not(any(test, feature = "x")))`.
@@ -656,7 +656,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
             .path
             .segments
             .last()
-            .map(|s| s.ident != "defer")
+            .map(|s| !DEFER_MACROS.iter().any(|m| s.ident == m))
             .unwrap_or(true)
         {
             return false;
@@ -742,8 +742,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
         }
         matches!(a, Expr::MethodCall(m)
             if self.vocab.is_wait_method(&m.method.to_string(), m.args.len())
-                && !self.vocab.blocking_methods.contains(&m.method.to_string())
-                && m.method != "block_on")
+                && !self.vocab.is_always_blocking(&m.method.to_string()))
     }
 
     /// Marks the block (created at or after `from`) that is a loop's body.
@@ -800,10 +799,8 @@ impl<'ast> Walker<'_, '_, 'ast> {
                 };
                 let segs = segments(&p.path);
                 let last = segs.last().cloned().unwrap_or_default();
-                let scopeguard = matches!(
-                    last.as_str(),
-                    "guard" | "guard_on_success" | "guard_on_unwind" | "with_strategy"
-                ) && c.args.len() == 2;
+                let scopeguard =
+                    SCOPEGUARD_CONSTRUCTORS.contains(&last.as_str()) && c.args.len() == 2;
                 if scopeguard {
                     self.visit_expr(&c.args[0]);
                     match &c.args[1] {
@@ -1350,7 +1347,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         let duration_arg = name == "wait" && nargs == 1 && is_duration(&m.args[0]);
         if self.vocab.is_wait_method(&name, nargs) && !duration_arg {
             let arg_idents = m.args.iter().filter_map(arg_ident).collect();
-            let always_blocking = self.vocab.blocking_methods.contains(&name) || name == "block_on";
+            let always_blocking = self.vocab.is_always_blocking(&name);
             self.push(
                 pos,
                 EventKind::Wait(WaitCall {
@@ -1438,7 +1435,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             let span = self.ext(p);
             let pos = span.start.byte;
             offload = self.vocab.offload_functions.contains(last);
-            let is_sleep = last == "sleep" && (prev == "thread" || (n == 1 && self.uses_sleep));
+            let is_sleep = last == SLEEP && (prev == SLEEP_MODULE || (n == 1 && self.uses_sleep));
             if self.vocab.wait_functions.contains(last) || is_sleep {
                 self.push(
                     pos,
