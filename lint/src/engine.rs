@@ -547,12 +547,16 @@ pub fn run(opts: &Options) -> Report {
             report.findings.len(),
             report.elapsed_ms
         );
-        for (n, c) in crate::prefilter::STAT_NAMES
-            .iter()
-            .zip(&crate::prefilter::STATS)
-        {
-            eprint!("{n} {} ", c.load(std::sync::atomic::Ordering::Relaxed));
+        let count =
+            |i: usize| crate::prefilter::STATS[i].load(std::sync::atomic::Ordering::Relaxed);
+        for (i, lint) in crate::rules::LINTS.iter().enumerate() {
+            eprint!("{} {} ", lint.name, count(i));
         }
+        eprint!(
+            "close-defs {} demanded {}",
+            count(crate::prefilter::STAT_CLOSE_DEFS),
+            count(crate::prefilter::STAT_DEMANDED)
+        );
         eprintln!();
     }
     report

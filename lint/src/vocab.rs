@@ -52,7 +52,14 @@ pub const SLEEP_MODULE: &str = "thread";
 pub const TEST_ATTRS: &[&str] = &["test", "bench"];
 
 /// `Condvar` waits (re-test their condition after waking).
-pub const CONDVAR_WAITS: &[&str] = &["wait", "wait_timeout", "wait_while", "wait_timeout_while"];
+pub const CONDVAR_WAITS: &[&str] = &[
+    "wait",
+    "wait_while",
+    "wait_timeout",
+    "wait_timeout_while",
+    "wait_for",
+    "wait_until",
+];
 
 pub fn is_lock_method(name: &str) -> bool {
     LOCK_METHODS.contains(&name)

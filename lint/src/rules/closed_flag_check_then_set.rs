@@ -1,7 +1,17 @@
 //! Check-then-set on a close flag in a shared-receiver function.
 
-use super::{Cx, RawFinding};
+use super::{declare_lint, Cx, Lint, RawFinding};
 use crate::model::{EventKind, FnModel, Receiver};
+use crate::prefilter::{Fact, Trigger};
+
+pub const LINT: Lint = declare_lint! {
+    name: closed_flag_check_then_set,
+    level: Deny,
+    summary: "a close flag is checked and later set in separate steps, so concurrent closers both pass the check",
+    help: "check and set in one atomic step: `if flag.swap(true, Ordering::AcqRel) { return ..; }`, or hold one lock guard across both",
+    trigger: Trigger::in_fn(&[Fact::FlagWrite, Fact::CloseState]).reading_close_state(),
+    check: check,
+};
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     if !f.is_shared() {

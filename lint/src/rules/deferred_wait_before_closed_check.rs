@@ -1,8 +1,18 @@
 //! A guard that waits, armed before a closed check that leaves the function,
 //! while the guard is still alive.
 
-use super::{wait_label, Cx, RawFinding};
+use super::{declare_lint, wait_label, Cx, Lint, RawFinding};
 use crate::model::{Binding, BlockId, ClosedCheck, EventKind, FnModel};
+use crate::prefilter::{Fact, Trigger};
+
+pub const LINT: Lint = declare_lint! {
+    name: deferred_wait_before_closed_check,
+    level: Deny,
+    summary: "a guard that waits is armed before an is-closed early return, so the already-closed path runs the wait",
+    help: "arm the guard after the closed check, or better, claim close ownership first with `swap`/`compare_exchange` and arm the guard only on the winning path",
+    trigger: Trigger::in_fn(&[Fact::Wait, Fact::WaitGuard, Fact::CloseState]).reading_close_state(),
+    check: check,
+};
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     for ge in &f.events {

@@ -1,7 +1,17 @@
 //! `.take().unwrap()` in a close path: panics on the second close.
 
-use super::{Cx, RawFinding};
+use super::{declare_lint, Cx, Lint, RawFinding};
 use crate::model::{EventKind, FnModel, Receiver};
+use crate::prefilter::{Fact, Trigger};
+
+pub const LINT: Lint = declare_lint! {
+    name: non_idempotent_close,
+    level: Deny,
+    summary: "`.take().unwrap()` in a close path panics when the close runs a second time",
+    help: "tolerate the second close: `if let Some(x) = self.field.take() { .. }`",
+    trigger: Trigger::in_fn(&[Fact::TakeUnwrap, Fact::ClosePathName]).reading_close_state(),
+    check: check,
+};
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     let is_drop = f.trait_name.as_deref() == Some("Drop") && f.name == "drop";

@@ -1,7 +1,17 @@
 //! `let _ = <wait guard>`: the guard drops at once and waits here.
 
-use super::{wait_label, Cx, RawFinding};
+use super::{declare_lint, wait_label, Cx, Lint, RawFinding};
 use crate::model::{Binding, EventKind, FnModel};
+use crate::prefilter::{Fact, Trigger};
+
+pub const LINT: Lint = declare_lint! {
+    name: wait_guard_dropped_immediately,
+    level: Deny,
+    summary: "`let _ = <guard that waits>` drops the guard at once, so the wait runs here and not at the end of the scope",
+    help: "bind the guard to a named variable such as `_guard` so it lives to the end of the scope",
+    trigger: Trigger::in_fn(&[Fact::LetUnderscore, Fact::Wait, Fact::WaitGuard]),
+    check: check,
+};
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     for ge in &f.events {
