@@ -4,7 +4,6 @@
 use super::{blocking_wait, declare_lint, wait_label, Cx, Lint, RawFinding};
 use crate::model::{EventKind, FnModel};
 use crate::prefilter::{Fact, Trigger};
-
 use crate::vocab::CONDVAR_WAITS;
 
 pub const LINT: Lint = declare_lint! {
