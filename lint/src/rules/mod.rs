@@ -4,6 +4,8 @@
 //! `explain`, SARIF rule descriptors, the prefilter, the README table, the
 //! docs' level lines and the fixture harness all read it.
 
+pub mod docs;
+
 mod blocking_wait_in_async;
 mod closed_flag_check_then_set;
 mod deferred_wait_before_closed_check;
