@@ -11,7 +11,12 @@ use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 
 impl Prefilter {
-    /// other `self.m()` callers of a close method (lint 3).
+    /// After a run of the rules: the files not parsed yet that could change
+    /// an answer the index gave (`Index::demand`). A free call waits only if
+    /// every same-named definition does, so the other definitions of a
+    /// waiting free function may veto it; other acquisitions of a lock asked
+    /// about; other takes of a field a `Drop` takes and other `self.m()`
+    /// callers of a close method.
     pub fn demanded(
         &self,
         plan: &Plan,

@@ -310,6 +310,55 @@ mod tests {
         Prefilter::new(&Config::defaults(std::path::Path::new(".")))
     }
 
+    /// A prefilter planning for the given triggers only.
+    fn with(triggers: &[Trigger]) -> Prefilter {
+        let mut p = pf();
+        p.triggers = triggers.iter().copied().enumerate().collect();
+        p
+    }
+
+    /// Which of `files` the first round parses (all requested, none test targets).
+    fn planned(p: &Prefilter, files: &[&str]) -> Vec<bool> {
+        let scans: Vec<Option<FileScan>> = files.iter().map(|t| Some(p.scan(t))).collect();
+        let all = vec![true; files.len()];
+        p.plan(&scans, &all, &vec![false; files.len()]).parse
+    }
+
+    /// The facts the three lock/condvar lints need are expressible: a lock
+    /// (directly or through crate calls), and a condvar wait.
+    #[test]
+    fn lock_reach_and_condvar_triggers() {
+        let files = [
+            "fn a(s: &S) { helper(s); }",
+            "fn helper(s: &S) { let _g = s.m.lock().unwrap(); }",
+            "fn c(cv: &Condvar, g: G) { let g = cv.wait(g).unwrap(); }",
+            "fn d() { wait(x); other(); }",
+            "#[cfg(test)] mod t { fn e(s: &S) { s.m.lock(); } }",
+        ];
+        let lock = Trigger::in_fn(&[Fact::Lock]);
+        assert_eq!(
+            planned(&with(&[lock]), &files),
+            [false, true, false, false, true]
+        );
+        let live = lock.skipping_test_code();
+        assert_eq!(
+            planned(&with(&[live]), &files),
+            [false, true, false, false, false]
+        );
+        let reach = Trigger::in_fn(&[Fact::LockReach]);
+        assert_eq!(
+            planned(&with(&[reach]), &files),
+            [true, true, false, false, true]
+        );
+        let cv = Trigger::in_fn(&[Fact::CondvarWait]);
+        assert_eq!(
+            planned(&with(&[cv]), &files),
+            [false, false, true, false, false]
+        );
+        let every = Trigger::EVERY_FILE;
+        assert_eq!(planned(&with(&[cv, every]), &files), [true; 5]);
+    }
+
     fn waits(bits: &u16) -> bool {
         bits & (1 << facts::F_WAIT) != 0
     }
