@@ -3,7 +3,8 @@
 //! (the structural mutator of `hostile.rs`, plus spelling mutations: leading
 //! `::`, `(self).`, char and byte literals with escapes, comments inside
 //! calls), a run with the prefilter and one without report identical
-//! findings, every field compared.
+//! findings, every field compared: with every lint enabled, and with each
+//! lint alone (so that no lint's trigger hides a gap in another's).
 
 mod common;
 
@@ -11,7 +12,8 @@ use common::mutate::{any_mutation, Rng};
 use common::{all_cases, repo, rs_files};
 use std::path::{Path, PathBuf};
 use synclint::config::Config;
-use synclint::Report;
+use synclint::rules::LINTS;
+use synclint::{Level, Report};
 
 /// Every field of every finding (`Debug` prints them all).
 fn key(r: &Report) -> Vec<String> {
@@ -54,6 +56,39 @@ fn packages() -> Vec<Vec<(PathBuf, String)>> {
     out
 }
 
+/// Only `lint` enabled: its trigger alone must keep every file it reports
+/// in (with all lints on, another lint's trigger could hide a gap).
+fn only(lint: usize) -> Config {
+    let mut c = Config::defaults(Path::new("."));
+    for (i, (_, level)) in c.levels.iter_mut().enumerate() {
+        if i != lint {
+            *level = Level::Allow;
+        }
+    }
+    c
+}
+
+#[test]
+fn each_lint_alone_agrees_on_fixtures_and_runtime_demo() {
+    let pkgs = packages();
+    for i in 0..LINTS.len() {
+        let config = only(i);
+        let found: usize = pkgs
+            .iter()
+            .enumerate()
+            .map(|(pi, p)| {
+                same(
+                    &format!("{} alone, package {pi}", LINTS[i].name),
+                    p,
+                    &config,
+                )
+                .0
+            })
+            .sum();
+        assert!(found > 3, "{}: only {found} findings", LINTS[i].name);
+    }
+}
+
 #[test]
 fn unmutated_fixtures_and_runtime_demo_agree() {
     let config = Config::defaults(Path::new("."));
@@ -75,7 +110,8 @@ const MUTANTS: usize = 30;
 
 #[test]
 fn mutants_agree_with_and_without_the_prefilter() {
-    let config = Config::defaults(Path::new("."));
+    let all = Config::defaults(Path::new("."));
+    let alone: Vec<Config> = (0..LINTS.len()).map(only).collect();
     let pkgs = packages();
     let mut rng = Rng(0x0e9a_11ce_5eed_0001);
     let (mut files, mut parsed, mut with_findings) = (0usize, 0usize, 0usize);
@@ -88,7 +124,14 @@ fn mutants_agree_with_and_without_the_prefilter() {
                 sources[i].1 = any_mutation(&sources[i].1, &mut rng);
             }
             files += sources.len();
-            let (found, all_parsed) = same(&format!("package {pi} mutant {m}"), &sources, &config);
+            // Every lint's trigger at once, or one lint's alone.
+            let pick = rng.below(2 * LINTS.len());
+            let (config, which) = match alone.get(pick) {
+                Some(c) => (c, LINTS[pick].name),
+                None => (&all, "all lints"),
+            };
+            let what = format!("package {pi} mutant {m} ({which})");
+            let (found, all_parsed) = same(&what, &sources, config);
             parsed += usize::from(all_parsed);
             with_findings += usize::from(found > 0);
         }
