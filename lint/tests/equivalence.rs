@@ -71,21 +71,14 @@ fn only(lint: usize) -> Config {
 #[test]
 fn each_lint_alone_agrees_on_fixtures_and_runtime_demo() {
     let pkgs = packages();
-    for i in 0..LINTS.len() {
+    for (i, lint) in LINTS.iter().enumerate() {
         let config = only(i);
         let found: usize = pkgs
             .iter()
             .enumerate()
-            .map(|(pi, p)| {
-                same(
-                    &format!("{} alone, package {pi}", LINTS[i].name),
-                    p,
-                    &config,
-                )
-                .0
-            })
+            .map(|(pi, p)| same(&format!("{} alone, package {pi}", lint.name), p, &config).0)
             .sum();
-        assert!(found > 3, "{}: only {found} findings", LINTS[i].name);
+        assert!(found > 3, "{}: only {found} findings", lint.name);
     }
 }
 
