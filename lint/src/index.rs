@@ -60,6 +60,8 @@ pub struct Demand {
     pub targets: BTreeSet<(FnId, CallTarget)>,
     /// Guard types whose `Drop` the rules asked about.
     pub types: BTreeSet<String>,
+    /// (self type, method) asked about as a close-state method (`close_method`).
+    pub close_methods: BTreeSet<(String, String)>,
 }
 
 /// A question to the index whose answer depends on the files parsed.
@@ -77,6 +79,8 @@ enum Ask {
     Target(FnId, CallTarget),
     /// `guard_waits` about this guard type's `Drop`.
     GuardType(String),
+    /// `close_method`: is (self type, method) a close-state method?
+    CloseMethod(String, String),
 }
 
 impl Ask {
@@ -94,6 +98,7 @@ impl Demand {
             Ask::Callers(id) => self.callers.insert(id),
             Ask::Target(from, t) => self.targets.insert((from, t)),
             Ask::GuardType(t) => self.types.insert(t),
+            Ask::CloseMethod(t, m) => self.close_methods.insert((t, m)),
         };
     }
 }
@@ -542,6 +547,7 @@ impl Index {
 
     pub fn close_method(&self, f: &FnModel, name: &str) -> Option<&CloseRead> {
         let ty = f.self_ty.as_ref()?;
+        self.ask(Ask::CloseMethod(ty.clone(), name.to_string()));
         self.close_methods.get(&(ty.clone(), name.to_string()))
     }
 

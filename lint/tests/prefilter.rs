@@ -213,4 +213,23 @@ fn answers_that_depend_on_other_files_are_parsed_on_demand() {
         ),
     ]);
     assert_eq!(lints, ["non_idempotent_close"]);
+
+    // A closed check through a close-state method defined in another file
+    // (`Index::close_method`): that file is parsed, the check is real.
+    let (lints, parsed) = package(&[
+        (
+            "src/a.rs",
+            "use std::sync::atomic::{AtomicBool, Ordering::SeqCst};\n\
+             pub struct Conn { closed: AtomicBool }\n\
+             impl Conn { pub fn close(&self) { if self.is_shut() { return; } self.drain(); self.closed.store(true, SeqCst); }\n\
+             fn drain(&self) {} }\n",
+        ),
+        (
+            "src/b.rs",
+            "impl Conn { fn is_shut(&self) -> bool { self.closed.load(std::sync::atomic::Ordering::SeqCst) } }\n",
+        ),
+        ("src/c.rs", "pub fn unrelated() -> u8 { 3 }\n"),
+    ]);
+    assert_eq!(lints, ["closed_flag_check_then_set"]);
+    assert_eq!(parsed, 2);
 }

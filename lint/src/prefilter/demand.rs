@@ -43,6 +43,11 @@ impl Prefilter {
         for k in keys {
             out.extend(plan.defs.get(&k).into_iter().flatten().map(|&(g, _)| g));
         }
+        // Possible close-state methods a rule asked about.
+        for (t, m) in &d.close_methods {
+            let k = method_key(t.as_bytes(), m.as_bytes());
+            out.extend(plan.close_defs.get(&k).into_iter().flatten().copied());
+        }
         out.retain(|&g| models[g].is_none());
         let free: HSet<u64> = d.free.iter().map(|n| name_hash(n.as_bytes())).collect();
         let needles = |paths: &BTreeSet<String>| -> (bool, HSet<u64>) {

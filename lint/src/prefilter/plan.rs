@@ -22,6 +22,9 @@ pub struct Plan {
     pub(super) defs: HMap<u64, Vec<(usize, usize)>>,
     /// Files with an impl of a type whose `Drop` may wait (or lock).
     pub(super) impl_of: HMap<u64, Vec<usize>>,
+    /// Files defining a method `T::m` with close vocabulary: a possible
+    /// close-state method (`Index::close_method`), by key.
+    pub(super) close_defs: HMap<u64, Vec<usize>>,
 }
 
 type FnAt = (usize, usize);
@@ -221,18 +224,17 @@ impl Prefilter {
             guard_keys,
             may_lock,
         };
-        // Close-state methods: functions whose body has close vocabulary.
+        // Close-state methods: methods whose body has close vocabulary
+        // (parsed with the candidates of a lint reading close state, and on
+        // demand when a rule asks `Index::close_method`).
         let mut close_defs: HMap<u64, Vec<usize>> = HMap::default();
-        if self
-            .triggers
-            .iter()
-            .any(|(_, t)| t.reads_close_state || t.needs(Fact::CloseState))
-        {
-            for (fi, s) in scans.iter().enumerate() {
-                for f in s.iter().flat_map(|s| &s.fns) {
-                    // Only methods can be `close_read_only` targets.
-                    if let (true, Some(k)) = (f.region.facts & (1 << F_CLOSE) != 0, f.close_key) {
-                        close_defs.entry(k).or_default().push(fi);
+        for (fi, s) in scans.iter().enumerate() {
+            for f in s.iter().flat_map(|s| &s.fns) {
+                // Only methods can be `close_read_only` targets.
+                if let (true, Some(k)) = (f.region.facts & (1 << F_CLOSE) != 0, f.close_key) {
+                    let v = close_defs.entry(k).or_default();
+                    if v.last() != Some(&fi) {
+                        v.push(fi);
                     }
                 }
             }
@@ -288,6 +290,7 @@ impl Prefilter {
             }
         }
         plan.defs = defs;
+        plan.close_defs = close_defs;
         plan
     }
 }
