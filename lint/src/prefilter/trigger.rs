@@ -7,6 +7,14 @@
 //! must sit in a region where all its facts hold (each fact is a superset
 //! of what the model recognises, built from `vocab`). When in doubt, a lint
 //! declares `Trigger::EVERY_FILE` (parse everything: always correct, slow).
+//! What a finding needs from *other* files is not part of the trigger: the
+//! rules ask the index (`Index::ask`), and the prefilter parses what the
+//! questions reach (`demand.rs`). `lint/tests/equivalence.rs` checks every
+//! lint's trigger alone against parsing everything.
+//!
+//! Examples: `Trigger::in_fn(&[Fact::Lock, Fact::Wait]).skipping_test_code()`
+//! (a wait while a lock is held, never in tests);
+//! `Trigger::in_async_code(&[Fact::Wait])`; `Trigger::in_fn(&[Fact::CondvarWait])`.
 
 /// A lexical fact about a region (a function's token range, or the file's
 /// async code). Facts with "or through" are resolved per package by a
@@ -62,7 +70,8 @@ pub struct Trigger {
     /// integration tests and benches): facts there do not count.
     pub skips_test_code: bool,
     /// The lint's closed checks may call close-state methods (`self.is_closed()`)
-    /// defined in another file: those files are parsed with the candidate.
+    /// defined in another file: those files are parsed with the candidate
+    /// (a prefetch: `Index::close_method` also demands them, a round later).
     pub reads_close_state: bool,
 }
 
