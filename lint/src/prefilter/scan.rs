@@ -226,9 +226,13 @@ impl Prefilter {
             } else {
                 0
             };
+            let facts = bits(&p.at, f, open, close) | named;
             let region = Region {
-                facts: bits(&p.at, f, open, close) | named,
-                live: bits(live, f, open, close) | named,
+                facts,
+                live: match live_at {
+                    Some(_) => bits(live, f, open, close) | named,
+                    None => facts,
+                },
                 mentions: keys_in(f, close),
                 live_mentions: None,
             };
