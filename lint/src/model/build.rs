@@ -95,29 +95,35 @@ pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildErr
     result
 }
 
-/// `// synclint:allow(a, b) reason` comments, by line.
+/// `// synclint:allow(a, b) reason` comments, by line (comments as the shared
+/// lexer sees them: not text inside a string literal).
 fn scan_allow_comments(text: &str) -> Vec<(u32, Vec<String>)> {
     const NEEDLE: &str = "synclint:allow(";
     let mut out = Vec::new();
     if !text.contains(NEEDLE) {
         return out;
     }
-    for (i, line) in text.lines().enumerate() {
-        if let Some(at) = line.find(NEEDLE) {
-            if !line[..at].contains("//") {
-                continue;
-            }
-            let rest = &line[at + NEEDLE.len()..];
-            if let Some(close) = rest.find(')') {
-                let names = rest[..close]
-                    .split(',')
-                    .map(|s| s.trim().trim_start_matches("synclint::").to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                out.push((i as u32 + 1, names));
-            }
+    let (mut line, mut counted) = (1u32, 0usize);
+    crate::lex::for_each_token(text.as_bytes(), |t| {
+        if t.kind != crate::lex::T::LineComment {
+            return;
         }
-    }
+        let comment = &text[t.range()];
+        let Some(at) = comment.find(NEEDLE) else {
+            return;
+        };
+        line += text[counted..t.start as usize].matches('\n').count() as u32;
+        counted = t.start as usize;
+        let rest = &comment[at + NEEDLE.len()..];
+        if let Some(close) = rest.find(')') {
+            let names = rest[..close]
+                .split(',')
+                .map(|s| s.trim().trim_start_matches("synclint::").to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            out.push((line, names));
+        }
+    });
     out
 }
 
@@ -1676,7 +1682,16 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
 
 #[cfg(test)]
 mod cfg_tests {
-    use super::is_test_attr;
+    use super::{is_test_attr, scan_allow_comments};
+
+    #[test]
+    fn allow_comments_are_comments() {
+        let text = "fn f() {\r\n    let s = \"// synclint:allow(a)\";\r\n    g(); // synclint:allow(b, synclint::c) why\r\n    /* synclint:allow(d) */\n    // synclint:allow(e)\n}\n";
+        let got = scan_allow_comments(text);
+        let want: Vec<(u32, Vec<String>)> =
+            vec![(3, vec!["b".into(), "c".into()]), (5, vec!["e".into()])];
+        assert_eq!(got, want);
+    }
 
     fn attr(src: &str) -> Vec<syn::Attribute> {
         let item: syn::ItemFn = syn::parse_str(&format!("{src} fn f() {{}}")).unwrap();
