@@ -57,14 +57,6 @@ impl Config {
         }
     }
 
-    pub fn level(&self, name: &str) -> Level {
-        self.levels
-            .iter()
-            .find(|(l, _)| l.name == name)
-            .map(|(_, lv)| *lv)
-            .unwrap_or(Level::Allow)
-    }
-
     fn apply(&mut self, file: ConfigFile, source: &str) -> Result<(), String> {
         for (name, level) in &file.lints {
             let name = name.trim_start_matches("synclint::");

@@ -10,7 +10,7 @@ use crate::model::{build_file_model, FileModel};
 use crate::prefilter::{FileScan, Plan, Prefilter};
 use crate::rules::{Cx, Lint, RawFinding};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,8 +49,11 @@ pub struct Report {
     pub skipped: Vec<Skipped>,
     /// Files asked for.
     pub files: usize,
-    /// Files asked for that were analysed (parsed, or proven clean by the prefilter).
+    /// Files asked for that syn parsed and the rules ran on.
     pub parsed: usize,
+    /// Files asked for that the prefilter proved cannot hold a finding: not
+    /// parsed (so a syntax error in one goes unreported), not skipped.
+    pub prefiltered: usize,
     /// Files syn actually parsed (for the benchmark and `--no-prefilter` checks).
     pub syn_parsed: usize,
     pub elapsed_ms: u128,
@@ -189,10 +192,6 @@ pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-fn prefilter_automaton(config: &Config) -> Prefilter {
-    Prefilter::new(config)
-}
-
 /// One file within a unit.
 struct Slot {
     path: PathBuf,
@@ -207,7 +206,7 @@ fn analyze_unit(
     slots: &mut [Slot],
     root: Option<&Path>,
     opts: &Options,
-    auto: &Prefilter,
+    prefilter: &Prefilter,
     report: &mut Report,
 ) {
     let config = &opts.config;
@@ -222,7 +221,7 @@ fn analyze_unit(
     let scans: Vec<Option<FileScan>> = if filtered {
         slots
             .par_iter()
-            .map(|s| s.text.as_ref().map(|t| auto.scan(t)))
+            .map(|s| s.text.as_ref().map(|t| prefilter.scan(t)))
             .collect()
     } else {
         Vec::new()
@@ -234,7 +233,7 @@ fn analyze_unit(
             .iter()
             .map(|s| crate::index::is_test_target(&path_parts(&s.path, root)))
             .collect();
-        auto.plan(&scans, &requested, &test_target)
+        prefilter.plan(&scans, &requested, &test_target)
     } else {
         Plan::default()
     };
@@ -271,7 +270,7 @@ fn analyze_unit(
             let models: Vec<Option<&FileModel>> = slots.iter().map(|s| s.model.as_ref()).collect();
             let demand = index.demand();
             let reach = index.reach(&all_models, &demand);
-            let mut more = auto.demanded(&plan, &demand, &reach, &models, &scans);
+            let mut more = prefilter.demanded(&plan, &demand, &reach, &models, &scans);
             more.retain(|&i| !want[i]);
             phase("demand", &mut t);
             if !more.is_empty() {
@@ -496,7 +495,7 @@ pub fn run(opts: &Options) -> Report {
         ..Default::default()
     };
     report.skipped.extend(disc.skipped);
-    let auto = prefilter_automaton(&opts.config);
+    let prefilter = Prefilter::new(&opts.config);
     let pool = pool(opts.jobs);
     // Units run in parallel too (each also parallel inside), so many small
     // packages keep every thread busy; each builds its own partial report,
@@ -517,7 +516,7 @@ pub fn run(opts: &Options) -> Report {
                     let t0 = start.elapsed().as_secs_f64();
                     (t0, unit.files.len(), unit.root.clone())
                 });
-                run_unit(unit, opts, &auto, &mut part);
+                run_unit(unit, opts, &prefilter, &mut part);
                 if let Some((t0, n, root)) = shown {
                     eprintln!(
                         "synclint unit: thread {} {t0:.3}-{:.3} s {n} files {}",
@@ -535,6 +534,7 @@ pub fn run(opts: &Options) -> Report {
         report.skipped.extend(part.skipped);
         report.files += part.files;
         report.parsed += part.parsed;
+        report.prefiltered += part.prefiltered;
         report.syn_parsed += part.syn_parsed;
         report.internal_errors += part.internal_errors;
         report.sources.extend(part.sources);
@@ -549,18 +549,22 @@ pub fn run(opts: &Options) -> Report {
             report.findings.len(),
             report.elapsed_ms
         );
-        for (n, c) in crate::prefilter::STAT_NAMES
-            .iter()
-            .zip(&crate::prefilter::STATS)
-        {
-            eprint!("{n} {} ", c.load(std::sync::atomic::Ordering::Relaxed));
+        let count =
+            |i: usize| crate::prefilter::STATS[i].load(std::sync::atomic::Ordering::Relaxed);
+        for (i, lint) in crate::rules::LINTS.iter().enumerate() {
+            eprint!("{} {} ", lint.name, count(i));
         }
+        eprint!(
+            "close-defs {} demanded {}",
+            count(crate::prefilter::STAT_CLOSE_DEFS),
+            count(crate::prefilter::STAT_DEMANDED)
+        );
         eprintln!();
     }
     report
 }
 
-fn run_unit(unit: Unit, opts: &Options, auto: &Prefilter, report: &mut Report) {
+fn run_unit(unit: Unit, opts: &Options, prefilter: &Prefilter, report: &mut Report) {
     let t = Instant::now();
     let texts: Vec<Result<String, String>> = unit.files.par_iter().map(|p| read_file(p)).collect();
     let mut slots: Vec<Slot> = unit
@@ -586,7 +590,7 @@ fn run_unit(unit: Unit, opts: &Options, auto: &Prefilter, report: &mut Report) {
     if slots.len() > 100 {
         phase_done(&format!("read {} files", slots.len()), t);
     }
-    analyze_unit(&mut slots, unit.root.as_deref(), opts, auto, report);
+    analyze_unit(&mut slots, unit.root.as_deref(), opts, prefilter, report);
     for s in &slots {
         if !s.requested {
             continue;
@@ -596,7 +600,8 @@ fn run_unit(unit: Unit, opts: &Options, auto: &Prefilter, report: &mut Report) {
                 path: s.path.clone(),
                 reason: e.clone(),
             }),
-            None => report.parsed += 1,
+            None if s.model.is_some() => report.parsed += 1,
+            None => report.prefiltered += 1,
         }
     }
 }
@@ -666,26 +671,18 @@ pub fn lint_sources(files: &[(PathBuf, String)], config: &Config, prefilter: boo
         files: slots.len(),
         ..Default::default()
     };
-    let auto = prefilter_automaton(config);
-    analyze_unit(&mut slots, None, &opts, &auto, &mut report);
+    let prefilter = Prefilter::new(config);
+    analyze_unit(&mut slots, None, &opts, &prefilter, &mut report);
     for s in &slots {
         match &s.error {
             Some(e) => report.skipped.push(Skipped {
                 path: s.path.clone(),
                 reason: e.clone(),
             }),
-            None => report.parsed += 1,
+            None if s.model.is_some() => report.parsed += 1,
+            None => report.prefiltered += 1,
         }
     }
     finalize(&mut report, Path::new(""));
     report
-}
-
-/// Counts by lint, for summaries.
-pub fn counts(report: &Report) -> BTreeMap<&'static str, usize> {
-    let mut m = BTreeMap::new();
-    for f in &report.findings {
-        *m.entry(f.lint).or_insert(0) += 1;
-    }
-    m
 }

@@ -60,6 +60,47 @@ pub struct Demand {
     pub targets: BTreeSet<(FnId, CallTarget)>,
     /// Guard types whose `Drop` the rules asked about.
     pub types: BTreeSet<String>,
+    /// (self type, method) asked about as a close-state method (`close_method`).
+    pub close_methods: BTreeSet<(String, String)>,
+}
+
+/// A question to the index whose answer depends on the files parsed.
+#[derive(Debug)]
+enum Ask {
+    /// `call_waits` answered "waits" for this free function's name.
+    Free(String),
+    /// `lock_elsewhere` about this lock key.
+    Lock(String),
+    /// `takers`: (self type, taken path).
+    Take(String, String),
+    /// `self_callers` of this method.
+    Callers(FnId),
+    /// `resolve` of a call from a function.
+    Target(FnId, CallTarget),
+    /// `guard_waits` about this guard type's `Drop`.
+    GuardType(String),
+    /// `close_method`: is (self type, method) a close-state method?
+    CloseMethod(String, String),
+}
+
+impl Ask {
+    fn rules_only(&self) -> bool {
+        matches!(self, Ask::Target(..) | Ask::GuardType(_))
+    }
+}
+
+impl Demand {
+    fn record(&mut self, a: Ask) {
+        match a {
+            Ask::Free(n) => self.free.insert(n),
+            Ask::Lock(k) => self.locks.insert(k),
+            Ask::Take(t, p) => self.takes.insert((t, p)),
+            Ask::Callers(id) => self.callers.insert(id),
+            Ask::Target(from, t) => self.targets.insert((from, t)),
+            Ask::GuardType(t) => self.types.insert(t),
+            Ask::CloseMethod(t, m) => self.close_methods.insert((t, m)),
+        };
+    }
 }
 
 /// What the rules' questions reach, transitively through the parsed
@@ -494,7 +535,7 @@ impl Index {
     /// The functions a call may reach. Candidates in the caller's own file
     /// win over same-named ones elsewhere.
     pub fn resolve(&self, from: FnId, f: &FnModel, target: &CallTarget) -> Vec<FnId> {
-        self.ask_by_rules(|d| d.targets.insert((from, target.clone())));
+        self.ask(Ask::Target(from, target.clone()));
         self.resolve_quiet(from, f, target)
     }
 
@@ -648,7 +689,7 @@ impl Index {
         if first.is_some() {
             // A same-named definition not parsed yet could veto this answer.
             if let CallTarget::Free(name) = target {
-                self.ask(|d| d.free.insert(bare_name(name).to_string()));
+                self.ask(Ask::Free(bare_name(name).to_string()));
             }
         }
         first
@@ -676,7 +717,7 @@ impl Index {
                 self.call_waits(from, f, target)
             }
             GuardKind::DropType { ty, ctor } => {
-                self.ask_by_rules(|d| d.types.insert(ty.clone()));
+                self.ask(Ask::GuardType(ty.clone()));
                 if let Some(c) = ctor {
                     if !self.ctors.contains(&(ty.clone(), c.clone())) {
                         let t = CallTarget::TypeFn(ty.clone(), c.clone());
@@ -727,6 +768,7 @@ impl Index {
 
     pub fn close_method(&self, f: &FnModel, name: &str) -> Option<&CloseRead> {
         let ty = f.self_ty.as_ref()?;
+        self.ask(Ask::CloseMethod(ty.clone(), name.to_string()));
         self.close_methods.get(&(ty.clone(), name.to_string()))
     }
 
@@ -745,7 +787,7 @@ impl Index {
     /// Another function (or a closure/thread in this one) acquiring the same lock.
     pub fn lock_elsewhere(&self, from: FnId, frame: FrameId, path: &str) -> Option<FnId> {
         let key = lock_key(path);
-        self.ask(|d| d.locks.insert(key.to_string()));
+        self.ask(Ask::Lock(key.to_string()));
         let bare = !path.contains('.');
         let shouty = key.chars().all(|c| c.is_uppercase() || c == '_');
         // The smallest id, so that the note is the same on every run.
@@ -768,16 +810,20 @@ impl Index {
         best
     }
 
-    fn ask(&self, f: impl FnOnce(&mut Demand) -> bool) {
-        f(&mut self.asked.lock().unwrap_or_else(|e| e.into_inner()));
-    }
-
-    /// `ask`, for questions recorded only once the rules run (the index's
-    /// own fixpoint asks them too; `reach` follows those instead).
-    fn ask_by_rules(&self, f: impl FnOnce(&mut Demand) -> bool) {
-        if self.rules_asking.load(Ordering::Relaxed) {
-            self.ask(f);
+    /// The one path by which a query records its demand: every query whose
+    /// answer files not parsed yet could change calls this with what it
+    /// asked (a new kind of question is a new `Ask` variant, and
+    /// `Demand::record` and the prefilter's `demanded` must answer it).
+    fn ask(&self, a: Ask) {
+        // Calls and guard types are recorded only once the rules run (the
+        // index's own fixpoint asks them too; `reach` follows those instead).
+        if a.rules_only() && !self.rules_asking.load(Ordering::Relaxed) {
+            return;
         }
+        self.asked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .record(a);
     }
 
     /// From now on, record the calls and guard types asked about (the rules
@@ -879,7 +925,7 @@ impl Index {
             return Vec::new();
         };
         if let Some(t) = &f.self_ty {
-            self.ask(|d| d.takes.insert((t.clone(), path.to_string())));
+            self.ask(Ask::Take(t.clone(), path.to_string()));
         }
         let mut out: Vec<FnId> = self
             .takes
@@ -893,7 +939,7 @@ impl Index {
 
     /// The functions calling `id` as `self.m()`, each with "is a `Drop::drop`".
     pub fn self_callers(&self, id: FnId) -> &[(FnId, bool)] {
-        self.ask(|d| d.callers.insert(id));
+        self.ask(Ask::Callers(id));
         self.self_callers
             .get(&id)
             .map(|v| v.as_slice())

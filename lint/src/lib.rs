@@ -12,6 +12,7 @@ pub mod discover;
 pub mod engine;
 pub mod fix;
 pub mod index;
+pub mod lex;
 pub mod model;
 pub mod prefilter;
 pub mod report;

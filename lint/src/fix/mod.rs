@@ -1,8 +1,9 @@
 //! `--fix` and `--diff`: fixes as text edits, applied without losing a byte.
 //!
-//! - [`gen`]: the rules call these to build a finding's fix. New code is made
-//!   with `quote` from the user's own nodes and printed so that reused nodes
-//!   keep their source text ([`print`]); edits touch only changing bytes.
+//! - Each rule's fix generator lives next to its rule (`rules/<lint>.rs`);
+//!   [`support`] holds what they share. New code is made with `quote` from
+//!   the user's own nodes and printed so that reused nodes keep their source
+//!   text ([`print`]); edits touch only changing bytes.
 //! - [`plan`]: applies machine-applicable fixes in memory, in rounds: per
 //!   round the fixes of a file that do not overlap are applied one at a time,
 //!   each kept only if the file still parses; then the changed files are
@@ -11,12 +12,12 @@
 //! - [`diff::unified`] shows a plan; [`write::write_fixed`] writes it.
 
 pub mod diff;
-pub(crate) mod gen;
 mod print;
-mod text;
+pub(crate) mod support;
+pub(crate) mod text;
 pub mod write;
 
-pub use gen::{claim_with_swap, move_guard_after_check, name_the_guard, tolerate_second_take};
+pub(crate) use print::{render, Layout};
 
 use crate::diag::{Applicability, Edit, Finding, Fix};
 use crate::discover;

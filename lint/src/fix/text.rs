@@ -45,8 +45,14 @@ pub fn blank(text: &str, a: usize, b: usize) -> bool {
 /// followed by a `//` comment.
 pub fn rest_is_blank_or_comment(text: &str, pos: usize) -> bool {
     let end = line_end_incl(text, pos);
-    let rest = text[pos..end].trim();
-    rest.is_empty() || (rest.starts_with("//") && !rest.starts_with("///"))
+    let rest = &text[pos..end];
+    let mut toks = Vec::new();
+    crate::lex::for_each_token(rest.as_bytes(), |t| toks.push(t));
+    match toks.as_slice() {
+        [] => true,
+        [t] if t.kind == crate::lex::T::LineComment => !rest[t.range()].starts_with("///"),
+        _ => false,
+    }
 }
 
 /// One indentation step: the difference between a statement's indent and
@@ -66,24 +72,7 @@ pub fn indent_unit(text: &str, block_start: usize, stmt_indent: &str) -> String 
     }
 }
 
-/// Only whitespace and comments (no code) in `s`.
-pub fn only_trivia(s: &str) -> bool {
-    let mut rest = s.trim_start();
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("//") {
-            rest = r.find('\n').map_or("", |i| &r[i..]);
-        } else if let Some(r) = rest.strip_prefix("/*") {
-            match r.find("*/") {
-                Some(i) => rest = &r[i + 2..],
-                None => return false,
-            }
-        } else {
-            return false;
-        }
-        rest = rest.trim_start();
-    }
-    true
-}
+pub use crate::lex::only_trivia;
 
 /// Every identifier-like word in `s` (a cheap over-approximation of the
 /// names a function uses: comments and strings count too).

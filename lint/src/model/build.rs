@@ -10,7 +10,7 @@ use super::path::{
 };
 use super::*;
 use crate::span::LineIndex;
-use crate::vocab::Vocab;
+use crate::vocab::{Vocab, DEFER_MACROS, SCOPEGUARD_CONSTRUCTORS, SLEEP, SLEEP_MODULE, TEST_ATTRS};
 use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
@@ -95,29 +95,35 @@ pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildErr
     result
 }
 
-/// `// synclint:allow(a, b) reason` comments, by line.
+/// `// synclint:allow(a, b) reason` comments, by line (comments as the shared
+/// lexer sees them: not text inside a string literal).
 fn scan_allow_comments(text: &str) -> Vec<(u32, Vec<String>)> {
     const NEEDLE: &str = "synclint:allow(";
     let mut out = Vec::new();
     if !text.contains(NEEDLE) {
         return out;
     }
-    for (i, line) in text.lines().enumerate() {
-        if let Some(at) = line.find(NEEDLE) {
-            if !line[..at].contains("//") {
-                continue;
-            }
-            let rest = &line[at + NEEDLE.len()..];
-            if let Some(close) = rest.find(')') {
-                let names = rest[..close]
-                    .split(',')
-                    .map(|s| s.trim().trim_start_matches("synclint::").to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                out.push((i as u32 + 1, names));
-            }
+    let (mut line, mut counted) = (1u32, 0usize);
+    crate::lex::for_each_token(text.as_bytes(), |t| {
+        if t.kind != crate::lex::T::LineComment {
+            return;
         }
-    }
+        let comment = &text[t.range()];
+        let Some(at) = comment.find(NEEDLE) else {
+            return;
+        };
+        line += text[counted..t.start as usize].matches('\n').count() as u32;
+        counted = t.start as usize;
+        let rest = &comment[at + NEEDLE.len()..];
+        if let Some(close) = rest.find(')') {
+            let names = rest[..close]
+                .split(',')
+                .map(|s| s.trim().trim_start_matches("synclint::").to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            out.push((line, names));
+        }
+    });
     out
 }
 
@@ -309,7 +315,7 @@ fn is_test_attr(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         let last = a.path().segments.last().map(|s| s.ident.to_string());
         match last.as_deref() {
-            Some("test" | "bench") => true,
+            Some(t) if TEST_ATTRS.contains(&t) => true,
             Some("cfg") => match &a.meta {
                 // `cfg(test)`, `cfg(all(test, not(loom)))`; not `cfg(not(test))`
                 // nor `cfg(not(any(test, feature = "x")))`.
@@ -1094,7 +1100,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
             .path
             .segments
             .last()
-            .map(|s| s.ident != "defer")
+            .map(|s| !DEFER_MACROS.iter().any(|m| s.ident == m))
             .unwrap_or(true)
         {
             return false;
@@ -1173,8 +1179,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
         }
         matches!(a, Expr::MethodCall(m)
             if self.vocab.is_wait_method(&m.method.to_string(), m.args.len())
-                && !self.vocab.blocking_methods.contains(&m.method.to_string())
-                && m.method != "block_on")
+                && !self.vocab.is_always_blocking(&m.method.to_string()))
     }
 
     /// Marks the block (created at or after `from`) that is a loop's body.
@@ -1234,10 +1239,8 @@ impl<'ast> Walker<'_, '_, 'ast> {
                 };
                 let segs = segments(&p.path);
                 let last = segs.last().cloned().unwrap_or_default();
-                let scopeguard = matches!(
-                    last.as_str(),
-                    "guard" | "guard_on_success" | "guard_on_unwind" | "with_strategy"
-                ) && c.args.len() == 2;
+                let scopeguard =
+                    SCOPEGUARD_CONSTRUCTORS.contains(&last.as_str()) && c.args.len() == 2;
                 if scopeguard {
                     self.visit_expr(&c.args[0]);
                     match &c.args[1] {
@@ -2071,7 +2074,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             && !is_self(&m.receiver)
         {
             let arg_idents = m.args.iter().filter_map(arg_ident).collect();
-            let always_blocking = self.vocab.blocking_methods.contains(&name) || name == "block_on";
+            let always_blocking = self.vocab.is_always_blocking(&name);
             let (operand, operand_idents) = self.operand(Some(&m.receiver), &m.args);
             self.push(
                 pos,
@@ -2182,7 +2185,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             } else if RUNS_CLOSURE_NOW.contains(&last) {
                 callee = Callee::Inline;
             }
-            let is_sleep = last == "sleep" && self.is_thread_sleep(&written, &segs);
+            let is_sleep = last == SLEEP && self.is_thread_sleep(&written, &segs);
             if (self.vocab.wait_functions.contains(last) && !c.args.is_empty()) || is_sleep {
                 let (operand, operand_idents) = self.operand(None, &c.args);
                 self.push(
@@ -2403,10 +2406,10 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
     fn is_thread_sleep(&self, written: &[String], resolved: &[String]) -> bool {
         let std_root = |s: &str| matches!(s, "std" | "core");
         match resolved {
-            [root, t, _] if std_root(root) && t == "thread" => true,
-            [t, _] if t == "thread" => written.len() == 2,
+            [root, t, _] if std_root(root) && t == SLEEP_MODULE => true,
+            [t, _] if t == SLEEP_MODULE => written.len() == 2,
             [_] => self.uses.iter().any(|(n, full)| {
-                n == "*" && matches!(full.as_slice(), [r, t] if std_root(r) && t == "thread")
+                n == "*" && matches!(full.as_slice(), [r, t] if std_root(r) && t == SLEEP_MODULE)
             }),
             _ => false,
         }
@@ -2612,7 +2615,16 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
 
 #[cfg(test)]
 mod cfg_tests {
-    use super::is_test_attr;
+    use super::{is_test_attr, scan_allow_comments};
+
+    #[test]
+    fn allow_comments_are_comments() {
+        let text = "fn f() {\r\n    let s = \"// synclint:allow(a)\";\r\n    g(); // synclint:allow(b, synclint::c) why\r\n    /* synclint:allow(d) */\n    // synclint:allow(e)\n}\n";
+        let got = scan_allow_comments(text);
+        let want: Vec<(u32, Vec<String>)> =
+            vec![(3, vec!["b".into(), "c".into()]), (5, vec!["e".into()])];
+        assert_eq!(got, want);
+    }
 
     fn attr(src: &str) -> Vec<syn::Attribute> {
         let item: syn::ItemFn = syn::parse_str(&format!("{src} fn f() {{}}")).unwrap();

@@ -17,15 +17,7 @@ pub struct Reads<'a, 'v> {
     pub out: Vec<CloseRead>,
 }
 
-const CLAIMS: &[&str] = &[
-    "swap",
-    "compare_exchange",
-    "compare_exchange_weak",
-    "compare_and_swap",
-    "fetch_or",
-    "fetch_update",
-    "fetch_add",
-];
+use crate::vocab::CLAIMS;
 
 impl<'a, 'v> Reads<'a, 'v> {
     fn push(

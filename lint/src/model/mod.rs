@@ -351,10 +351,6 @@ pub struct Take {
 }
 
 impl FnModel {
-    pub fn frame(&self, id: FrameId) -> &Frame {
-        &self.frames[id]
-    }
-
     /// Is block `inner` the same as or nested in block `outer`?
     pub fn block_within(&self, mut inner: BlockId, outer: BlockId) -> bool {
         loop {

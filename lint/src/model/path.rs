@@ -44,22 +44,7 @@ pub fn last_field(path: &str) -> &str {
     path.rsplit(['.', ':']).next().unwrap_or(path)
 }
 
-pub fn is_lock_method(name: &str) -> bool {
-    matches!(
-        name,
-        "lock"
-            | "read"
-            | "write"
-            | "try_lock"
-            | "try_read"
-            | "try_write"
-            | "blocking_lock"
-            | "blocking_read"
-            | "blocking_write"
-            | "lock_arc"
-            | "upgradable_read"
-    )
-}
+pub use crate::vocab::is_lock_method;
 
 fn is_unwrapish(name: &str) -> bool {
     matches!(

@@ -1,7 +1,17 @@
 //! A blocking wait in async context.
 
-use super::{blocking_wait, wait_label, Cx, RawFinding};
+use super::{blocking_wait, declare_lint, wait_label, Cx, Lint, RawFinding};
 use crate::model::FnModel;
+use crate::prefilter::{Fact, Trigger};
+
+pub const LINT: Lint = declare_lint! {
+    name: blocking_wait_in_async,
+    level: Warn,
+    summary: "a blocking wait in async code stalls the runtime worker (or panics, for tokio's `blocking_*` and nested `block_on`)",
+    help: "await the async equivalent, or move the blocking wait into `tokio::task::spawn_blocking`",
+    trigger: Trigger::in_async_code(&[Fact::Wait]).skipping_test_code(),
+    check: check,
+};
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     // Tests block on purpose (to provoke the panic, to sequence threads).

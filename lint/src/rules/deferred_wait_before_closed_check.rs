@@ -1,8 +1,25 @@
 //! A guard that waits, armed before a closed check that leaves the function,
 //! while the guard is still alive.
 
-use super::{wait_label, Cx, RawFinding};
-use crate::model::{Binding, BlockId, CloseRead, CloseReadKind, ClosedCheck, EventKind, FnModel};
+use super::{declare_lint, wait_label, Cx, Lint, RawFinding};
+use crate::diag::Fix;
+use crate::fix::support::{cut_range, edit, fix, let_names, mentions, with_block};
+use crate::fix::text::{eol_at, line_end_incl, rest_is_blank_or_comment};
+use crate::model::{
+    Binding, BlockId, CloseRead, CloseReadKind, ClosedCheck, EventKind, FnModel, GuardArm,
+};
+use crate::prefilter::{Fact, Trigger};
+use quote::ToTokens;
+use syn::Stmt;
+
+pub const LINT: Lint = declare_lint! {
+    name: deferred_wait_before_closed_check,
+    level: Deny,
+    summary: "a guard that waits is armed before an is-closed early return, so the already-closed path runs the wait",
+    help: "arm the guard after the closed check, or better, claim close ownership first with `swap`/`compare_exchange` and arm the guard only on the winning path",
+    trigger: Trigger::in_fn(&[Fact::Wait, Fact::WaitGuard, Fact::CloseState]).reading_close_state(),
+    check: check,
+};
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     // The seed bug: a close path (where a second closer can arrive) checks
@@ -56,7 +73,7 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
             notes: vec![
                 "a second or concurrent close takes the early return with the guard armed: it waits again on work that is finished or owned by the first closer (a hang, or a panic)".into(),
             ],
-            fix: crate::fix::move_guard_after_check(cx, f, ge.block, g, c),
+            fix: move_guard_after_check(cx, f, ge.block, g, c),
         });
     }
 }
@@ -105,4 +122,67 @@ fn loop_between(f: &FnModel, mut inner: BlockId, outer: BlockId) -> bool {
         }
     }
     false
+}
+
+// The fix (`crate::fix::support` holds what fix generators share).
+
+/// Lint 1: move the guard statement to just after the closed check.
+fn move_guard_after_check(
+    cx: &Cx,
+    f: &FnModel,
+    block: BlockId,
+    g: &GuardArm,
+    c: &ClosedCheck,
+) -> Option<Fix> {
+    with_block(cx.text, f, block, |p| {
+        let gi = p.stmt_at(g.stmt.start.byte as usize)?;
+        let ci = p.stmt_containing(c.stmt.start.byte as usize)?;
+        if ci <= gi {
+            return None;
+        }
+        let check = &p.block.stmts[ci];
+        if let Binding::Named(name) = &g.binding {
+            if p.block.stmts[gi + 1..=ci]
+                .iter()
+                .any(|s| mentions(s.to_token_stream(), name))
+            {
+                return None; // the guard is used before or by the check
+            }
+        }
+        let (cs, ce) = p.range(check);
+        let is_tail = ci + 1 == p.block.stmts.len() && matches!(check, Stmt::Expr(_, None));
+        if is_tail {
+            return None;
+        }
+        let guard_tokens = p.block.stmts[gi].to_token_stream();
+        let shadowed = p.block.stmts[gi + 1..=ci]
+            .iter()
+            .flat_map(let_names)
+            .any(|n| mentions(guard_tokens.clone(), &n));
+        // Same block, the check is the statement itself, nothing rebinds what
+        // the guard reads: moving it is exactly the documented fix.
+        let machine = cs == c.stmt.start.byte as usize && !shadowed;
+        let (gs, ge) = p.range(&p.block.stmts[gi]);
+        let (cut_s, cut_e, whole_lines) = cut_range(p.text, gs, ge, true);
+        let edits = if whole_lines && rest_is_blank_or_comment(p.text, ce) {
+            let at = line_end_incl(p.text, ce);
+            let mut moved = p.text[cut_s..cut_e].to_string();
+            if !moved.ends_with('\n') {
+                moved.push_str(eol_at(p.text, ce));
+            }
+            if at == p.text.len() && !p.text.ends_with('\n') {
+                return None;
+            }
+            vec![edit(cx, cut_s, cut_e, ""), edit(cx, at, at, moved)]
+        } else {
+            let (s, e, _) = cut_range(p.text, gs, ge, false);
+            let moved = format!(" {}", &p.text[gs..ge]);
+            vec![edit(cx, s, e, ""), edit(cx, ce, ce, moved)]
+        };
+        fix(
+            machine,
+            "move the guard to just after the closed check, so the already-closed path does not arm it",
+            edits,
+        )
+    })
 }

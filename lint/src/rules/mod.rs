@@ -1,5 +1,10 @@
-//! The lint registry: every lint is declared here once. `list`, `explain`,
-//! SARIF rule descriptors, the docs and the fixture harness all read it.
+//! The lint registry. Each lint is one unit, declared in its own rule file
+//! (`declare_lint!`: name, level, summary, help, prefilter trigger, check;
+//! docs and example found by name) and listed once in `LINTS`. `list`,
+//! `explain`, SARIF rule descriptors, the prefilter, the README table, the
+//! docs' level lines and the fixture harness all read it.
+
+pub mod docs;
 
 mod blocking_wait_in_async;
 mod closed_flag_check_then_set;
@@ -11,6 +16,7 @@ mod wait_while_holding_lock;
 use crate::diag::{Fix, Level};
 use crate::index::{FnId, Index, Witness};
 use crate::model::{EventKind, FnModel};
+use crate::prefilter::Trigger;
 use crate::span::Span;
 use crate::vocab::Vocab;
 use std::path::Path;
@@ -27,6 +33,9 @@ pub struct Lint {
     pub example: &'static str,
     /// The fix, in one sentence (the help line).
     pub help: &'static str,
+    /// What the prefilter must keep for this lint (see `prefilter::trigger`).
+    pub trigger: Trigger,
+    /// The check (it attaches its fix, generated in the same rule file).
     pub(crate) check: fn(&Cx, &FnModel, &mut Vec<RawFinding>),
 }
 
@@ -36,17 +45,20 @@ impl std::fmt::Debug for Lint {
     }
 }
 
-impl Lint {
-    pub fn docs_path(&self) -> String {
-        format!("docs/lints/{}.md", self.name)
-    }
-}
-
-macro_rules! lint {
-    ($name:ident, $level:ident, $summary:expr, $help:expr) => {
+/// Declares a lint in its rule file: `pub const LINT: Lint = declare_lint! {..};`
+/// (the docs page and the runtime-demo example are found by its name).
+macro_rules! declare_lint {
+    (
+        name: $name:ident,
+        level: $level:ident,
+        summary: $summary:expr,
+        help: $help:expr,
+        trigger: $trigger:expr,
+        check: $check:path $(,)?
+    ) => {
         Lint {
             name: stringify!($name),
-            default_level: Level::$level,
+            default_level: crate::diag::Level::$level,
             summary: $summary,
             docs: include_str!(concat!("../../../docs/lints/", stringify!($name), ".md")),
             example: include_str!(concat!(
@@ -55,48 +67,21 @@ macro_rules! lint {
                 ".rs"
             )),
             help: $help,
-            check: $name::check,
+            trigger: $trigger,
+            check: $check,
         }
     };
 }
+pub(crate) use declare_lint;
 
+/// The registry, in the order `list`, SARIF rule indices and the docs use.
 pub static LINTS: &[Lint] = &[
-    lint!(
-        deferred_wait_before_closed_check,
-        Deny,
-        "a guard that waits is armed before an is-closed early return, so the already-closed path runs the wait",
-        "arm the guard after the closed check, or better, claim close ownership first with `swap`/`compare_exchange` and arm the guard only on the winning path"
-    ),
-    lint!(
-        closed_flag_check_then_set,
-        Deny,
-        "a close flag is checked and later set in separate steps, so concurrent closers both pass the check",
-        "check and set in one atomic step: `if flag.swap(true, Ordering::AcqRel) { return ..; }`, or hold one lock guard across both"
-    ),
-    lint!(
-        non_idempotent_close,
-        Deny,
-        "`.take().unwrap()` in a close path panics when the close runs a second time",
-        "tolerate the second close: `if let Some(x) = self.field.take() { .. }`"
-    ),
-    lint!(
-        blocking_wait_in_async,
-        Warn,
-        "a blocking wait in async code stalls the runtime worker (or panics, for tokio's `blocking_*` and nested `block_on`)",
-        "await the async equivalent, or move the blocking wait into `tokio::task::spawn_blocking`"
-    ),
-    lint!(
-        wait_while_holding_lock,
-        Warn,
-        "a blocking wait while a lock guard is alive stalls every other user of that lock, and deadlocks if the waited-on work needs it",
-        "release the guard before waiting: take what you need in a block or call `drop(guard)` first"
-    ),
-    lint!(
-        wait_guard_dropped_immediately,
-        Deny,
-        "`let _ = <guard that waits>` drops the guard at once, so the wait runs here and not at the end of the scope",
-        "bind the guard to a named variable such as `_guard` so it lives to the end of the scope"
-    ),
+    deferred_wait_before_closed_check::LINT,
+    closed_flag_check_then_set::LINT,
+    non_idempotent_close::LINT,
+    blocking_wait_in_async::LINT,
+    wait_while_holding_lock::LINT,
+    wait_guard_dropped_immediately::LINT,
 ];
 
 pub fn find(name: &str) -> Option<&'static Lint> {

@@ -1,17 +1,19 @@
 //! A blocking wait while a lock guard is alive, when the same lock is also
 //! acquired elsewhere in the package.
 
-use super::{blocking_wait, wait_label, Cx, RawFinding};
+use super::{blocking_wait, declare_lint, wait_label, Cx, Lint, RawFinding};
 use crate::model::{EventKind, FnModel};
+use crate::prefilter::{Fact, Trigger};
+use crate::vocab::CONDVAR_WAITS;
 
-const CONDVAR_WAITS: &[&str] = &[
-    "wait",
-    "wait_while",
-    "wait_timeout",
-    "wait_timeout_while",
-    "wait_for",
-    "wait_until",
-];
+pub const LINT: Lint = declare_lint! {
+    name: wait_while_holding_lock,
+    level: Warn,
+    summary: "a blocking wait while a lock guard is alive stalls every other user of that lock, and deadlocks if the waited-on work needs it",
+    help: "release the guard before waiting: take what you need in a block or call `drop(guard)` first",
+    trigger: Trigger::in_fn(&[Fact::Lock, Fact::Wait]).skipping_test_code(),
+    check: check,
+};
 
 /// Does the wait work on the lock's own contents: the lock call is part of
 /// the waited-on expression, or the expression names the guard (or what a

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod mutate;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,344 @@
+//! The one tokenizer of Rust source below syn: the prefilter, the nesting
+//! estimate (`engine::nesting_depth`) and the fix generators (which keep a
+//! statement's comments) all read tokens from here, so they agree on what is
+//! a comment, a string, a char literal (`'\''`) or a lifetime.
+//!
+//! It never fails: anything odd becomes a one-byte punct token, an
+//! unterminated literal or comment runs to the end of the text.
+
+/// A token's kind. Operators are single bytes except the few the
+/// prefilter tells apart (`::`, `->`, `==`-like); `nesting_depth` glues
+/// the rest from the bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum T {
+    /// An identifier or keyword; a raw identifier's token is the name
+    /// without `r#` (see `is_raw`).
+    Ident,
+    Punct(u8),
+    /// `::`
+    PathSep,
+    /// `==`, `=>`, `<=`, `>=`, `!=`, `+=`, ... (not a plain `=`)
+    OpEq,
+    /// `->`
+    Arrow,
+    /// A string, char, byte or number literal (raw and C strings too).
+    Lit,
+    /// A lifetime or loop label (`'a`), or a lone `'`.
+    Lifetime,
+    /// `// ..` up to (not including) the newline.
+    LineComment,
+    /// `/* .. */`, nested ones included.
+    BlockComment,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Tok {
+    pub kind: T,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Tok {
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// Byte classes: bit 1 starts an identifier, bit 2 continues one.
+const IDENT: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
+            t[i] |= 3;
+        } else if b.is_ascii_digit() {
+            t[i] |= 2;
+        }
+        i += 1;
+    }
+    t
+};
+
+pub fn is_ident_start(b: u8) -> bool {
+    IDENT[b as usize] & 1 != 0
+}
+pub fn is_ident_char(b: u8) -> bool {
+    IDENT[b as usize] & 2 != 0
+}
+
+/// Is the identifier token `t` written as a raw identifier (`r#match`)?
+pub fn is_raw(b: &[u8], t: &Tok) -> bool {
+    t.kind == T::Ident && t.start >= 2 && &b[t.start as usize - 2..t.start as usize] == b"r#"
+}
+
+/// Past whitespace from `i` (runs of spaces eight bytes at a time).
+#[inline]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    let n = b.len();
+    while i < n && b[i].is_ascii_whitespace() {
+        i += 1;
+        while i + 8 <= n {
+            let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"))
+                ^ 0x2020_2020_2020_2020;
+            if w != 0 {
+                i += (w.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+    }
+    i
+}
+
+/// The token starting at `i` (not whitespace): its kind, start and end.
+#[inline]
+fn token_at(b: &[u8], i: usize) -> (T, usize, usize) {
+    let n = b.len();
+    let c = b[i];
+    if c == b'/' && i + 1 < n && b[i + 1] == b'/' {
+        let e = memchr::memchr(b'\n', &b[i..]).map_or(n, |j| i + j);
+        return (T::LineComment, i, e);
+    }
+    if c == b'/' && i + 1 < n && b[i + 1] == b'*' {
+        let mut depth = 1;
+        let mut j = i + 2;
+        while j < n && depth > 0 {
+            if b[j] == b'/' && j + 1 < n && b[j + 1] == b'*' {
+                depth += 1;
+                j += 2;
+            } else if b[j] == b'*' && j + 1 < n && b[j + 1] == b'/' {
+                depth -= 1;
+                j += 2;
+            } else {
+                j += 1;
+            }
+        }
+        return (T::BlockComment, i, j.min(n));
+    }
+    // Raw strings: r"..", r#".."#, br#".."#, cr#".."#.
+    if (c == b'r' || ((c == b'b' || c == b'c') && i + 1 < n && b[i + 1] == b'r')) && {
+        let j = if c == b'r' { i + 1 } else { i + 2 };
+        let mut k = j;
+        while k < n && b[k] == b'#' {
+            k += 1;
+        }
+        k < n && b[k] == b'"' && (k > j || b[j] == b'"')
+    } {
+        let mut j = if c == b'r' { i + 1 } else { i + 2 };
+        let mut hashes = 0;
+        while b[j] == b'#' {
+            hashes += 1;
+            j += 1;
+        }
+        j += 1; // the opening quote
+        while j < n {
+            if b[j] == b'"' && b[j + 1..].iter().take_while(|&&h| h == b'#').count() >= hashes {
+                j += 1 + hashes;
+                break;
+            }
+            j += 1;
+        }
+        return (T::Lit, i, j.min(n));
+    }
+    // Strings: "..", b"..", c"..".
+    if c == b'"' || ((c == b'b' || c == b'c') && i + 1 < n && b[i + 1] == b'"') {
+        let mut j = i + if c == b'"' { 1 } else { 2 };
+        while j < n {
+            match memchr::memchr2(b'"', b'\\', &b[j..]) {
+                Some(k) if b[j + k] == b'"' => {
+                    j += k;
+                    break;
+                }
+                Some(k) => j += k + 2,
+                None => j = n,
+            }
+        }
+        return (T::Lit, i, (j + 1).min(n));
+    }
+    // Chars and lifetimes: 'a', '\n', '\'', b'x', 'a (lifetime).
+    if c == b'\'' || (c == b'b' && i + 1 < n && b[i + 1] == b'\'') {
+        let q = if c == b'\'' { i } else { i + 1 };
+        if q + 1 < n && b[q + 1] == b'\\' {
+            // The escaped character is never the closing quote (`'\''`).
+            let mut j = q + 3;
+            while j < n && b[j] != b'\'' && b[j] != b'\n' {
+                j += 1;
+            }
+            return (T::Lit, i, (j + 1).min(n));
+        }
+        // One (possibly multi-byte) char then a quote: a char literal.
+        if q + 1 < n {
+            let len = match b[q + 1] {
+                x if x < 0x80 => 1,
+                x if x >= 0xf0 => 4,
+                x if x >= 0xe0 => 3,
+                _ => 2,
+            };
+            if q + 1 + len < n && b[q + 1 + len] == b'\'' {
+                return (T::Lit, i, q + 2 + len);
+            }
+        }
+        // A lifetime or label.
+        let mut j = q + 1;
+        while j < n && is_ident_char(b[j]) {
+            j += 1;
+        }
+        return (T::Lifetime, i, j.max(q + 1));
+    }
+    if c == b'r' && i + 2 < n && b[i + 1] == b'#' && is_ident_start(b[i + 2]) {
+        // Raw identifier: the token is the name without `r#`.
+        let s = i + 2;
+        let mut j = s;
+        while j < n && is_ident_char(b[j]) {
+            j += 1;
+        }
+        return (T::Ident, s, j);
+    }
+    if is_ident_start(c) {
+        let mut j = i;
+        while j < n && is_ident_char(b[j]) {
+            j += 1;
+        }
+        return (T::Ident, i, j);
+    }
+    if c.is_ascii_digit() {
+        let mut j = i;
+        while j < n
+            && (is_ident_char(b[j]) || (b[j] == b'.' && j + 1 < n && b[j + 1].is_ascii_digit()))
+        {
+            j += 1;
+        }
+        return (T::Lit, i, j);
+    }
+    let next = if i + 1 < n { b[i + 1] } else { 0 };
+    match (c, next) {
+        (b':', b':') => (T::PathSep, i, i + 2),
+        (b'-', b'>') => (T::Arrow, i, i + 2),
+        (b'=', b'=') | (b'=', b'>') => (T::OpEq, i, i + 2),
+        (b'<' | b'>' | b'!' | b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'&' | b'|', b'=') => {
+            (T::OpEq, i, i + 2)
+        }
+        _ => (T::Punct(c), i, i + 1),
+    }
+}
+
+/// Every token of `b`, comments included, in order.
+#[inline]
+pub fn for_each_token(b: &[u8], mut f: impl FnMut(Tok)) {
+    let mut i = skip_ws(b, 0);
+    while i < b.len() {
+        let (kind, start, end) = token_at(b, i);
+        f(Tok {
+            kind,
+            start: start as u32,
+            end: end as u32,
+        });
+        i = skip_ws(b, end);
+    }
+}
+
+/// The tokens of `b` without comments.
+#[inline(never)]
+pub fn tokenize(b: &[u8]) -> Vec<Tok> {
+    let mut out = Vec::with_capacity(b.len() / 3 + 16);
+    for_each_token(b, |t| {
+        if !matches!(t.kind, T::LineComment | T::BlockComment) {
+            out.push(t)
+        }
+    });
+    out
+}
+
+/// The comments of `s` (line comments without their newline).
+pub fn comments(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for_each_token(s.as_bytes(), |t| {
+        if matches!(t.kind, T::LineComment | T::BlockComment) {
+            out.push(s[t.range()].trim_end());
+        }
+    });
+    out
+}
+
+/// Only whitespace and comments (no code) in `s`; an unterminated block
+/// comment is not trivia (it swallows what follows it).
+pub fn only_trivia(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut ok = true;
+    for_each_token(b, |t| {
+        ok &= match t.kind {
+            T::LineComment => true,
+            T::BlockComment => b[..t.end as usize].ends_with(b"*/") && t.end - t.start >= 4,
+            _ => false,
+        }
+    });
+    ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(s: &str) -> Vec<(T, &str)> {
+        let mut v = Vec::new();
+        for_each_token(s.as_bytes(), |t| v.push((t.kind, &s[t.range()])));
+        v
+    }
+
+    #[test]
+    fn escaped_quote_char_is_one_literal() {
+        assert_eq!(
+            kinds("f('\\'', b'\\'', '\\\\', 'a, '\"')"),
+            [
+                (T::Ident, "f"),
+                (T::Punct(b'('), "("),
+                (T::Lit, "'\\''"),
+                (T::Punct(b','), ","),
+                (T::Lit, "b'\\''"),
+                (T::Punct(b','), ","),
+                (T::Lit, "'\\\\'"),
+                (T::Punct(b','), ","),
+                (T::Lifetime, "'a"),
+                (T::Punct(b','), ","),
+                (T::Lit, "'\"'"),
+                (T::Punct(b')'), ")"),
+            ]
+        );
+    }
+
+    #[test]
+    fn comments_strings_and_raw_identifiers() {
+        let s = "a(\"//x\") // c\n/* d /* e */ */ r#match r#\"*/\"# '/'";
+        assert_eq!(comments(s), ["// c", "/* d /* e */ */"]);
+        let t = tokenize(s.as_bytes());
+        let raw = t.iter().find(|t| &s[t.range()] == "match").unwrap();
+        assert!(is_raw(s.as_bytes(), raw));
+        assert!(only_trivia(" // a\n /* b */ "));
+        assert!(!only_trivia("/* open"));
+        assert!(!only_trivia("x // a"));
+    }
+
+    /// Whitespace runs of every length and mix (the eight-byte space skip)
+    /// leave the tokens where they are.
+    #[test]
+    fn whitespace_runs_keep_token_positions() {
+        for len in 0..40 {
+            for mix in [" ", "\t", "\n", " \r\n"] {
+                let gap: String = (0..len)
+                    .map(|i| if i % 11 == 5 { mix } else { " " })
+                    .collect();
+                let text = format!("a{gap}bc{gap}");
+                let toks = tokenize(text.as_bytes());
+                let spans: Vec<(u32, u32)> = toks.iter().map(|t| (t.start, t.end)).collect();
+                let b = 1 + gap.len() as u32;
+                let expect = if len == 0 {
+                    vec![(0, 3)]
+                } else {
+                    vec![(0, 1), (b, b + 2)]
+                };
+                assert_eq!(spans, expect, "gap {gap:?}");
+            }
+        }
+    }
+}

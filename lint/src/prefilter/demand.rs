@@ -1,0 +1,121 @@
+//! Later rounds of a package: after the rules ran on what is parsed, the
+//! files not parsed yet that could change an answer the index gave
+//! (`Index::demand`, followed through the parsed functions by `Index::reach`).
+
+use super::plan::Plan;
+use super::scan::FileScan;
+use super::{meets, method_key, name_hash, HSet, Prefilter, STATS, STAT_DEMANDED};
+use crate::index::{Demand, Reach};
+use crate::model::FileModel;
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
+
+impl Prefilter {
+    /// After a run of the rules: the files not parsed yet that could change
+    /// an answer the index gave (`Index::demand`). A free call waits only if
+    /// every same-named definition does, so the other definitions of a
+    /// waiting free function may veto it; other acquisitions of a lock asked
+    /// about; other takes of a field a `Drop` takes and other `self.m()`
+    /// callers of a close method.
+    pub fn demanded(
+        &self,
+        plan: &Plan,
+        d: &Demand,
+        reach: &Reach,
+        models: &[Option<&FileModel>],
+        scans: &[Option<FileScan>],
+    ) -> Vec<usize> {
+        let mut out = Vec::new();
+        // What the rules' questions reach: the may-wait definitions of the
+        // calls (by key), the Drop impls and constructors of guard types.
+        let mut keys: Vec<u64> = reach.free.iter().map(|n| name_hash(n.as_bytes())).collect();
+        keys.extend(
+            reach
+                .methods
+                .iter()
+                .map(|(t, m)| method_key(t.as_bytes(), m.as_bytes())),
+        );
+        for t in &reach.types {
+            let h = name_hash(t.as_bytes());
+            keys.push(h);
+            out.extend(plan.impl_of.get(&h).into_iter().flatten().copied());
+        }
+        for k in keys {
+            out.extend(plan.defs.get(&k).into_iter().flatten().map(|&(g, _)| g));
+        }
+        // Possible close-state methods a rule asked about.
+        for (t, m) in &d.close_methods {
+            let k = method_key(t.as_bytes(), m.as_bytes());
+            out.extend(plan.close_defs.get(&k).into_iter().flatten().copied());
+        }
+        out.retain(|&g| models[g].is_none());
+        let free: HSet<u64> = d.free.iter().map(|n| name_hash(n.as_bytes())).collect();
+        let needles = |paths: &BTreeSet<String>| -> (bool, HSet<u64>) {
+            let segs: Vec<String> = paths.iter().map(|p| last_segment(p)).collect();
+            (
+                segs.iter().any(|x| x.is_empty()),
+                segs.iter()
+                    .filter(|x| !x.is_empty())
+                    .map(|x| name_hash(x.as_bytes()))
+                    .collect(),
+            )
+        };
+        let (lock_any, lock_h) = needles(&d.locks);
+        let take_paths: BTreeSet<String> = d.takes.iter().map(|(_, p)| p.clone()).collect();
+        let (take_any, take_h) = needles(&take_paths);
+        // Only methods of the same type take the same field (`Index::takers`).
+        let take_types: HSet<u64> = d
+            .takes
+            .iter()
+            .map(|(t, _)| name_hash(t.as_bytes()))
+            .collect();
+        // `self.m()` inside `impl T` (or `impl Tr for ..`) is the mention `T::m`.
+        let mut callers: HSet<u64> = HSet::default();
+        for &(fi, i) in &d.callers {
+            if let Some(f) = models.get(fi).copied().flatten().and_then(|m| m.fns.get(i)) {
+                for t in f.self_ty.iter().chain(f.trait_name.iter()) {
+                    callers.insert(method_key(t.as_bytes(), f.name.as_bytes()));
+                }
+            }
+        }
+        for (fi, s) in scans.iter().enumerate() {
+            let Some(s) = s else { continue };
+            if models[fi].is_some() {
+                continue;
+            }
+            let veto = !free.is_empty()
+                && s.fns
+                    .iter()
+                    .any(|f| f.drop_for.is_none() && f.keys.iter().any(|k| free.contains(k)));
+            let lock = !d.locks.is_empty()
+                && s.lock_call
+                && (lock_any || s.lock_wild || meets(&s.lock_recv, &lock_h));
+            let take = !d.takes.is_empty()
+                && s.take_call
+                && meets(&s.impls, &take_types)
+                && (take_any || s.take_wild || meets(&s.take_recv, &take_h));
+            let caller = !callers.is_empty() && meets(&s.mentions, &callers);
+            if veto || lock || take || caller {
+                out.push(fi);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        STATS[STAT_DEMANDED].fetch_add(out.len(), Ordering::Relaxed);
+        out
+    }
+}
+
+/// The last field of a path (`self.inner.state` -> `state`), as an
+/// identifier; empty when there is none (then every file with the call counts).
+fn last_segment(path: &str) -> String {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let ident: String = last
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    if ident.is_empty() || ident.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        return String::new();
+    }
+    ident
+}

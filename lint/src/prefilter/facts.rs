@@ -1,0 +1,214 @@
+//! The per-token vocabulary facts of one file: where the direct waits,
+//! scopeguard calls, close-state words, flag writes, takes, locks,
+//! `let _ =` and condvar waits are (token positions, ascending), and the
+//! receivers of locks and takes (for demand).
+
+use super::scan::Src;
+use super::{name_hash, Prefilter, CONDVAR_WAIT, C_FIELD, C_METHOD, C_WORD, LOCK, SCOPEGUARD};
+use super::{W_ALWAYS, W_ANY, W_NOARGS};
+use crate::lex::T;
+use crate::vocab::{SLEEP, SLEEP_MODULE};
+
+/// Positional facts, one list of token positions per kind (see `bit`).
+pub(super) const F_WAIT: usize = 0;
+pub(super) const F_GUARD: usize = 1;
+pub(super) const F_CLOSE: usize = 2;
+pub(super) const F_FLAG_WRITE: usize = 3;
+pub(super) const F_TAKE_UNWRAP: usize = 4;
+pub(super) const F_LOCK: usize = 5;
+pub(super) const F_LET_UNDERSCORE: usize = 6;
+pub(super) const F_CONDVAR: usize = 7;
+pub(super) const POSITIONAL: usize = 8;
+/// Not positional: the function's own name (set per function).
+pub(super) const F_CLOSE_PATH_NAME: usize = 8;
+
+/// Facts counted from a function's body `{` rather than its `fn` keyword
+/// (what the model's events can hold; a default argument has none).
+pub(super) const FROM_BODY: [bool; POSITIONAL] = {
+    let mut v = [false; POSITIONAL];
+    v[F_WAIT] = true;
+    v[F_GUARD] = true;
+    v
+};
+
+#[derive(Default)]
+pub(super) struct Positions {
+    pub at: [Vec<usize>; POSITIONAL],
+    /// Identifiers a closed check may resolve through the index: `self.m`
+    /// and close-state methods (`x.is_closed()`).
+    pub plain: Vec<usize>,
+    /// The identifier right before `.lock()`-like calls / `.take()`
+    /// (hashes), and whether some receiver is not an identifier.
+    pub lock_recv: Vec<u64>,
+    pub lock_wild: bool,
+    pub take_recv: Vec<u64>,
+    pub take_wild: bool,
+    pub take_call: bool,
+    pub is_async: bool,
+}
+
+impl Prefilter {
+    /// One pass over the identifiers (and `=`) of a file.
+    pub(super) fn facts(&self, s: &Src) -> Positions {
+        let toks = &s.toks;
+        let n = toks.len();
+        let mut p = Positions::default();
+        let has_variant = self.has_variants;
+        let variant = |w: &[u8]| -> bool { has_variant && self.is_variant(w) };
+        let flags = |k: usize| -> u16 {
+            if k < n && toks[k].kind == T::Ident {
+                self.word_flags(s.id(k))
+            } else {
+                0
+            }
+        };
+        // `use std::thread::sleep as nap;`: the alias is the wait word too
+        // (the model resolves `use` aliases).
+        let aliases: Vec<(&[u8], u16)> = (1..n.saturating_sub(1))
+            .filter(|&k| {
+                s.is_id(k, b"as") && toks[k - 1].kind == T::Ident && toks[k + 1].kind == T::Ident
+            })
+            .map(|k| (s.id(k + 1), self.word_flags(s.id(k - 1))))
+            .filter(|(_, f)| *f != 0)
+            .collect();
+        let recv_of = |k: usize| -> Option<u64> {
+            (k >= 2 && toks[k - 2].kind == T::Ident).then(|| name_hash(s.id(k - 2)))
+        };
+        for k in 0..n {
+            let t = toks[k];
+            // `x = Path::Closed`: a flag write when a close variant is assigned.
+            if t.kind == T::Punct(b'=') && has_variant && self.path_is_variant(s, k + 1) {
+                p.at[F_FLAG_WRITE].push(k);
+            }
+            if t.kind != T::Ident {
+                continue;
+            }
+            let w = s.id(k);
+            let fl = self.word_flags(w)
+                | aliases
+                    .iter()
+                    .filter(|(a, _)| *a == w)
+                    .fold(0, |f, (_, g)| f | g);
+            let after_dot = k > 0 && s.is_p(k - 1, b'.');
+            let self_recv = after_dot && k >= 2 && s.is_id(k - 2, b"self");
+            // Names a closed check may resolve through the index: `self.m()`
+            // and the close-state methods (`x.is_closed()`).
+            if self_recv || fl & C_METHOD != 0 {
+                p.plain.push(k);
+            }
+            if fl & C_WORD != 0 || variant(w) {
+                p.at[F_CLOSE].push(k);
+            }
+            // Direct waits.
+            let call = s.is_p(k + 1, b'(') || (k + 1 < n && toks[k + 1].kind == T::PathSep);
+            // `sleep` waits only as `thread::sleep(..)` or a bare `sleep(..)`
+            // (`tokio::time::sleep` is a future, `x.sleep()` a method).
+            let other_sleep = w == SLEEP.as_bytes()
+                && k >= 1
+                && (s.is_p(k - 1, b'.')
+                    || (toks[k - 1].kind == T::PathSep
+                        && !(k >= 2 && s.is_id(k - 2, SLEEP_MODULE.as_bytes()))));
+            if call && fl & W_ANY != 0 && !other_sleep {
+                let awaited = fl & W_ALWAYS == 0 && {
+                    let close = if s.is_p(k + 1, b'(') {
+                        s.close_of(k + 1)
+                    } else {
+                        k
+                    };
+                    s.is_p(close + 1, b'.') && s.is_id(close + 2, b"await")
+                };
+                if !awaited {
+                    p.at[F_WAIT].push(k);
+                }
+            }
+            if fl & W_NOARGS != 0
+                && s.is_p(k + 1, b'(')
+                && s.is_p(k + 2, b')')
+                && !(s.is_p(k + 3, b'.') && s.is_id(k + 4, b"await"))
+                && p.at[F_WAIT].last() != Some(&k)
+            {
+                p.at[F_WAIT].push(k);
+            }
+            // `guard(..)`, `defer! {..}`: a call of the scopeguard vocabulary
+            // (a variable named `guard` is not one).
+            if fl & SCOPEGUARD != 0 && (s.is_p(k + 1, b'(') || s.is_p(k + 1, b'!')) {
+                p.at[F_GUARD].push(k);
+            }
+            if fl & CONDVAR_WAIT != 0 && after_dot && s.is_p(k + 1, b'(') {
+                p.at[F_CONDVAR].push(k);
+            }
+            match w {
+                b"async" => p.is_async = true,
+                b"let" if k + 1 < n && toks[k + 1].kind == T::Ident && s.id(k + 1) == b"_" => {
+                    p.at[F_LET_UNDERSCORE].push(k);
+                }
+                b"_" if s.is_p(k + 1, b'=') => p.at[F_LET_UNDERSCORE].push(k),
+                b"take" if after_dot && s.is_p(k + 1, b'(') && s.is_p(k + 2, b')') => {
+                    p.take_call = true;
+                    match recv_of(k) {
+                        Some(h) => p.take_recv.push(h),
+                        None => p.take_wild = true,
+                    }
+                    if s.is_p(k + 3, b'.')
+                        && (s.is_id(k + 4, b"unwrap") || s.is_id(k + 4, b"expect"))
+                    {
+                        p.at[F_TAKE_UNWRAP].push(k);
+                    }
+                }
+                b"store" if s.is_p(k + 1, b'(') => {
+                    // `flag.store(..)` on a close field, or storing a Closed path.
+                    let field = k >= 2
+                        && s.is_p(k - 1, b'.')
+                        && toks[k - 2].kind == T::Ident
+                        && flags(k - 2) & C_FIELD != 0;
+                    if field || (has_variant && self.path_is_variant(s, k + 2)) {
+                        p.at[F_FLAG_WRITE].push(k);
+                    }
+                }
+                _ => {}
+            }
+            if after_dot && fl & LOCK != 0 && s.is_p(k + 1, b'(') && s.is_p(k + 2, b')') {
+                p.at[F_LOCK].push(k);
+                match recv_of(k) {
+                    Some(h) => p.lock_recv.push(h),
+                    None => p.lock_wild = true,
+                }
+                // `*self.closed.lock().. = true`: a write through a lock on a close field.
+                if k >= 2 && flags(k - 2) & C_FIELD != 0 {
+                    p.at[F_FLAG_WRITE].push(k);
+                }
+            }
+            // `self.closed = ..`.
+            if s.is_p(k + 1, b'=') && after_dot && fl & C_FIELD != 0 {
+                p.at[F_FLAG_WRITE].push(k);
+            }
+        }
+        p.at[F_FLAG_WRITE].sort_unstable();
+        p.at[F_FLAG_WRITE].dedup();
+        for v in [&mut p.lock_recv, &mut p.take_recv] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        p
+    }
+
+    /// Is the path starting at token `k` (`a::b::C`, `::a::C`) one whose
+    /// last segment names a closed state?
+    pub(super) fn path_is_variant(&self, s: &Src, mut k: usize) -> bool {
+        let toks = &s.toks;
+        // A global path (`::proto::State::Closed`): the model takes any path.
+        if k < toks.len() && toks[k].kind == T::PathSep {
+            k += 1;
+        }
+        let mut last = None;
+        while k < toks.len() && toks[k].kind == T::Ident {
+            last = Some(s.id(k));
+            if k + 1 < toks.len() && toks[k + 1].kind == T::PathSep {
+                k += 2;
+            } else {
+                break;
+            }
+        }
+        last.is_some_and(|l| self.is_variant(l))
+    }
+}

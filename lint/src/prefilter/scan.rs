@@ -1,0 +1,270 @@
+//! One file's scan: its tokens, then per function the facts its range
+//! holds (`facts.rs`), the names it mentions (`mentions.rs`), and the
+//! file's async code as one more region (`regions.rs`).
+
+use super::facts::{Positions, FROM_BODY, F_CLOSE_PATH_NAME, POSITIONAL};
+use super::items::Items;
+use super::regions::{brackets, innermost, regions};
+use super::{method_key, name_hash, Prefilter};
+use crate::lex::{tokenize, Tok, T};
+
+/// A file's tokens and bracket table, with the lookups every pass uses.
+pub(super) struct Src<'a> {
+    pub b: &'a [u8],
+    pub toks: Vec<Tok>,
+    /// For every opening bracket, the token closing it.
+    pub close: Vec<u32>,
+}
+
+impl Src<'_> {
+    pub fn id(&self, k: usize) -> &[u8] {
+        &self.b[self.toks[k].range()]
+    }
+    pub fn is_id(&self, k: usize, s: &[u8]) -> bool {
+        k < self.toks.len() && self.toks[k].kind == T::Ident && self.id(k) == s
+    }
+    pub fn is_p(&self, k: usize, c: u8) -> bool {
+        k < self.toks.len() && self.toks[k].kind == T::Punct(c)
+    }
+    /// The token closing the bracket opened at `open`.
+    pub fn close_of(&self, open: usize) -> usize {
+        self.close[open] as usize
+    }
+}
+
+/// The facts of one region (bit `F_*` of `facts.rs` per fact).
+#[derive(Debug, Default)]
+pub(super) struct Region {
+    /// Facts anywhere in the region.
+    pub facts: u16,
+    /// Facts outside test code.
+    pub live: u16,
+    /// Mention keys (sorted, deduplicated).
+    pub mentions: Vec<u64>,
+    /// Mention keys outside test code, when they differ from `mentions`.
+    pub live_mentions: Option<Vec<u64>>,
+}
+
+/// One function found by the lexer.
+#[derive(Debug)]
+pub(super) struct LexFn {
+    /// `T::m` for a method of a named type (close-state method lookups).
+    pub close_key: Option<u64>,
+    /// Keys a call can reach it by: `m` (free), `T::m` and `*::m` (method).
+    pub keys: Vec<u64>,
+    /// `Some(T)` for `fn drop` in `impl Drop for T`.
+    pub drop_for: Option<u64>,
+    /// Its token range (nested code included).
+    pub region: Region,
+}
+
+/// What the lexer learned about one file.
+#[derive(Debug, Default)]
+pub struct FileScan {
+    pub(super) fns: Vec<LexFn>,
+    /// Every mention key in the file (sorted, deduplicated).
+    pub(super) mentions: Vec<u64>,
+    /// Close-state method keys a closed check may resolve through the index
+    /// (`T::m` for `self.m()` and `x.is_closed()` inside `impl T`).
+    pub(super) plain: Vec<u64>,
+    /// The identifier right before `.lock()`-like calls / `.take()`
+    /// (hashes), and whether some receiver is not an identifier.
+    pub(super) lock_recv: Vec<u64>,
+    pub(super) lock_wild: bool,
+    pub(super) take_recv: Vec<u64>,
+    pub(super) take_wild: bool,
+    pub(super) take_call: bool,
+    /// Some lock acquisition anywhere in the file.
+    pub(super) lock_call: bool,
+    /// Types with an `impl` block in this file.
+    pub(super) impls: Vec<u64>,
+    /// The union of the functions' facts (a quick reject per trigger).
+    pub(super) any: u16,
+    /// The async code (async fn bodies, async blocks and closures).
+    pub(super) async_code: Region,
+}
+
+impl FileScan {
+    /// Functions with a body found in the file.
+    pub fn fn_count(&self) -> usize {
+        self.fns.len()
+    }
+}
+
+/// Is a position in `at` (ascending) within `from..=to`?
+fn within(at: &[usize], from: usize, to: usize) -> bool {
+    let i = at.partition_point(|&p| p < from);
+    at.get(i).is_some_and(|&p| p <= to)
+}
+
+fn sorted(mut v: Vec<u64>) -> Vec<u64> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+impl Prefilter {
+    /// Lexes one file.
+    pub fn scan(&self, text: &str) -> FileScan {
+        let b = text.as_bytes();
+        let toks = tokenize(b);
+        let br = brackets(&toks, b);
+        let s = Src {
+            b,
+            toks,
+            close: br.close.clone(),
+        };
+        let n = s.toks.len();
+        let p: Positions = self.facts(&s);
+        let Items { fns: heads, impls } = self.items(&s);
+        let mention = super::mentions::mentions(&s, &impls);
+        // Async and test code: a trigger may look only at async code, and
+        // skip test code.
+        let impl_kw: Vec<(usize, usize)> = impls.iter().map(|im| (im.kw, im.end)).collect();
+        let fn_spans: Vec<(usize, usize, usize, u64)> = heads
+            .iter()
+            .map(|f| (f.kw, f.open, f.close, f.name))
+            .collect();
+        let (in_async, in_test) = regions(&s.toks, b, &br, &fn_spans, &impl_kw);
+        let is_in = |v: &[bool], k: usize| v.get(k).copied().unwrap_or(false);
+        // Positions outside test code (the same lists when there is none).
+        let live_at: Option<Vec<Vec<usize>>> = (!in_test.is_empty()).then(|| {
+            p.at.iter()
+                .map(|v| v.iter().copied().filter(|&k| !is_in(&in_test, k)).collect())
+                .collect()
+        });
+        let live: &[Vec<usize>] = live_at.as_deref().unwrap_or(&p.at);
+        let bits = |at: &[Vec<usize>], from: usize, body: usize, to: usize| -> u16 {
+            let mut v = 0u16;
+            for f in 0..POSITIONAL {
+                let start = if FROM_BODY[f] { body } else { from };
+                if within(&at[f], start, to) {
+                    v |= 1 << f;
+                }
+            }
+            v
+        };
+        let mut fs = FileScan::default();
+        // The async code: one region of its own.
+        if !in_async.is_empty() {
+            let is_async = |k: usize| is_in(&in_async, k);
+            let live_async = |k: usize| is_async(k) && !is_in(&in_test, k);
+            let mut r = Region::default();
+            for f in 0..POSITIONAL {
+                if p.at[f].iter().any(|&k| is_async(k)) {
+                    r.facts |= 1 << f;
+                }
+                if p.at[f].iter().any(|&k| live_async(k)) {
+                    r.live |= 1 << f;
+                }
+            }
+            if heads.iter().any(|h| h.close_path) {
+                r.facts |= 1 << F_CLOSE_PATH_NAME;
+                r.live |= 1 << F_CLOSE_PATH_NAME;
+            }
+            r.mentions = sorted(
+                mention
+                    .iter()
+                    .filter(|m| is_async(m.0))
+                    .map(|m| m.1)
+                    .collect(),
+            );
+            if !in_test.is_empty() {
+                r.live_mentions = Some(sorted(
+                    mention
+                        .iter()
+                        .filter(|m| live_async(m.0))
+                        .map(|m| m.1)
+                        .collect(),
+                ));
+            }
+            fs.async_code = r;
+        }
+        let keys_in = |from: usize, to: usize| -> Vec<u64> {
+            let lo = mention.partition_point(|&(t, _)| t < from);
+            let hi = mention.partition_point(|&(t, _)| t <= to);
+            sorted(mention[lo..hi].iter().map(|&(_, h)| h).collect())
+        };
+        // Innermost impl and innermost enclosing fn body of each fn (both
+        // lists are in source order and properly nested: one stack walk each).
+        let impl_spans: Vec<(usize, usize)> = impls.iter().map(|im| (im.start, im.end)).collect();
+        let inner_impl = innermost(&impl_spans, heads.iter().map(|f| f.kw));
+        let mut outer_fn: Vec<Option<usize>> = Vec::with_capacity(heads.len());
+        let mut fst: Vec<usize> = Vec::new();
+        for (x, h) in heads.iter().enumerate() {
+            while fst.last().is_some_and(|&g| heads[g].close < h.kw) {
+                fst.pop();
+            }
+            outer_fn.push(fst.last().copied().filter(|&g| heads[g].open < h.kw));
+            fst.push(x);
+        }
+        for (x, h) in heads.iter().enumerate() {
+            let (f, open, name) = (h.kw, h.open, h.name);
+            let inner = inner_impl[x].map(|i| &impls[i]);
+            let drop_for = inner
+                .filter(|im| im.drop && name == name_hash(b"drop"))
+                .and_then(|im| im.ty);
+            let fname = s.id(f + 1);
+            // A method only directly in an impl/trait (not nested in a fn
+            // body there); a method of a type the model cannot name is free.
+            let nested =
+                inner.is_some_and(|im| outer_fn[x].is_some_and(|g| heads[g].open > im.start));
+            let keys = match inner {
+                Some(im) if !nested => match &im.ty_name {
+                    Some(t) => vec![method_key(b"*", fname), method_key(t, fname)],
+                    None => vec![method_key(b"*", fname), name],
+                },
+                _ => vec![name],
+            };
+            let close = h.close.min(n - 1);
+            let close_key = match inner {
+                Some(im) if !nested => im.ty_name.as_ref().map(|t| method_key(t, fname)),
+                _ => None,
+            };
+            let named = if h.close_path {
+                1 << F_CLOSE_PATH_NAME
+            } else {
+                0
+            };
+            let facts = bits(&p.at, f, open, close) | named;
+            let region = Region {
+                facts,
+                live: match live_at {
+                    Some(_) => bits(live, f, open, close) | named,
+                    None => facts,
+                },
+                mentions: keys_in(f, close),
+                live_mentions: None,
+            };
+            fs.any |= region.facts;
+            fs.fns.push(LexFn {
+                close_key,
+                keys,
+                drop_for,
+                region,
+            });
+        }
+        fs.mentions = sorted(mention.iter().map(|&(_, h)| h).collect());
+        // Close-method keys: the enclosing impl's type (the model looks a
+        // close-state method up under the caller's own self type).
+        let mut close_keys: Vec<u64> = Vec::new();
+        for (&k, im) in p
+            .plain
+            .iter()
+            .zip(innermost(&impl_spans, p.plain.iter().copied()))
+        {
+            if let Some(t) = im.and_then(|i| impls[i].ty_name.as_ref()) {
+                close_keys.push(method_key(t, s.id(k)));
+            }
+        }
+        fs.plain = sorted(close_keys);
+        fs.impls = sorted(impls.iter().filter_map(|im| im.ty).collect());
+        fs.lock_recv = p.lock_recv;
+        fs.lock_wild = p.lock_wild;
+        fs.take_recv = p.take_recv;
+        fs.take_wild = p.take_wild;
+        fs.take_call = p.take_call;
+        fs.lock_call = !p.at[super::facts::F_LOCK].is_empty();
+        fs
+    }
+}

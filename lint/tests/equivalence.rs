@@ -1,0 +1,143 @@
+//! The prefilter is an optimisation, never a filter on findings: over every
+//! fixture case and the runtime-demo crate, and thousands of mutants of them
+//! (the structural mutator of `hostile.rs`, plus spelling mutations: leading
+//! `::`, `(self).`, char and byte literals with escapes, comments inside
+//! calls), a run with the prefilter and one without report identical
+//! findings, every field compared: with every lint enabled, and with each
+//! lint alone (so that no lint's trigger hides a gap in another's).
+
+mod common;
+
+use common::mutate::{any_mutation, Rng};
+use common::{all_cases, repo, rs_files};
+use std::path::{Path, PathBuf};
+use synclint::config::Config;
+use synclint::rules::LINTS;
+use synclint::{Level, Report};
+
+/// Every field of every finding (`Debug` prints them all).
+fn key(r: &Report) -> Vec<String> {
+    r.findings.iter().map(|f| format!("{f:?}")).collect()
+}
+
+fn read(files: &[PathBuf]) -> Vec<(PathBuf, String)> {
+    files
+        .iter()
+        .map(|p| (p.clone(), std::fs::read_to_string(p).unwrap()))
+        .collect()
+}
+
+/// Lints `sources` both ways; panics with the sources when they differ.
+/// Returns the number of findings and whether every file parsed.
+fn same(what: &str, sources: &[(PathBuf, String)], config: &Config) -> (usize, bool) {
+    let on = synclint::lint_sources(sources, config, true);
+    let off = synclint::lint_sources(sources, config, false);
+    if key(&on) != key(&off) {
+        let files: String = sources
+            .iter()
+            .map(|(p, t)| format!("--- {} ---\n{t}\n", p.display()))
+            .collect();
+        panic!(
+            "{what}: findings differ with the prefilter\n  on:  {:#?}\n  off: {:#?}\n{files}",
+            key(&on),
+            key(&off)
+        );
+    }
+    (off.findings.len(), off.skipped.is_empty())
+}
+
+/// The packages to mutate: every fixture case, and runtime-demo's sources
+/// as one package.
+fn packages() -> Vec<Vec<(PathBuf, String)>> {
+    let mut out: Vec<Vec<(PathBuf, String)>> = all_cases().iter().map(|c| read(c)).collect();
+    let demo = rs_files(&repo().join("runtime-demo/src"));
+    assert!(demo.len() > 5, "runtime-demo sources not found");
+    out.push(read(&demo));
+    out
+}
+
+/// Only `lint` enabled: its trigger alone must keep every file it reports
+/// in (with all lints on, another lint's trigger could hide a gap).
+fn only(lint: usize) -> Config {
+    let mut c = Config::defaults(Path::new("."));
+    for (i, (_, level)) in c.levels.iter_mut().enumerate() {
+        if i != lint {
+            *level = Level::Allow;
+        }
+    }
+    c
+}
+
+#[test]
+fn each_lint_alone_agrees_on_fixtures_and_runtime_demo() {
+    let pkgs = packages();
+    for (i, lint) in LINTS.iter().enumerate() {
+        let config = only(i);
+        let found: usize = pkgs
+            .iter()
+            .enumerate()
+            .map(|(pi, p)| same(&format!("{} alone, package {pi}", lint.name), p, &config).0)
+            .sum();
+        assert!(found > 3, "{}: only {found} findings", lint.name);
+    }
+}
+
+#[test]
+fn unmutated_fixtures_and_runtime_demo_agree() {
+    let config = Config::defaults(Path::new("."));
+    let pkgs = packages();
+    assert!(pkgs.len() > 30, "fixtures not found");
+    let found: usize = pkgs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| same(&format!("package {i}"), p, &config).0)
+        .sum();
+    assert!(
+        found > 50,
+        "only {found} findings: the comparison is vacuous"
+    );
+}
+
+/// Mutants per package; with the packages this makes thousands of files.
+const MUTANTS: usize = 30;
+
+#[test]
+fn mutants_agree_with_and_without_the_prefilter() {
+    let all = Config::defaults(Path::new("."));
+    let alone: Vec<Config> = (0..LINTS.len()).map(only).collect();
+    let pkgs = packages();
+    let mut rng = Rng(0x0e9a_11ce_5eed_0001);
+    let (mut files, mut parsed, mut with_findings) = (0usize, 0usize, 0usize);
+    for (pi, pkg) in pkgs.iter().enumerate() {
+        for m in 0..MUTANTS {
+            // Mutate one file of the package (two, now and then).
+            let mut sources = pkg.clone();
+            for _ in 0..1 + usize::from(rng.below(4) == 0) {
+                let i = rng.below(sources.len());
+                sources[i].1 = any_mutation(&sources[i].1, &mut rng);
+            }
+            files += sources.len();
+            // Every lint's trigger at once, or one lint's alone.
+            let pick = rng.below(2 * LINTS.len());
+            let (config, which) = match alone.get(pick) {
+                Some(c) => (c, LINTS[pick].name),
+                None => (&all, "all lints"),
+            };
+            let what = format!("package {pi} mutant {m} ({which})");
+            let (found, all_parsed) = same(&what, &sources, config);
+            parsed += usize::from(all_parsed);
+            with_findings += usize::from(found > 0);
+        }
+    }
+    let total = pkgs.len() * MUTANTS;
+    eprintln!(
+        "{files} files in {total} mutated packages: {parsed} parse entirely, {with_findings} have findings"
+    );
+    assert!(files >= 2_000, "{files}");
+    // Not vacuous: many mutants still parse, and many still hold a bug.
+    assert!(parsed * 3 > total, "only {parsed} of {total} mutants parse");
+    assert!(
+        with_findings * 8 > total,
+        "only {with_findings} of {total} mutants have findings"
+    );
+}
