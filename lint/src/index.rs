@@ -321,16 +321,20 @@ fn forgets_self(f: &FnModel) -> bool {
     f.receiver == crate::model::Receiver::Value && f.forgets_self
 }
 
-/// The candidates whose type key matches `want`; when none does, all of
-/// them if they are one type (the name is unambiguous in the package),
-/// else none: an unresolved name is not guessed.
-fn pick_by_type(want: &str, cands: Vec<(FnId, &str)>) -> Vec<FnId> {
+/// The candidates whose type key matches `want`; when none does and the
+/// name was not `certain` (written as a path, imported by a `use`, or the
+/// impl's own type), all of them if they are one type (the name is
+/// unambiguous in the package), else none: an unresolved name is not
+/// guessed. A certain name never falls back: the type it names may be in a
+/// file the prefilter left unparsed, and a guess would differ from the
+/// answer of parsing every file.
+fn pick_by_type(want: &str, certain: bool, cands: Vec<(FnId, &str)>) -> Vec<FnId> {
     let hit: Vec<FnId> = cands
         .iter()
         .filter(|(_, k)| type_keys_match(k, want))
         .map(|(id, _)| *id)
         .collect();
-    if !hit.is_empty() {
+    if !hit.is_empty() || certain {
         return hit;
     }
     match cands.first() {
@@ -585,11 +589,11 @@ impl Index {
         let Some(ids) = self.methods.get(&(bare.to_string(), name.to_string())) else {
             return Vec::new();
         };
-        let want = if ty.contains("::") {
+        let (want, certain) = if ty.contains("::") {
             // A path as resolved by the model (`crate::a::Pool`).
             let mods = self.mods_of.get(&from).cloned().unwrap_or_default();
             let segs: Vec<String> = ty.split("::").map(str::to_string).collect();
-            absolute_path(&segs, &mods, &[]).join("::")
+            (absolute_path(&segs, &mods, &[]).join("::"), true)
         } else {
             self.type_key_from(from, f, ty)
         };
@@ -602,14 +606,16 @@ impl Index {
                 )
             })
             .collect();
-        pick_by_type(&want, cands)
+        pick_by_type(&want, certain, cands)
     }
 
-    /// The module path of the type a bare name `ty` means in `from`.
-    fn type_key_from(&self, from: FnId, f: &FnModel, ty: &str) -> String {
+    /// The module path of the type a bare name `ty` means in `from`, and
+    /// whether that is certain: the impl's own type, or a name a `use`
+    /// imports (else it is only assumed to be defined in `from`'s module).
+    fn type_key_from(&self, from: FnId, f: &FnModel, ty: &str) -> (String, bool) {
         if f.self_ty.as_deref() == Some(ty) {
             if let Some(k) = self.ty_keys.get(&from) {
-                return k.clone();
+                return (k.clone(), true);
             }
         }
         let mods = self.mods_of.get(&from).cloned().unwrap_or_default();
@@ -618,7 +624,11 @@ impl Index {
             .get(from.0)
             .map(|u| u.as_slice())
             .unwrap_or(&[]);
-        absolute_path(&[ty.to_string()], &mods, uses).join("::")
+        let imported = uses.iter().any(|(n, full)| n == ty && !full.is_empty());
+        (
+            absolute_path(&[ty.to_string()], &mods, uses).join("::"),
+            imported,
+        )
     }
 
     /// Test code: a test fn (`#[test]`, in `#[cfg(test)]`), or any fn of an
@@ -727,12 +737,12 @@ impl Index {
                 let all = self.drop_waits.get(ty)?;
                 // The `Drop` of the type this name means here (module path
                 // and imports), not a same-named type of another module.
-                let want = self.type_key_from(from, f, ty);
+                let (want, certain) = self.type_key_from(from, f, ty);
                 let mut cands: Vec<&(usize, String, Witness)> = all
                     .iter()
                     .filter(|(_, k, _)| type_keys_match(k, &want))
                     .collect();
-                if cands.is_empty() && all.iter().all(|(_, k, _)| *k == all[0].1) {
+                if cands.is_empty() && !certain && all.iter().all(|(_, k, _)| *k == all[0].1) {
                     cands = all.iter().collect();
                 }
                 let local = cands.iter().find(|(fi, _, _)| *fi == from.0);
@@ -1101,10 +1111,24 @@ mod type_path_tests {
         assert!(type_keys_match("?::W", "a::W"));
         assert!(!type_keys_match("?::W", "a::V"));
         // No match and two different types of that name: nothing is guessed.
-        assert!(pick_by_type("c::Pool", vec![((0, 0), "a::Pool"), ((1, 0), "b::Pool")]).is_empty());
+        assert!(pick_by_type(
+            "c::Pool",
+            false,
+            vec![((0, 0), "a::Pool"), ((1, 0), "b::Pool")]
+        )
+        .is_empty());
+        // An imported name that matches no candidate: nothing, even when
+        // only one type of that name is known (the imported one may be
+        // unparsed).
+        assert!(pick_by_type("b::Pool", true, vec![((0, 0), "a::Pool")]).is_empty());
         // One type of that name in the package: it is the one meant.
         assert_eq!(
-            pick_by_type("c::Pool", vec![((0, 0), "a::Pool"), ((0, 1), "a::Pool")]).len(),
+            pick_by_type(
+                "c::Pool",
+                false,
+                vec![((0, 0), "a::Pool"), ((0, 1), "a::Pool")]
+            )
+            .len(),
             2
         );
     }
