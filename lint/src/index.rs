@@ -3,13 +3,15 @@
 //! state, where each lock is acquired and each field taken.
 
 use crate::model::{
-    CallTarget, CloseRead, CloseReadKind, EventKind, FileModel, FnModel, FrameId, GuardArm,
-    GuardKind,
+    CallTarget, CloseRead, CloseReadKind, EventKind, FileModel, FnModel, GuardArm, GuardKind,
 };
 use crate::span::Span;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+
+mod locks;
+pub use locks::{Acq, Cycle, EdgeSite, Inner, LockRef, Pair, Sure};
 
 /// (file index in the package, fn index in the file).
 pub type FnId = (usize, usize);
@@ -60,6 +62,9 @@ pub struct Demand {
     pub targets: BTreeSet<(FnId, CallTarget)>,
     /// Guard types whose `Drop` the rules asked about.
     pub types: BTreeSet<String>,
+    /// Type, static and alias names whose declarations lock identity read
+    /// (`index/locks.rs`).
+    pub decls: BTreeSet<String>,
 }
 
 /// What the rules' questions reach, transitively through the parsed
@@ -88,8 +93,8 @@ pub struct Index {
     /// Functions that hand back a wait guard (`FnModel::returns_guard`).
     guard_fns: HashMap<FnId, Witness>,
     close_methods: HashMap<(String, String), CloseRead>,
-    /// Lock key -> where it is acquired.
-    locks: HashMap<String, Vec<(FnId, FrameId)>>,
+    /// Lock identity, guards and the lock-order graph (`index/locks.rs`).
+    lk: locks::LockFacts,
     /// (type, field path) -> functions taking it.
     takes: HashMap<(String, String), Vec<FnId>>,
     /// Method -> the functions calling it as `self.m()`, and whether each
@@ -180,6 +185,12 @@ fn keys_match(a: &str, b: &str) -> bool {
 
 impl Index {
     pub fn build(files: &[&FileModel]) -> Index {
+        Index::build_for(files, 2021)
+    }
+
+    /// `build`, for a package of the given Rust edition (it decides how long
+    /// an `if let` scrutinee temporary lives).
+    pub fn build_for(files: &[&FileModel], edition: u16) -> Index {
         let mut ix = Index::default();
         for (fi, fm) in files.iter().enumerate() {
             ix.targets.push(target_of(&fm.parts));
@@ -215,12 +226,6 @@ impl Index {
                 }
                 for e in &f.events {
                     match &e.kind {
-                        EventKind::Lock(l) if l.path != "?" => {
-                            ix.locks
-                                .entry(lock_key(&l.path).to_string())
-                                .or_default()
-                                .push((id, e.frame));
-                        }
                         // A by-value method that `mem::forget`s self never
                         // reaches `Drop`: its take does not empty a field
                         // that drop then reads.
@@ -286,6 +291,7 @@ impl Index {
                 break;
             }
         }
+        ix.build_locks(files, edition);
         ix
     }
 
@@ -519,32 +525,6 @@ impl Index {
             }
             _ => r.path.clone(),
         }
-    }
-
-    /// Another function (or a closure/thread in this one) acquiring the same lock.
-    pub fn lock_elsewhere(&self, from: FnId, frame: FrameId, path: &str) -> Option<FnId> {
-        let key = lock_key(path);
-        self.ask(|d| d.locks.insert(key.to_string()));
-        let bare = !path.contains('.');
-        let shouty = key.chars().all(|c| c.is_uppercase() || c == '_');
-        // The smallest id, so that the note is the same on every run.
-        let mut best: Option<FnId> = None;
-        for (k, sites) in &self.locks {
-            if !keys_match(k, key) {
-                continue;
-            }
-            for &(id, fr) in sites {
-                let hit = if id == from {
-                    fr != frame
-                } else {
-                    !bare || shouty
-                };
-                if hit && best.is_none_or(|b| id < b) {
-                    best = Some(id);
-                }
-            }
-        }
-        best
     }
 
     fn ask(&self, f: impl FnOnce(&mut Demand) -> bool) {

@@ -105,6 +105,10 @@ struct Enabled {
     async_wait: bool,
     lock_wait: bool,
     dropped: bool,
+    /// Lock-guard lifetime lints (see `LockTriggers`).
+    double_lock: bool,
+    lock_order: bool,
+    condvar: bool,
     /// A lint this prefilter has no trigger for: parse everything.
     unknown: bool,
 }
@@ -157,6 +161,10 @@ struct LexFn {
     flag_write: bool,
     /// Named `drop` or a close path (lint 3).
     close_path: bool,
+    /// Lock-guard lifetime lints: lock-like calls in its range outside test
+    /// code, and a Condvar-shaped `.wait(..)`/`.wait_timeout(..)`.
+    lock_calls: u32,
+    cv_wait: bool,
 }
 
 /// What the lexer learned about one file.
@@ -192,6 +200,9 @@ pub struct FileScan {
     close_path_fn: bool,
     /// A write the model could take for a close-flag write (lint 2).
     flag_write: bool,
+    /// Names declared by `struct`/`enum`/`union`/`type`/`static`/`const`
+    /// (hashes): the lock lints' identity reads these declarations.
+    decls: Vec<u64>,
 }
 
 impl FileScan {
@@ -612,6 +623,9 @@ impl Prefilter {
                 "blocking_wait_in_async" => enabled.async_wait |= on,
                 "wait_while_holding_lock" => enabled.lock_wait |= on,
                 "wait_guard_dropped_immediately" => enabled.dropped |= on,
+                "double_lock" => enabled.double_lock |= on,
+                "lock_order_inversion" => enabled.lock_order |= on,
+                "condvar_wait_without_loop" => enabled.condvar |= on,
                 // A lint this prefilter has no trigger for: parse every file.
                 _ => enabled.unknown |= on,
             }
@@ -789,6 +803,7 @@ impl Prefilter {
         let mut underscore_at: Vec<usize> = Vec::new();
         let mut take_unwrap_at: Vec<usize> = Vec::new();
         let mut write_at: Vec<usize> = Vec::new();
+        let mut cv_at: Vec<usize> = Vec::new();
 
         let mut k = 0;
         while k < n {
@@ -856,6 +871,21 @@ impl Prefilter {
             }
             match w {
                 b"async" => fs.is_async = true,
+                // Lock-guard lifetime lints: a Condvar-shaped wait (handed an
+                // argument) and declarations lock identity reads.
+                b"wait" | b"wait_timeout"
+                    if after_dot && is_p(k + 1, b'(') && !is_p(k + 2, b')') =>
+                {
+                    cv_at.push(k);
+                }
+                b"struct" | b"enum" | b"union" | b"type" | b"static" | b"const"
+                    if k + 1 < n && toks[k + 1].kind == T::Ident =>
+                {
+                    let d = if id(k + 1) == b"mut" { k + 2 } else { k + 1 };
+                    if d < n && toks[d].kind == T::Ident {
+                        fs.decls.push(name_hash(id(d)));
+                    }
+                }
                 b"let" if k + 1 < n && toks[k + 1].kind == T::Ident && id(k + 1) == b"_" => {
                     fs.let_underscore = true;
                     underscore_at.push(k);
@@ -1221,6 +1251,9 @@ impl Prefilter {
                 let_underscore: within(&underscore_at, f, close),
                 take_unwrap: within(&take_unwrap_at, f, close),
                 flag_write: within(&write_at, f, close),
+                lock_calls: (lock_at.partition_point(|&p| p <= close)
+                    - lock_at.partition_point(|&p| p < f)) as u32,
+                cv_wait: within(&cv_at, f, close),
                 close_path: fn_close_path[x],
             });
         }
@@ -1246,6 +1279,8 @@ impl Prefilter {
             v.sort_unstable();
             v.dedup();
         }
+        fs.decls.sort_unstable();
+        fs.decls.dedup();
         fs.impls.sort_unstable();
         fs.impls.dedup();
         fs
@@ -1499,6 +1534,7 @@ impl Prefilter {
                 }
             }
         }
+        let lock = self.lock_triggers(scans, &by_mention, &fn_at);
         drop(by_mention);
         // Close-state methods: functions whose body has close vocabulary.
         let mut close_defs: HMap<u64, Vec<usize>> = HMap::default();
@@ -1547,7 +1583,8 @@ impl Prefilter {
             for (i, on) in [l1, l2, l3, l4, l5, l6].into_iter().enumerate() {
                 stat(i, on);
             }
-            if l1 || l2 || l3 || l4 || l5 || l6 {
+            let l7 = lock.candidate(self.enabled, s, live);
+            if l1 || l2 || l3 || l4 || l5 || l6 || l7 {
                 plan.parse[fi] = true;
                 if l1 || l2 || l3 {
                     // Close-state methods the checks may call.
@@ -1573,6 +1610,9 @@ impl Prefilter {
                 }
             }
         }
+        // Lock-guard lifetime lints: every file with an edge of the lock-order
+        // graph, and the definitions of functions that may lock.
+        lock.extend_plan(self.enabled, scans, test_target, &mut plan, &mut defs);
         plan.defs = defs;
         plan
     }
@@ -1611,6 +1651,7 @@ impl Prefilter {
         }
         out.retain(|&g| models[g].is_none());
         let free: HSet<u64> = d.free.iter().map(|n| name_hash(n.as_bytes())).collect();
+        let decls: HSet<u64> = d.decls.iter().map(|n| name_hash(n.as_bytes())).collect();
         let needles = |paths: &BTreeSet<String>| -> (bool, HSet<u64>) {
             let segs: Vec<String> = paths.iter().map(|p| last_segment(p)).collect();
             (
@@ -1656,7 +1697,9 @@ impl Prefilter {
                 && meets(&s.impls, &take_types)
                 && (take_any || s.take_wild || meets(&s.take_recv, &take_h));
             let caller = !callers.is_empty() && meets(&s.mentions, &callers);
-            if veto || lock || take || caller {
+            // Lock-guard lifetime lints: declarations lock identity read.
+            let decl = !decls.is_empty() && meets(&s.decls, &decls);
+            if veto || lock || take || caller || decl {
                 out.push(fi);
             }
         }
@@ -1664,6 +1707,121 @@ impl Prefilter {
         out.dedup();
         STATS[7].fetch_add(out.len(), Ordering::Relaxed);
         out
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Lock-guard lifetime lints (double_lock, lock_order_inversion,
+// condvar_wait_without_loop). What each needs kept:
+// - double_lock: in a requested, non-test file, a function with two or more
+//   lock-like calls, or one plus a mention of a name that may lock (a
+//   function with a lock-like call, transitively through mentions); then on
+//   demand the definitions of the calls made under a guard (may-lock
+//   functions join `Plan::defs`) and the declarations lock identity read
+//   (`Demand::decls`).
+// - lock_order_inversion: the same trigger, in every file of the package
+//   (the cycle's edges may sit in files not asked for) once some requested
+//   file has it; the same demands.
+// - condvar_wait_without_loop: a function with `.wait(..)`/`.wait_timeout(..)`
+//   handed an argument.
+
+/// Names that may lock, found by `Prefilter::lock_triggers`.
+struct LockTriggers {
+    may_lock: HSet<u64>,
+    /// Functions with a lock-like call (and those mentioning them).
+    fns: Vec<(usize, usize)>,
+}
+
+impl LockTriggers {
+    fn has_edge(&self, f: &LexFn) -> bool {
+        f.lock_calls >= 2 || (f.lock_calls >= 1 && meets(&f.mentions, &self.may_lock))
+    }
+
+    /// The per-file trigger of the requested file `s`.
+    fn candidate(&self, en: Enabled, s: &FileScan, live: bool) -> bool {
+        let locks =
+            (en.double_lock || en.lock_order) && live && s.fns.iter().any(|f| self.has_edge(f));
+        let cv = en.condvar && s.fns.iter().any(|f| f.cv_wait);
+        locks || cv
+    }
+
+    fn extend_plan(
+        &self,
+        en: Enabled,
+        scans: &[Option<FileScan>],
+        test_target: &[bool],
+        plan: &mut Plan,
+        defs: &mut HMap<u64, Vec<(usize, usize)>>,
+    ) {
+        if !(en.double_lock || en.lock_order) {
+            return;
+        }
+        let edge_file = |fi: usize| {
+            !test_target[fi]
+                && scans[fi]
+                    .as_ref()
+                    .is_some_and(|s| s.fns.iter().any(|f| self.has_edge(f)))
+        };
+        if en.lock_order && (0..scans.len()).any(|fi| plan.parse[fi] && edge_file(fi)) {
+            for fi in 0..scans.len() {
+                if edge_file(fi) {
+                    plan.parse[fi] = true;
+                }
+            }
+        }
+        for &(fi, i) in &self.fns {
+            if let Some(f) = scans[fi].as_ref().and_then(|s| s.fns.get(i)) {
+                if f.drop_for.is_none() {
+                    for &k in &f.keys {
+                        defs.entry(k).or_default().push((fi, i));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Prefilter {
+    /// The may-lock fixpoint over names (like `may_wait`).
+    fn lock_triggers<'s>(
+        &self,
+        scans: &'s [Option<FileScan>],
+        by_mention: &HMap<u64, Vec<(usize, usize)>>,
+        fn_at: &dyn Fn((usize, usize)) -> &'s LexFn,
+    ) -> LockTriggers {
+        let en = self.enabled;
+        let mut t = LockTriggers {
+            may_lock: HSet::default(),
+            fns: Vec::new(),
+        };
+        if !(en.double_lock || en.lock_order) {
+            return t;
+        }
+        let mut work: Vec<(usize, usize)> = Vec::new();
+        for (fi, s) in scans.iter().enumerate() {
+            if let Some(s) = s {
+                for (i, f) in s.fns.iter().enumerate() {
+                    if f.lock_calls > 0 {
+                        work.push((fi, i));
+                    }
+                }
+            }
+        }
+        let mut done: HashSet<(usize, usize)> = HashSet::new();
+        while let Some(id) = work.pop() {
+            if !done.insert(id) {
+                continue;
+            }
+            t.fns.push(id);
+            for &k in &fn_at(id).keys {
+                if t.may_lock.insert(k) {
+                    if let Some(users) = by_mention.get(&k) {
+                        work.extend(users.iter().copied().filter(|u| !done.contains(u)));
+                    }
+                }
+            }
+        }
+        t
     }
 }
 

@@ -69,6 +69,7 @@ pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildErr
                 _ => false,
             });
             let mut cx = ItemCx {
+                types: &mut fm.locks,
                 vocab,
                 li: &li,
                 uses_sleep,
@@ -154,6 +155,8 @@ fn last_ident(ty: &syn::Type) -> Option<String> {
 }
 
 struct ItemCx<'a, 'v> {
+    /// Lock facts of struct fields, statics and aliases (`locks::note_item`).
+    types: &'a mut super::locks::TypeLocks,
     vocab: &'v Vocab,
     li: &'a LineIndex<'a>,
     uses_sleep: bool,
@@ -288,6 +291,7 @@ impl ItemCx<'_, '_> {
                 }
             }
             _ => {
+                super::locks::note_item(self.types, item);
                 let _ = (self_ty, tr);
             }
         }
@@ -341,7 +345,9 @@ impl ItemCx<'_, '_> {
             }],
             blocks: Vec::new(),
             events: Vec::new(),
+            locks: Default::default(),
         };
+        super::locks::note_params(&mut m.locks, sig);
         // `fn is_closed(&self) -> bool { self.closed.load(..) }`
         if let [Stmt::Expr(e, None)] = body.stmts.as_slice() {
             let mut r = Reads {
@@ -934,6 +940,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
             );
         }
         let is_let = has_let(&i.cond);
+        super::locks::note_if(&mut self.m.locks, self.li, i, is_let);
         let saved = self.temp_end;
         // An `if let` scrutinee lives through the taken branch (where the
         // pattern matched); in `else` nothing it bound is alive.
@@ -1117,6 +1124,7 @@ fn empty_fn() -> FnModel {
         frames: Vec::new(),
         blocks: Vec::new(),
         events: Vec::new(),
+        locks: Default::default(),
     }
 }
 
@@ -1170,6 +1178,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             _ => None,
         };
         let pat_span = self.span(pat.span());
+        super::locks::note_local(&mut self.m.locks, l, stmt.start.byte);
         let Some(init) = &l.init else { return };
         let mut handled = false;
         if let Some(b) = binding.clone() {
@@ -1296,6 +1305,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
     }
 
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        super::locks::note_for(&mut self.m.locks, self.li, l);
         let n = self.m.blocks.len();
         visit::visit_expr_for_loop(self, l);
         self.mark_loop_body(n, &l.body);
@@ -1390,6 +1400,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                     path,
                     span,
                     binding: named,
+                    kind: super::locks::LockKind::of(&name),
                     live_end,
                 }),
             );

@@ -4,6 +4,7 @@
 mod blocking_wait_in_async;
 mod closed_flag_check_then_set;
 mod deferred_wait_before_closed_check;
+mod double_lock;
 mod non_idempotent_close;
 mod wait_guard_dropped_immediately;
 mod wait_while_holding_lock;
@@ -91,6 +92,12 @@ pub static LINTS: &[Lint] = &[
         Deny,
         "`let _ = <guard that waits>` drops the guard at once, so the wait runs here and not at the end of the scope",
         "bind the guard to a named variable such as `_guard` so it lives to the end of the scope"
+    ),
+    lint!(
+        double_lock,
+        Deny,
+        "a lock is acquired again while a guard of it is still alive in the same function (directly or through a call): the thread deadlocks on itself",
+        "bind what you need from the first guard and drop it before locking again, or pass the guard to the callee instead of locking there"
     ),
 ];
 
