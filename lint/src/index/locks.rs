@@ -210,7 +210,7 @@ impl Index {
             let f = &files[id.0].fns[id.1];
             let m = takes.entry(id).or_default();
             for a in v.iter().filter(|a| a.lock.package) {
-                if !f.frames[a.frame].runs_inline {
+                if !runs_here(f, a.frame, 0) {
                     continue;
                 }
                 let w = Witness::direct(id.0, a.span, a.kind.verb());
@@ -235,7 +235,7 @@ impl Index {
                         let EventKind::Call(c) = &e.kind else {
                             continue;
                         };
-                        if !f.frames[e.frame].runs_inline {
+                        if !runs_here(f, e.frame, 0) {
                             continue;
                         }
                         for (k, kind, w) in self.call_takes_quiet(id, f, &c.target, c.awaited) {
@@ -279,15 +279,19 @@ impl Index {
                     if e.pos <= a.pos || e.pos >= a.end {
                         continue;
                     }
-                    if !f.frame_inline_within(e.frame, a.frame)
-                        || (a.named && !f.block_within(e.block, a.block))
-                    {
+                    // Runs while the guard lives: inline in its frame (not in a
+                    // `move` closure stored for later), in its block (not in a
+                    // sibling branch).
+                    if !runs_here(f, e.frame, a.frame) || !f.block_within(e.block, a.block) {
                         continue;
                     }
                     match &e.kind {
                         EventKind::Lock(_) => {
                             if let Some(bi) = v.iter().position(|b| b.pos == e.pos) {
-                                if v[bi].kind != LockKind::Other {
+                                // `cfg(x)`/`cfg(not(x))` alternatives never both run.
+                                if v[bi].kind != LockKind::Other
+                                    && !f.locks.cfg_exclusive(a.pos, e.pos)
+                                {
                                     out.push(Pair {
                                         outer: ai,
                                         inner: Inner::Direct(bi),
@@ -296,6 +300,11 @@ impl Index {
                             }
                         }
                         EventKind::Call(c) => {
+                            // A guard moved into the call's arguments is the
+                            // callee's: it is not held across the call.
+                            if f.locks.call_end(e.pos).is_some_and(|end| a.end < end) {
+                                continue;
+                            }
                             held_calls.push((id, c.target.clone()));
                             for (k, kind, w) in self.call_takes_quiet(id, f, &c.target, c.awaited) {
                                 out.push(Pair {
@@ -679,7 +688,7 @@ impl Index {
                 x = prev[x];
             }
             nodes.push(b.as_str());
-            nodes.extend(back.iter().rev().skip(0).filter(|n| **n != a.as_str()));
+            nodes.extend(back.iter().rev().filter(|n| **n != a.as_str()));
             // Canonical form: rotated to start at the smallest lock.
             let k = (0..nodes.len()).min_by_key(|&i| nodes[i]).unwrap_or(0);
             let canon: Vec<String> = nodes[k..]
@@ -766,5 +775,27 @@ fn plausible(sure: Sure, kind: LockKind) -> bool {
         (Sure::Mutex, LockKind::Mutex) | (Sure::Maybe, LockKind::Mutex) => true,
         (Sure::RwLock, LockKind::Read | LockKind::Write) => true,
         _ => false,
+    }
+}
+
+/// Does code in `frame` run as part of `outer`'s own execution: `frame` is
+/// `outer` or an inline closure nested in it, and no `move` closure (stored
+/// or handed on, it runs later) lies between them?
+fn runs_here(f: &FnModel, mut frame: FrameId, outer: FrameId) -> bool {
+    loop {
+        if frame == outer {
+            return true;
+        }
+        let fr = &f.frames[frame];
+        if fr.kind != crate::model::FrameKind::Closure
+            || !fr.runs_inline
+            || f.locks.move_closures.contains(&frame)
+        {
+            return false;
+        }
+        match fr.parent {
+            Some(p) => frame = p,
+            None => return false,
+        }
     }
 }

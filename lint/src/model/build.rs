@@ -637,6 +637,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
             is_async,
             runs_inline,
         });
+        super::locks::note_closure(&mut self.m.locks, c, id);
         let (saved_frame, saved_block, saved_await, saved_temp) =
             (self.frame, self.block, self.awaited, self.temp_end);
         self.frame = id;
@@ -1026,7 +1027,11 @@ impl<'ast> Walker<'_, '_, 'ast> {
             if tail {
                 self.tail = Some(&*arm.body as *const Expr);
             }
+            // An arm's body is a temporary scope of its own.
+            let saved = self.temp_end;
+            self.temp_end = self.ext(&*arm.body).end.byte;
             self.visit_expr(&arm.body);
+            self.temp_end = saved;
         }
     }
 }
@@ -1178,7 +1183,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             _ => None,
         };
         let pat_span = self.span(pat.span());
-        super::locks::note_local(&mut self.m.locks, l, stmt.start.byte);
+        super::locks::note_local(&mut self.m.locks, self.li, l, stmt.start.byte);
         let Some(init) = &l.init else { return };
         let mut handled = false;
         if let Some(b) = binding.clone() {
@@ -1342,6 +1347,8 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         let nargs = m.args.len();
         let span = self.span(m.method.span());
         let pos = span.start.byte;
+        let end = self.ext(m).end.byte;
+        super::locks::note_call(&mut self.m.locks, pos, end);
         let mut receiver: &'ast Expr = &m.receiver;
 
         if (name == "unwrap" || name == "expect") && !awaited {
@@ -1448,6 +1455,8 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             let prev = if n >= 2 { segs[n - 2].as_str() } else { "" };
             let span = self.ext(p);
             let pos = span.start.byte;
+            let end = self.ext(c).end.byte;
+            super::locks::note_call(&mut self.m.locks, pos, end);
             offload = self.vocab.offload_functions.contains(last);
             let is_sleep = last == "sleep" && (prev == "thread" || (n == 1 && self.uses_sleep));
             if self.vocab.wait_functions.contains(last) || is_sleep {

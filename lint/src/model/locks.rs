@@ -111,6 +111,15 @@ pub struct FnLocks {
     /// `if COND { G = CV.wait(G).unwrap(); }` (no `else`): the shape whose
     /// fix is `G = CV.wait_while(G, |G| COND).unwrap();`.
     pub cv_ifs: Vec<CvIf>,
+    /// Calls: (start of the method name or path, end of the whole call). A
+    /// guard moved into the arguments is not held across the call.
+    pub calls: Vec<(u32, u32)>,
+    /// `let` statements under `#[cfg(..)]`: (start, end, predicate without
+    /// spaces). `cfg(x)` and `cfg(not(x))` alternatives never both run.
+    pub cfg_lets: Vec<(u32, u32, String)>,
+    /// Frames of `move` closures: stored or handed on, they run later (a
+    /// callback, another thread), not where they are written.
+    pub move_closures: Vec<usize>,
 }
 
 /// The pieces of `if COND { G = CV.wait(G).unwrap(); }`.
@@ -182,12 +191,19 @@ pub fn note_params(l: &mut FnLocks, sig: &syn::Signature) {
 }
 
 /// Hook for `let`: what the binding holds, when its type or initializer says.
-pub fn note_local(l: &mut FnLocks, local: &syn::Local, pos: u32) {
+pub fn note_local(l: &mut FnLocks, li: &LineIndex, local: &syn::Local, pos: u32) {
     let mut pat = &local.pat;
     let mut ty = None;
     while let Pat::Type(t) = pat {
         ty = Some(&t.ty);
         pat = &t.pat;
+    }
+    if let Some(a) = local.attrs.iter().find(|a| a.path().is_ident("cfg")) {
+        if let syn::Meta::List(ml) = &a.meta {
+            let pred: String = ml.tokens.to_string().split_whitespace().collect();
+            let end = li.join(local.first(), local.last()).end.byte;
+            l.cfg_lets.push((pos, end, pred));
+        }
     }
     let Pat::Ident(pi) = pat else { return };
     let decl = match (ty, &local.init) {
@@ -208,9 +224,8 @@ fn init_decl(e: &Expr) -> Decl {
             };
             let segs = segments(&p.path);
             let joined = segs.join("::");
-            match classify_text(&joined) {
-                d @ (Decl::Mutex | Decl::RwLock | Decl::NotLock) => return d,
-                _ => {}
+            if let d @ (Decl::Mutex | Decl::RwLock | Decl::NotLock) = classify_text(&joined) {
+                return d;
             }
             let last = segs.last().map(String::as_str).unwrap_or("");
             match (last, c.args.first()) {
@@ -287,4 +302,37 @@ pub fn note_if(l: &mut FnLocks, li: &LineIndex, i: &syn::ExprIf, is_let: bool) {
 pub fn note_for(l: &mut FnLocks, li: &LineIndex, f: &syn::ExprForLoop) {
     l.for_bodies
         .push(li.join(f.body.first(), f.body.last()).start.byte);
+}
+
+/// Hook for calls: where each call starts and ends.
+pub fn note_call(l: &mut FnLocks, pos: u32, end: u32) {
+    l.calls.push((pos, end));
+}
+
+/// Hook for closures: `move` closures run later.
+pub fn note_closure(l: &mut FnLocks, c: &syn::ExprClosure, frame: usize) {
+    if c.capture.is_some() {
+        l.move_closures.push(frame);
+    }
+}
+
+impl FnLocks {
+    /// Are the statements at `a` and `b` `cfg(x)`/`cfg(not(x))` alternatives?
+    pub fn cfg_exclusive(&self, a: u32, b: u32) -> bool {
+        let pred = |p: u32| {
+            self.cfg_lets
+                .iter()
+                .find(|(s, e, _)| *s <= p && p < *e)
+                .map(|(_, _, x)| x.as_str())
+        };
+        match (pred(a), pred(b)) {
+            (Some(x), Some(y)) => x == format!("not({y})") || y == format!("not({x})"),
+            _ => false,
+        }
+    }
+
+    /// The end of the call starting at `pos`.
+    pub fn call_end(&self, pos: u32) -> Option<u32> {
+        self.calls.iter().find(|(p, _)| *p == pos).map(|(_, e)| *e)
+    }
 }
