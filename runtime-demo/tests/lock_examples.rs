@@ -63,3 +63,74 @@ fn double_lock_fixed_close_idle_keeps_the_minimum() {
     assert_eq!(reg.open_count(), 2);
     assert_eq!(reg.close_idle(2), 0);
 }
+
+// ---------------------------------------------------------------------------
+// condvar_wait_without_loop
+
+/// Starts `wait_closed` on a thread and returns once it is parked in the
+/// Condvar wait: the probe fires under the lock just before the wait, and
+/// the caller's next lock of the state can only succeed once the waiter has
+/// released it by waiting. Returns the receiver of its result.
+fn parked_waiter<S: Send + Sync + 'static>(
+    signal: std::sync::Arc<S>,
+    on_park: impl Fn(&S, mpsc::Sender<()>),
+    wait_closed: fn(&S) -> bool,
+) -> (mpsc::Receiver<()>, mpsc::Receiver<bool>) {
+    let (probe_tx, probe_rx) = mpsc::channel();
+    on_park(&signal, probe_tx);
+    let (done_tx, done_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = done_tx.send(wait_closed(&signal));
+    });
+    probe_rx
+        .recv_timeout(BOUND)
+        .expect("the waiter reaches its wait");
+    (probe_rx, done_rx)
+}
+
+/// Upper bound for anything that is expected to happen.
+const BOUND: Duration = Duration::from_secs(5);
+
+#[test]
+fn condvar_buggy_wakes_on_the_ack_and_reports_closed_while_open() {
+    use condvar_wait_without_loop::buggy::CloseSignal;
+    let signal = std::sync::Arc::new(CloseSignal::new());
+    let (_probe, done) = parked_waiter(
+        signal.clone(),
+        CloseSignal::on_park,
+        CloseSignal::wait_closed,
+    );
+    // A notify for the other condition: `ack` locks the state (so the waiter
+    // is in `wait`), sets `acked` and notifies every waiter.
+    signal.ack();
+    let saw_closed = done.recv_timeout(BOUND).expect("the woken waiter returns");
+    assert!(
+        !saw_closed,
+        "condvar buggy: wait_closed returned with closed == {saw_closed}; it must go on with the condition false"
+    );
+}
+
+#[test]
+fn condvar_fixed_keeps_waiting_until_closed() {
+    use condvar_wait_without_loop::fixed::CloseSignal;
+    let signal = std::sync::Arc::new(CloseSignal::new());
+    let (probe, done) = parked_waiter(
+        signal.clone(),
+        CloseSignal::on_park,
+        CloseSignal::wait_closed,
+    );
+    signal.ack();
+    // Woken by the ack, the waiter re-tests `closed` and parks again: the
+    // probe fires a second time (and it has sent no result).
+    probe
+        .recv_timeout(BOUND)
+        .expect("the waiter parks again after the ack");
+    assert!(
+        done.try_recv().is_err(),
+        "condvar fixed: returned before close"
+    );
+    signal.close();
+    assert!(done
+        .recv_timeout(BOUND)
+        .expect("wait_closed returns after close"));
+}

@@ -352,6 +352,57 @@ impl Index {
         end
     }
 
+    /// The identifiers of the declared type of the place at `path` (as
+    /// written in `f`, at `pos`), when a declaration says: `self` is the impl
+    /// type, `self.cv` the field's type, a local or parameter its type.
+    pub fn place_type_names(&self, f: &FnModel, path: &str, pos: u32) -> Option<Vec<String>> {
+        self.place_names_depth(f, path, pos, 0)
+    }
+
+    fn place_names_depth(
+        &self,
+        f: &FnModel,
+        path: &str,
+        pos: u32,
+        depth: u32,
+    ) -> Option<Vec<String>> {
+        let mut parts = path.split('.');
+        let root = parts.next()?;
+        let fields: Vec<&str> = parts.collect();
+        let of_decl = |d: &Decl| match d {
+            Decl::Type(names) if !names.is_empty() => Some(names.clone()),
+            Decl::Mutex => Some(vec!["Mutex".to_string()]),
+            Decl::RwLock => Some(vec!["RwLock".to_string()]),
+            Decl::NotLock => Some(vec!["ReentrantMutex".to_string()]),
+            _ => None,
+        };
+        let (mut names, start) = if root == "self" {
+            let t = f.self_ty.clone()?;
+            self.consult(&t);
+            (vec![t], 0)
+        } else if root.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+            let name = last_seg(root);
+            self.consult(name);
+            (of_decl(self.lk.statics.get(name)?)?, 0)
+        } else {
+            match f.locks.decl_at(root, pos)? {
+                Decl::Alias(p) if depth < 4 && p != root => {
+                    let joined = std::iter::once(p.as_str())
+                        .chain(fields.iter().copied())
+                        .collect::<Vec<_>>()
+                        .join(".");
+                    return self.place_names_depth(f, &joined, pos, depth + 1);
+                }
+                d => (of_decl(d)?, 0),
+            }
+        };
+        for fld in &fields[start..] {
+            let ty = self.struct_among(&names)?;
+            names = of_decl(self.lk.fields.get(&(ty, fld.to_string()))?)?;
+        }
+        Some(names)
+    }
+
     /// The identity of the lock at `path` (as written in `f`, at `pos`).
     pub fn lock_ref(&self, f: &FnModel, path: &str, pos: u32) -> LockRef {
         self.lock_ref_depth(f, path, pos, 0)

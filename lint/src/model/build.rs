@@ -1274,7 +1274,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                 self.temp_end = self.ext(&*w.cond).end.byte;
                 self.visit_expr(&w.cond);
                 self.temp_end = saved;
+                let n = self.m.blocks.len();
                 self.visit_block(&w.body);
+                self.mark_loop_body(n, &w.body);
             }
             Expr::Match(m) => self.match_expr(m, tail),
             Expr::Block(b) if tail => {
@@ -1310,7 +1312,6 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
     }
 
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-        super::locks::note_for(&mut self.m.locks, self.li, l);
         let n = self.m.blocks.len();
         visit::visit_expr_for_loop(self, l);
         self.mark_loop_body(n, &l.body);
@@ -1348,7 +1349,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         let span = self.span(m.method.span());
         let pos = span.start.byte;
         let end = self.ext(m).end.byte;
-        super::locks::note_call(&mut self.m.locks, pos, end);
+        super::locks::note_call(&mut self.m.locks, pos, end, expr_path(&m.receiver));
         let mut receiver: &'ast Expr = &m.receiver;
 
         if (name == "unwrap" || name == "expect") && !awaited {
@@ -1456,7 +1457,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             let span = self.ext(p);
             let pos = span.start.byte;
             let end = self.ext(c).end.byte;
-            super::locks::note_call(&mut self.m.locks, pos, end);
+            super::locks::note_call(&mut self.m.locks, pos, end, None);
             offload = self.vocab.offload_functions.contains(last);
             let is_sleep = last == "sleep" && (prev == "thread" || (n == 1 && self.uses_sleep));
             if self.vocab.wait_functions.contains(last) || is_sleep {

@@ -2,9 +2,9 @@
 //! `lock_order_inversion`, `condvar_wait_without_loop`), recorded beside the
 //! events by small hooks in `build`: what a parameter, `let`, struct field,
 //! `static` or type alias declares about the lock behind it, where `if let`
-//! scrutinee temporaries end in each edition, which loop bodies are `for`
-//! loops, and the `if c { g = cv.wait(g).unwrap(); }` shape the
-//! condvar fix rewrites.
+//! scrutinee temporaries end in each edition, calls and their receivers,
+//! `cfg` alternative `let`s, `move` closures, and the
+//! `if c { g = cv.wait(g).unwrap(); }` shape the condvar fix rewrites.
 
 use super::extent::Extent;
 use super::path::{arg_ident, expr_path, segments};
@@ -106,14 +106,14 @@ pub struct FnLocks {
     /// else branch included). A scrutinee temporary lives to the first in
     /// edition 2024 and to the second in editions up to 2021.
     pub if_lets: Vec<(u32, u32)>,
-    /// Start bytes of `for` loop bodies: a `for` does not re-test a condition.
-    pub for_bodies: Vec<u32>,
     /// `if COND { G = CV.wait(G).unwrap(); }` (no `else`): the shape whose
     /// fix is `G = CV.wait_while(G, |G| COND).unwrap();`.
     pub cv_ifs: Vec<CvIf>,
-    /// Calls: (start of the method name or path, end of the whole call). A
-    /// guard moved into the arguments is not held across the call.
-    pub calls: Vec<(u32, u32)>,
+    /// Calls: (start of the method name or path, end of the whole call, the
+    /// method's receiver path). A guard moved into the arguments is not held
+    /// across the call; a `wait` on a receiver declared as a crate type is
+    /// not a Condvar wait.
+    pub calls: Vec<(u32, u32, Option<String>)>,
     /// `let` statements under `#[cfg(..)]`: (start, end, predicate without
     /// spaces). `cfg(x)` and `cfg(not(x))` alternatives never both run.
     pub cfg_lets: Vec<(u32, u32, String)>,
@@ -298,15 +298,9 @@ pub fn note_if(l: &mut FnLocks, li: &LineIndex, i: &syn::ExprIf, is_let: bool) {
     });
 }
 
-/// Hook for `for` loops: the body's start.
-pub fn note_for(l: &mut FnLocks, li: &LineIndex, f: &syn::ExprForLoop) {
-    l.for_bodies
-        .push(li.join(f.body.first(), f.body.last()).start.byte);
-}
-
 /// Hook for calls: where each call starts and ends.
-pub fn note_call(l: &mut FnLocks, pos: u32, end: u32) {
-    l.calls.push((pos, end));
+pub fn note_call(l: &mut FnLocks, pos: u32, end: u32, recv: Option<String>) {
+    l.calls.push((pos, end, recv));
 }
 
 /// Hook for closures: `move` closures run later.
@@ -333,6 +327,17 @@ impl FnLocks {
 
     /// The end of the call starting at `pos`.
     pub fn call_end(&self, pos: u32) -> Option<u32> {
-        self.calls.iter().find(|(p, _)| *p == pos).map(|(_, e)| *e)
+        self.calls
+            .iter()
+            .find(|(p, ..)| *p == pos)
+            .map(|(_, e, _)| *e)
+    }
+
+    /// The receiver path of the method call starting at `pos`.
+    pub fn call_receiver(&self, pos: u32) -> Option<&str> {
+        self.calls
+            .iter()
+            .find(|(p, ..)| *p == pos)
+            .and_then(|(_, _, r)| r.as_deref())
     }
 }

@@ -3,6 +3,7 @@
 
 mod blocking_wait_in_async;
 mod closed_flag_check_then_set;
+mod condvar_wait_without_loop;
 mod deferred_wait_before_closed_check;
 mod double_lock;
 mod non_idempotent_close;
@@ -98,6 +99,12 @@ pub static LINTS: &[Lint] = &[
         Deny,
         "a lock is acquired again while a guard of it is still alive in the same function (directly or through a call): the thread deadlocks on itself",
         "bind what you need from the first guard and drop it before locking again, or pass the guard to the callee instead of locking there"
+    ),
+    lint!(
+        condvar_wait_without_loop,
+        Warn,
+        "a Condvar `wait`/`wait_timeout` whose condition is tested by an `if` or not at all: a spurious wakeup or a notify for another condition lets the thread go on with the condition false",
+        "wait with `wait_while(guard, |state| !ready(state))`, or re-test the condition in a `while` loop around the wait"
     ),
 ];
 
