@@ -134,3 +134,64 @@ fn condvar_fixed_keeps_waiting_until_closed() {
         .recv_timeout(BOUND)
         .expect("wait_closed returns after close"));
 }
+
+// ---------------------------------------------------------------------------
+// lock_order_inversion
+
+#[test]
+fn lock_order_buggy_broadcast_and_report_deadlock() {
+    use lock_order_inversion::buggy::Hub;
+    use std::sync::{Arc, Barrier};
+    let hub = Arc::new(Hub::new(vec![1, 2, 3]));
+    // Both threads hold their first lock when they pass the barrier; then
+    // each waits for the lock the other holds.
+    let both_hold = Arc::new(Barrier::new(2));
+    let (h1, b1) = (hub.clone(), both_hold.clone());
+    let (h2, b2) = (hub.clone(), both_hold);
+    let (tx, rx) = mpsc::channel();
+    let tx2 = tx.clone();
+    thread::spawn(move || {
+        let _ = tx.send(format!(
+            "broadcast {}",
+            h1.broadcast_with(|| {
+                b1.wait();
+            })
+        ));
+    });
+    thread::spawn(move || {
+        let _ = tx2.send(format!(
+            "report {:?}",
+            h2.report_with(|| {
+                b2.wait();
+            })
+        ));
+    });
+    let outcome = rx.recv_timeout(WATCHDOG);
+    assert!(
+        outcome.is_err(),
+        "lock_order buggy: {outcome:?} returned; with both first locks held, neither call can return"
+    );
+}
+
+#[test]
+fn lock_order_fixed_the_same_interleaving_completes() {
+    use lock_order_inversion::fixed::Hub;
+    use std::sync::Arc;
+    let hub = Arc::new(Hub::new(vec![1, 2, 3]));
+    // `broadcast` holds its first lock when `report` starts: `report` waits
+    // for that same lock (one order everywhere), then both finish.
+    let (holding_tx, holding_rx) = mpsc::channel();
+    let h1 = hub.clone();
+    let broadcaster = thread::spawn(move || {
+        h1.broadcast_with(|| {
+            holding_tx.send(()).unwrap();
+        })
+    });
+    holding_rx.recv().expect("broadcast holds its first lock");
+    let h2 = hub.clone();
+    let reporter = thread::spawn(move || h2.report());
+    assert_eq!(broadcaster.join().unwrap(), 3);
+    let (sent, conns) = reporter.join().unwrap();
+    assert_eq!((sent, conns), (3, 3));
+    assert_eq!(hub.broadcast(), 6);
+}

@@ -104,12 +104,24 @@ pub struct EdgeSite {
     pub inner: Span,
     /// The acquisition inside the callee, when `inner` is a call.
     pub via: Option<Witness>,
+    /// Package locks already held when `from` is acquired: a lock every
+    /// edge of a cycle holds first (a gate) serialises them.
+    pub gates: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Cycle {
-    /// In cycle order; the last one is where the finding is reported.
+    /// In cycle order (`A -> B`, `B -> C`, `C -> A`).
     pub edges: Vec<EdgeSite>,
+    /// The edge last in source order (file, then position): the finding is
+    /// reported at its inner acquisition.
+    pub report: usize,
+}
+
+impl Cycle {
+    pub fn reported(&self) -> &EdgeSite {
+        &self.edges[self.report]
+    }
 }
 
 #[derive(Default)]
@@ -647,7 +659,7 @@ impl Index {
         self.lk
             .cycles
             .iter()
-            .filter(move |c| c.edges.last().is_some_and(|e| e.fid == id))
+            .filter(move |c| c.reported().fid == id)
     }
 
     fn find_cycles(&self) -> Vec<Cycle> {
@@ -689,6 +701,13 @@ impl Index {
                         outer: a.span,
                         inner,
                         via,
+                        gates: pairs
+                            .iter()
+                            .filter(|q| matches!(q.inner, Inner::Direct(i) if i == p.outer))
+                            .map(|q| &acqs[q.outer].lock)
+                            .filter(|l| l.package)
+                            .map(|l| l.key.clone())
+                            .collect(),
                     });
             }
         }
@@ -754,6 +773,14 @@ impl Index {
             let cyc: Vec<&Vec<EdgeSite>> = (0..n)
                 .map(|i| &edges[&(canon[i].clone(), canon[(i + 1) % n].clone())])
                 .collect();
+            // A gate lock held first at every site serialises the cycle.
+            let gated = cyc[0]
+                .iter()
+                .flat_map(|s| &s.gates)
+                .any(|g| cyc.iter().all(|v| v.iter().all(|s| s.gates.contains(g))));
+            if gated {
+                continue;
+            }
             // The edges must come from different functions.
             let fids: HashSet<FnId> = cyc.iter().flat_map(|v| v.iter().map(|s| s.fid)).collect();
             if fids.len() < 2
@@ -774,8 +801,11 @@ impl Index {
                     chosen[i] = s.clone();
                 }
             }
-            chosen.sort_by_key(ord);
-            out.push(Cycle { edges: chosen });
+            let report = (0..n).max_by_key(|&i| ord(&chosen[i])).unwrap_or(0);
+            out.push(Cycle {
+                edges: chosen,
+                report,
+            });
         }
         out
     }

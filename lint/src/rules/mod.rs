@@ -6,6 +6,7 @@ mod closed_flag_check_then_set;
 mod condvar_wait_without_loop;
 mod deferred_wait_before_closed_check;
 mod double_lock;
+mod lock_order_inversion;
 mod non_idempotent_close;
 mod wait_guard_dropped_immediately;
 mod wait_while_holding_lock;
@@ -99,6 +100,12 @@ pub static LINTS: &[Lint] = &[
         Deny,
         "a lock is acquired again while a guard of it is still alive in the same function (directly or through a call): the thread deadlocks on itself",
         "bind what you need from the first guard and drop it before locking again, or pass the guard to the callee instead of locking there"
+    ),
+    lint!(
+        lock_order_inversion,
+        Warn,
+        "two locks are taken in opposite orders by different functions (a cycle in the package's lock-order graph): threads running them can deadlock",
+        "take the locks in one global order everywhere, or release the first before taking the second"
     ),
     lint!(
         condvar_wait_without_loop,
