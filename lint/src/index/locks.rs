@@ -457,6 +457,16 @@ impl Index {
             }
         };
         let fields: Vec<&str> = rest.split('.').filter(|s| !s.is_empty()).collect();
+        if path == "self" {
+            // `self.lock()`: a method of the impl's own type (a call the
+            // index follows), not a lock of a field.
+            return LockRef {
+                key: format!("self@{}", f.span.start.byte),
+                package: false,
+                fields: String::new(),
+                sure: Sure::No,
+            };
+        }
         if root == "self" {
             if let Some(t) = &f.self_ty {
                 self.consult(t);
@@ -832,6 +842,13 @@ impl Index {
                     && !r.fields.is_empty()
                     && !fields.is_empty()
                     && keys_match(fields, &r.fields);
+                // A lock handed to another function as a parameter named
+                // after its field (`run(&self.shutdown)` locking `shutdown`).
+                let handed = r.package
+                    && !*package
+                    && fields.is_empty()
+                    && k.split('@').next() == r.fields.rsplit('.').next();
+                let similar = similar || handed;
                 let hit = if *id == from {
                     (same || similar) && *fr != frame
                 } else {
