@@ -90,6 +90,48 @@ pub fn read_file(path: &Path) -> Result<String, String> {
     })
 }
 
+/// The Rust edition of the package at `root` (or, without a root, of the
+/// nearest package above `file`): `[package] edition`, following
+/// `edition.workspace = true` to `[workspace.package]`. Cargo's default when
+/// it is not set is 2015; only `>= 2024` changes anything (`if let`
+/// temporaries), so an unreadable manifest counts as 2021.
+pub fn package_edition(root: Option<&Path>, file: Option<&Path>) -> u16 {
+    let read = |dir: &Path| -> Option<toml::Value> {
+        let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+        toml::from_str(&text).ok()
+    };
+    let num = |v: &toml::Value| v.as_str().and_then(|s| s.parse::<u16>().ok());
+    let dirs: Vec<&Path> = match (root, file) {
+        (Some(r), _) => vec![r],
+        (None, Some(f)) => f.ancestors().skip(1).collect(),
+        (None, None) => Vec::new(),
+    };
+    for dir in dirs {
+        let Some(m) = read(dir) else { continue };
+        let Some(pkg) = m.get("package") else {
+            continue;
+        };
+        let Some(ed) = pkg.get("edition") else {
+            return 2015;
+        };
+        if let Some(n) = num(ed) {
+            return n;
+        }
+        // `edition.workspace = true`
+        for up in dir.ancestors().skip(1) {
+            if let Some(ws) = read(up).and_then(|w| w.get("workspace").cloned()) {
+                return ws
+                    .get("package")
+                    .and_then(|p| p.get("edition"))
+                    .and_then(num)
+                    .unwrap_or(2021);
+            }
+        }
+        return 2021;
+    }
+    2021
+}
+
 fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "file vanished before it could be read".into(),
@@ -210,6 +252,7 @@ fn analyze_unit(
     report: &mut Report,
 ) {
     let config = &opts.config;
+    let edition = package_edition(root, slots.first().map(|s| s.path.as_path()));
     // Which files to parse: all of them, or the prefilter's candidates and
     // then, round by round, what the rules' questions to the index demand.
     let filtered = opts.prefilter && !opts.parse_only;
@@ -261,7 +304,7 @@ fn analyze_unit(
             .iter()
             .map(|s| s.model.as_ref().unwrap_or(&EMPTY))
             .collect();
-        let index = Index::build(&all_models);
+        let index = Index::build_for(&all_models, edition);
         phase("index", &mut t);
         index.start_rules();
         let per_file = run_rules(slots, &index, config, &enabled);
@@ -443,6 +486,11 @@ static EMPTY: FileModel = FileModel {
     uses: Vec::new(),
     fns: Vec::new(),
     allow_comments: Vec::new(),
+    locks: crate::model::locks::TypeLocks {
+        fields: Vec::new(),
+        statics: Vec::new(),
+        aliases: Vec::new(),
+    },
 };
 
 fn suppressed_by_comment(m: &FileModel, lint: &str, line: u32) -> bool {

@@ -11,6 +11,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
+mod locks;
+pub use locks::{Acq, Cycle, EdgeSite, Inner, LockRef, Pair, Sure};
+
 /// (file index in the package, fn index in the file).
 pub type FnId = (usize, usize);
 
@@ -62,6 +65,9 @@ pub struct Demand {
     pub types: BTreeSet<String>,
     /// (self type, method) asked about as a close-state method (`close_method`).
     pub close_methods: BTreeSet<(String, String)>,
+    /// Type, static and alias names whose declarations lock identity read
+    /// (`index/locks.rs`).
+    pub decls: BTreeSet<String>,
 }
 
 /// A question to the index whose answer depends on the files parsed.
@@ -81,11 +87,13 @@ enum Ask {
     GuardType(String),
     /// `close_method`: is (self type, method) a close-state method?
     CloseMethod(String, String),
+    /// Lock identity read these type, static or alias declarations.
+    Decls(Vec<String>),
 }
 
 impl Ask {
     fn rules_only(&self) -> bool {
-        matches!(self, Ask::Target(..) | Ask::GuardType(_))
+        matches!(self, Ask::Target(..) | Ask::GuardType(_) | Ask::Decls(_))
     }
 }
 
@@ -99,6 +107,10 @@ impl Demand {
             Ask::Target(from, t) => self.targets.insert((from, t)),
             Ask::GuardType(t) => self.types.insert(t),
             Ask::CloseMethod(t, m) => self.close_methods.insert((t, m)),
+            Ask::Decls(names) => {
+                self.decls.extend(names);
+                true
+            }
         };
     }
 }
@@ -130,8 +142,8 @@ pub struct Index {
     /// Functions that hand back a wait guard (`FnModel::returns_guard`).
     guard_fns: HashMap<FnId, Witness>,
     close_methods: HashMap<(String, String), CloseRead>,
-    /// Lock key -> where it is acquired.
-    locks: HashMap<String, Vec<(FnId, FrameId)>>,
+    /// Lock identity, guards and the lock-order graph (`index/locks.rs`).
+    lk: locks::LockFacts,
     /// (type, field path) -> functions taking it.
     takes: HashMap<(String, String), Vec<FnId>>,
     /// Method -> the functions calling it as `self.m()`, and whether each
@@ -351,6 +363,12 @@ fn keys_match(a: &str, b: &str) -> bool {
 
 impl Index {
     pub fn build(files: &[&FileModel]) -> Index {
+        Index::build_for(files, 2021)
+    }
+
+    /// `build`, for a package of the given Rust edition (it decides how long
+    /// an `if let` scrutinee temporary lives).
+    pub fn build_for(files: &[&FileModel], edition: u16) -> Index {
         let mut ix = Index::default();
         for (fi, fm) in files.iter().enumerate() {
             ix.targets.push(target_of(&fm.parts));
@@ -426,12 +444,6 @@ impl Index {
                 }
                 for e in &f.events {
                     match &e.kind {
-                        EventKind::Lock(l) if l.path != "?" => {
-                            ix.locks
-                                .entry(lock_key(&l.path).to_string())
-                                .or_default()
-                                .push((id, e.frame));
-                        }
                         // A by-value method that `mem::forget`s self never
                         // reaches `Drop`: its take does not empty a field
                         // that drop then reads.
@@ -499,6 +511,7 @@ impl Index {
                 break;
             }
         }
+        ix.build_locks(files, edition);
         ix
     }
 
@@ -792,32 +805,6 @@ impl Index {
             }
             _ => r.path.clone(),
         }
-    }
-
-    /// Another function (or a closure/thread in this one) acquiring the same lock.
-    pub fn lock_elsewhere(&self, from: FnId, frame: FrameId, path: &str) -> Option<FnId> {
-        let key = lock_key(path);
-        self.ask(Ask::Lock(key.to_string()));
-        let bare = !path.contains('.');
-        let shouty = key.chars().all(|c| c.is_uppercase() || c == '_');
-        // The smallest id, so that the note is the same on every run.
-        let mut best: Option<FnId> = None;
-        for (k, sites) in &self.locks {
-            if !keys_match(k, key) {
-                continue;
-            }
-            for &(id, fr) in sites {
-                let hit = if id == from {
-                    fr != frame
-                } else {
-                    !bare || shouty
-                };
-                if hit && best.is_none_or(|b| id < b) {
-                    best = Some(id);
-                }
-            }
-        }
-        best
     }
 
     /// The one path by which a query records its demand: every query whose

@@ -66,6 +66,7 @@ pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildErr
             let mut impl_methods = Vec::new();
             collect_impl_methods(&file.items, &mut impl_methods);
             let mut cx = ItemCx {
+                types: &mut fm.locks,
                 vocab,
                 li: &li,
                 uses: &uses,
@@ -294,6 +295,8 @@ fn last_ident(ty: &syn::Type) -> Option<String> {
 }
 
 struct ItemCx<'a, 'v> {
+    /// Lock facts of struct fields, statics and aliases (`locks::note_item`).
+    types: &'a mut super::locks::TypeLocks,
     vocab: &'v Vocab,
     li: &'a LineIndex<'a>,
     /// The file's `use` imports (see `collect_uses`).
@@ -411,6 +414,7 @@ impl ItemCx<'_, '_> {
                 self.in_test = saved_test;
             }
             Item::Struct(st) => {
+                super::locks::note_item(self.types, item);
                 let mut field_types = Vec::new();
                 for f in st.fields.iter() {
                     field_types.extend(type_idents(&f.ty));
@@ -446,6 +450,7 @@ impl ItemCx<'_, '_> {
                 }
             }
             _ => {
+                super::locks::note_item(self.types, item);
                 let _ = (self_ty, tr);
             }
         }
@@ -507,7 +512,9 @@ impl ItemCx<'_, '_> {
             }],
             blocks: Vec::new(),
             events: Vec::new(),
+            locks: Default::default(),
         };
+        super::locks::note_params(&mut m.locks, sig);
         // `fn is_closed(&self) -> bool { self.closed.load(..) }`
         if let [Stmt::Expr(e, None)] = body.stmts.as_slice() {
             let mut r = Reads {
@@ -1008,6 +1015,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
             Mode::Handed(t, i) => (FrameKind::Offload, Some((t, i))),
         };
         let id = self.new_frame(parent, kind, c.asyncness.is_some(), handed_to);
+        super::locks::note_closure(&mut self.m.locks, c, id);
         let (saved_frame, saved_block, saved_await, saved_temp) =
             (self.frame, self.block, self.awaited, self.temp_end);
         self.frame = id;
@@ -1374,6 +1382,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
         if let Expr::Let(l) = &*i.cond {
             self.scrutinee_contents(&l.expr, std::iter::once(&*l.pat));
         }
+        super::locks::note_if(&mut self.m.locks, self.li, i, is_let);
         let saved = self.temp_end;
         // An `if let` scrutinee lives through the taken branch (where the
         // pattern matched); in `else` nothing it bound is alive.
@@ -1469,7 +1478,11 @@ impl<'ast> Walker<'_, '_, 'ast> {
                 self.cond_paths.extend(scrut_paths.iter().cloned());
             }
             none_leaves |= pat_names(&arm.pat, "None") && leaves_expr(&arm.body);
+            // An arm's body is a temporary scope of its own.
+            let saved = self.temp_end;
+            self.temp_end = self.ext(&*arm.body).end.byte;
             self.visit_expr(&arm.body);
+            self.temp_end = saved;
             self.cond_paths.truncate(n);
         }
         if none_leaves {
@@ -1735,6 +1748,7 @@ fn empty_fn() -> FnModel {
         frames: Vec::new(),
         blocks: Vec::new(),
         events: Vec::new(),
+        locks: Default::default(),
     }
 }
 
@@ -1788,6 +1802,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             _ => None,
         };
         let pat_span = self.span(pat.span());
+        super::locks::note_local(&mut self.m.locks, self.li, l, stmt.start.byte);
         let Some(init) = &l.init else { return };
         let mut handled = false;
         if let Some(b) = binding.clone() {
@@ -1912,7 +1927,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                 self.temp_end = self.ext(&*w.cond).end.byte;
                 self.visit_expr(&w.cond);
                 self.temp_end = saved;
+                let n = self.m.blocks.len();
                 self.visit_block(&w.body);
+                self.mark_loop_body(n, &w.body);
             }
             Expr::Match(m) => self.match_expr(m, tail),
             Expr::Block(b) if tail => {
@@ -2007,6 +2024,8 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         let nargs = m.args.len();
         let span = self.span(m.method.span());
         let pos = span.start.byte;
+        let end = self.ext(m).end.byte;
+        super::locks::note_call(&mut self.m.locks, pos, end, expr_path(&m.receiver));
         let mut receiver: &'ast Expr = &m.receiver;
 
         // `x.take().unwrap().join()`: what the taken value is used for.
@@ -2117,6 +2136,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                     path,
                     span,
                     binding: named,
+                    kind: super::locks::LockKind::of(&name),
                     live_end,
                 }),
             );
@@ -2176,6 +2196,8 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             let prev = if n >= 2 { segs[n - 2].as_str() } else { "" };
             let span = self.ext(p);
             let pos = span.start.byte;
+            let end = self.ext(c).end.byte;
+            super::locks::note_call(&mut self.m.locks, pos, end, None);
             if let [name] = written.as_slice() {
                 // `f()` of a parameter or a local closure: it runs here.
                 self.handed_local(name, Mode::Inline);

@@ -6,6 +6,7 @@
 mod build;
 mod cond;
 mod extent;
+pub mod locks;
 mod path;
 
 pub use build::{build_file_model, BuildError};
@@ -27,6 +28,8 @@ pub struct FileModel {
     pub structs: Vec<StructDef>,
     /// `use` imports of the file: (name in scope, full path).
     pub uses: Vec<(String, Vec<String>)>,
+    /// Struct fields, statics and type aliases as the lock lints see them.
+    pub locks: locks::TypeLocks,
 }
 
 /// A struct (or tuple struct) and the type names its fields mention.
@@ -132,6 +135,8 @@ pub struct FnModel {
     pub blocks: Vec<Block>,
     /// In source order.
     pub events: Vec<Event>,
+    /// Declarations and shapes the lock-guard lifetime lints read.
+    pub locks: locks::FnLocks,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -318,6 +323,8 @@ pub struct LockAcq {
     /// The `lock`/`read`/`write` method name.
     pub span: Span,
     pub binding: Option<String>,
+    /// `lock`, `read`, `write`, or a `try_*` (never an acquisition).
+    pub kind: locks::LockKind,
     /// Byte where a temporary guard ends, or the end of the block for a
     /// named one (before `drop(name)`).
     pub live_end: u32,

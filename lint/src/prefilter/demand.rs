@@ -61,6 +61,8 @@ impl Prefilter {
             )
         };
         let (lock_any, lock_h) = needles(&d.locks);
+        // Declarations lock identity read (struct fields, statics, aliases).
+        let decls: HSet<u64> = d.decls.iter().map(|n| name_hash(n.as_bytes())).collect();
         let take_paths: BTreeSet<String> = d.takes.iter().map(|(_, p)| p.clone()).collect();
         let (take_any, take_h) = needles(&take_paths);
         // Only methods of the same type take the same field (`Index::takers`).
@@ -95,7 +97,8 @@ impl Prefilter {
                 && meets(&s.impls, &take_types)
                 && (take_any || s.take_wild || meets(&s.take_recv, &take_h));
             let caller = !callers.is_empty() && meets(&s.mentions, &callers);
-            if veto || lock || take || caller {
+            let decl = !decls.is_empty() && meets(&s.decls, &decls);
+            if veto || lock || take || caller || decl {
                 out.push(fi);
             }
         }

@@ -21,6 +21,9 @@ pub(super) const F_CONDVAR: usize = 7;
 pub(super) const POSITIONAL: usize = 8;
 /// Not positional: the function's own name (set per function).
 pub(super) const F_CLOSE_PATH_NAME: usize = 8;
+/// Not positional: two or more lock acquisitions in the range (set per
+/// function; an edge of the lock-order graph needs two).
+pub(super) const F_LOCK2: usize = 9;
 
 /// Facts counted from a function's body `{` rather than its `fn` keyword
 /// (what the model's events can hold; a default argument has none).
@@ -45,6 +48,9 @@ pub(super) struct Positions {
     pub take_wild: bool,
     pub take_call: bool,
     pub is_async: bool,
+    /// Names declared by `struct`/`enum`/`union`/`type`/`static`/`const`
+    /// (hashes): lock identity reads these declarations.
+    pub decls: Vec<u64>,
 }
 
 impl Prefilter {
@@ -139,6 +145,14 @@ impl Prefilter {
             }
             match w {
                 b"async" => p.is_async = true,
+                b"struct" | b"enum" | b"union" | b"type" | b"static" | b"const"
+                    if k + 1 < n && toks[k + 1].kind == T::Ident =>
+                {
+                    let d = if s.id(k + 1) == b"mut" { k + 2 } else { k + 1 };
+                    if d < n && toks[d].kind == T::Ident {
+                        p.decls.push(name_hash(s.id(d)));
+                    }
+                }
                 b"let" if k + 1 < n && toks[k + 1].kind == T::Ident && s.id(k + 1) == b"_" => {
                     p.at[F_LET_UNDERSCORE].push(k);
                 }

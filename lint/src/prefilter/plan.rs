@@ -6,7 +6,7 @@
 
 use super::facts::{
     F_CLOSE, F_CLOSE_PATH_NAME, F_CONDVAR, F_FLAG_WRITE, F_GUARD, F_LET_UNDERSCORE, F_LOCK,
-    F_TAKE_UNWRAP, F_WAIT,
+    F_LOCK2, F_TAKE_UNWRAP, F_WAIT,
 };
 use super::scan::{FileScan, LexFn, Region};
 use super::trigger::{Fact, Trigger, Within};
@@ -116,9 +116,24 @@ impl Resolved {
             Fact::ClosePathName => has(F_CLOSE_PATH_NAME),
             Fact::Lock => has(F_LOCK),
             Fact::LockReach => has(F_LOCK) || meets(mentions, &self.may_lock),
+            Fact::LockEdge => has(F_LOCK2) || (has(F_LOCK) && meets(mentions, &self.may_lock)),
             Fact::LetUnderscore => has(F_LET_UNDERSCORE),
             Fact::CondvarWait => has(F_CONDVAR),
         })
+    }
+}
+
+impl Resolved {
+    /// Does `t` hold somewhere in the file `s`?
+    fn holds_in_file(&self, t: &Trigger, s: &FileScan, closed: bool) -> bool {
+        match t.within {
+            Within::Fn => {
+                let own = own_bits(t);
+                s.any & own == own && s.fns.iter().any(|f| self.holds(t, &f.region, closed))
+            }
+            Within::AsyncCode => self.holds(t, &s.async_code, closed),
+            Within::EveryFile => true,
+        }
     }
 }
 
@@ -131,7 +146,7 @@ fn own_bits(t: &Trigger) -> u16 {
             Fact::FlagWrite => 1 << F_FLAG_WRITE,
             Fact::TakeUnwrap => 1 << F_TAKE_UNWRAP,
             Fact::ClosePathName => 1 << F_CLOSE_PATH_NAME,
-            Fact::Lock => 1 << F_LOCK,
+            Fact::Lock | Fact::LockEdge => 1 << F_LOCK,
             Fact::LetUnderscore => 1 << F_LET_UNDERSCORE,
             Fact::CondvarWait => 1 << F_CONDVAR,
             Fact::Wait | Fact::WaitGuard | Fact::CloseState | Fact::LockReach => 0,
@@ -212,7 +227,7 @@ impl Prefilter {
             }
         }
         // Names that may acquire a lock, for triggers that follow calls to it.
-        let may_lock = if needs(Fact::LockReach) {
+        let may_lock = if needs(Fact::LockReach) || needs(Fact::LockEdge) {
             pkg.fixpoint(|f| f.region.facts & (1 << F_LOCK) != 0, &mut defs)
                 .0
         } else {
@@ -255,15 +270,7 @@ impl Prefilter {
                 if t.skips_test_code && test_target[fi] {
                     continue;
                 }
-                let on = match t.within {
-                    Within::Fn => {
-                        let own = own_bits(t);
-                        s.any & own == own
-                            && s.fns.iter().any(|f| resolved.holds(t, &f.region, closed))
-                    }
-                    Within::AsyncCode => resolved.holds(t, &s.async_code, closed),
-                    Within::EveryFile => true,
-                };
+                let on = resolved.holds_in_file(t, s, closed);
                 stat(*li, on);
                 if on {
                     plan.parse[fi] = true;
@@ -276,6 +283,26 @@ impl Prefilter {
                     for &g in close_defs.get(m).into_iter().flatten() {
                         stat(STAT_CLOSE_DEFS, !plan.parse[g]);
                         plan.parse[g] = true;
+                    }
+                }
+            }
+        }
+        // Triggers whose findings read the whole package (a lock-order
+        // cycle): once a requested file triggers, every file where the
+        // trigger holds.
+        for (_, t) in self.triggers.iter().filter(|(_, t)| t.across_package) {
+            let holds_in = |fi: usize| {
+                let Some(s) = &scans[fi] else { return false };
+                if t.skips_test_code && test_target[fi] {
+                    return false;
+                }
+                let closed = s.plain.iter().any(|m| close_defs.contains_key(m));
+                resolved.holds_in_file(t, s, closed)
+            };
+            if (0..nf).any(|fi| requested[fi] && holds_in(fi)) {
+                for fi in 0..nf {
+                    if !plan.parse[fi] && holds_in(fi) {
+                        plan.parse[fi] = true;
                     }
                 }
             }

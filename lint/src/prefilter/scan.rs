@@ -2,7 +2,7 @@
 //! holds (`facts.rs`), the names it mentions (`mentions.rs`), and the
 //! file's async code as one more region (`regions.rs`).
 
-use super::facts::{Positions, FROM_BODY, F_CLOSE_PATH_NAME, POSITIONAL};
+use super::facts::{Positions, FROM_BODY, F_CLOSE_PATH_NAME, F_LOCK, F_LOCK2, POSITIONAL};
 use super::items::Items;
 use super::regions::{brackets, innermost, regions};
 use super::{method_key, name_hash, Prefilter};
@@ -76,6 +76,8 @@ pub struct FileScan {
     pub(super) take_call: bool,
     /// Some lock acquisition anywhere in the file.
     pub(super) lock_call: bool,
+    /// Type, static and alias names the file declares (hashes, sorted).
+    pub(super) decls: Vec<u64>,
     /// Types with an `impl` block in this file.
     pub(super) impls: Vec<u64>,
     /// The union of the functions' facts (a quick reject per trigger).
@@ -95,6 +97,12 @@ impl FileScan {
 fn within(at: &[usize], from: usize, to: usize) -> bool {
     let i = at.partition_point(|&p| p < from);
     at.get(i).is_some_and(|&p| p <= to)
+}
+
+/// Are two or more positions in `at` (ascending) within `from..=to`?
+fn twice_within(at: &[usize], from: usize, to: usize) -> bool {
+    let i = at.partition_point(|&p| p < from);
+    at.get(i + 1).is_some_and(|&p| p <= to)
 }
 
 fn sorted(mut v: Vec<u64>) -> Vec<u64> {
@@ -141,6 +149,9 @@ impl Prefilter {
                 if within(&at[f], start, to) {
                     v |= 1 << f;
                 }
+            }
+            if twice_within(&at[F_LOCK], from, to) {
+                v |= 1 << F_LOCK2;
             }
             v
         };
@@ -264,7 +275,8 @@ impl Prefilter {
         fs.take_recv = p.take_recv;
         fs.take_wild = p.take_wild;
         fs.take_call = p.take_call;
-        fs.lock_call = !p.at[super::facts::F_LOCK].is_empty();
+        fs.lock_call = !p.at[F_LOCK].is_empty();
+        fs.decls = sorted(p.decls);
         fs
     }
 }

@@ -44,6 +44,9 @@ pub enum Fact {
     /// A lock acquisition, or a call of a crate function that may acquire
     /// one (transitively), resolved like `Wait`.
     LockReach,
+    /// A possible edge of the lock-order graph: two lock acquisitions, or
+    /// one and a call of a crate function that may acquire one.
+    LockEdge,
     /// `let _ =` / `_ =`.
     LetUnderscore,
     /// A `Condvar` wait: `.m(..)` with `m` in `vocab::CONDVAR_WAITS`.
@@ -73,6 +76,11 @@ pub struct Trigger {
     /// defined in another file: those files are parsed with the candidate
     /// (a prefetch: `Index::close_method` also demands them, a round later).
     pub reads_close_state: bool,
+    /// A finding in a requested file can depend on regions in every file of
+    /// the package (a lock-order cycle's other edges): once a requested file
+    /// triggers, every file of the package where the trigger holds is
+    /// parsed too.
+    pub across_package: bool,
 }
 
 impl Trigger {
@@ -82,6 +90,7 @@ impl Trigger {
         all: &[],
         skips_test_code: false,
         reads_close_state: false,
+        across_package: false,
     };
 
     /// All `facts` in one function.
@@ -91,6 +100,7 @@ impl Trigger {
             all,
             skips_test_code: false,
             reads_close_state: false,
+            across_package: false,
         }
     }
 
@@ -101,6 +111,7 @@ impl Trigger {
             all,
             skips_test_code: false,
             reads_close_state: false,
+            across_package: false,
         }
     }
 
@@ -111,6 +122,11 @@ impl Trigger {
 
     pub const fn reading_close_state(mut self) -> Trigger {
         self.reads_close_state = true;
+        self
+    }
+
+    pub const fn across_the_package(mut self) -> Trigger {
+        self.across_package = true;
         self
     }
 

@@ -8,7 +8,10 @@ pub mod docs;
 
 mod blocking_wait_in_async;
 mod closed_flag_check_then_set;
+mod condvar_wait_without_loop;
 mod deferred_wait_before_closed_check;
+mod double_lock;
+mod lock_order_inversion;
 mod non_idempotent_close;
 mod wait_guard_dropped_immediately;
 mod wait_while_holding_lock;
@@ -82,6 +85,9 @@ pub static LINTS: &[Lint] = &[
     blocking_wait_in_async::LINT,
     wait_while_holding_lock::LINT,
     wait_guard_dropped_immediately::LINT,
+    double_lock::LINT,
+    lock_order_inversion::LINT,
+    condvar_wait_without_loop::LINT,
 ];
 
 pub fn find(name: &str) -> Option<&'static Lint> {

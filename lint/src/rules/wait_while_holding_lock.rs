@@ -84,7 +84,9 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
             if we.pos >= end {
                 return None;
             }
-            let other = cx.index.lock_elsewhere(cx.fid, le.frame, &l.path)?;
+            let other = cx
+                .index
+                .lock_elsewhere(cx.fid, f, le.frame, &l.path, le.pos)?;
             Some((l, other))
         });
         let Some((l, other)) = held else { continue };

@@ -12,7 +12,10 @@
 
 pub mod blocking_wait_in_async;
 pub mod closed_flag_check_then_set;
+pub mod condvar_wait_without_loop;
 pub mod deferred_wait_before_closed_check;
+pub mod double_lock;
+pub mod lock_order_inversion;
 pub mod non_idempotent_close;
 pub mod wait_guard_dropped_immediately;
 pub mod wait_while_holding_lock;

@@ -1,0 +1,891 @@
+//! Per-package lock facts (SPEC §2, lock-guard lifetime lints): lock
+//! identity, where each function's guards live, which locks each function
+//! acquires (transitively through crate calls), the nested acquisitions
+//! ("B taken while a guard of A lives") of every function, and the cycles of
+//! the package's lock-order graph.
+//!
+//! Lock identity lives in one place, [`Index::lock_ref`]: the owning type
+//! plus the field path (`self.inner.state` in an impl of `Conn` is
+//! `Conn.inner.state`), the path of a `static`, or a local binding or
+//! parameter (through its declared type's field when the type is a crate
+//! struct, through the place it borrows or clones for `let x = &self.inner`).
+
+use super::{keys_match, lock_key, FnId, Index, Witness};
+use crate::model::locks::{Decl, LockKind};
+use crate::model::{CallTarget, EventKind, FileModel, FnModel, FrameId, LockAcq};
+use crate::span::Span;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+/// Is the place a lock these lints track?
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sure {
+    Mutex,
+    RwLock,
+    /// Declared as something else (a crate struct, `ReentrantMutex`, ..).
+    No,
+    /// Not declared where we can see it.
+    Maybe,
+}
+
+/// A lock as the lints compare it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockRef {
+    /// Compared for equality: `Conn.inner.state`, `STATE`, or for a lock
+    /// local to one function its root binding (with the position of the
+    /// declaration in force) and field path.
+    pub key: String,
+    /// The same lock in every function of the package (a type's field or a
+    /// static); otherwise local to the function that names it.
+    pub package: bool,
+    /// The field path after the root (`inner.state`); for a root of unknown
+    /// type this is all that is known (`wait_while_holding_lock` compares it
+    /// by suffix).
+    pub fields: String,
+    pub sure: Sure,
+}
+
+impl LockRef {
+    /// Shown in messages: `Conn.inner.state`, `STATE`, `mu`.
+    pub fn shown(&self) -> &str {
+        match self.key.split_once('@') {
+            Some((root, _)) if !self.package => root,
+            _ => &self.key,
+        }
+    }
+}
+
+/// One acquisition of a function, resolved.
+#[derive(Clone, Debug)]
+pub struct Acq {
+    pub lock: LockRef,
+    /// As written (`self.inner.state`).
+    pub path: String,
+    pub kind: LockKind,
+    pub pos: u32,
+    pub span: Span,
+    pub frame: FrameId,
+    pub block: usize,
+    /// Where its guard stops being alive: the end of a temporary's statement
+    /// or scrutinee (edition-dependent for `if let`), or a named guard's
+    /// block end or `drop`/move, whichever is first.
+    pub end: u32,
+    pub named: bool,
+}
+
+/// What a call or acquisition nested under a guard takes.
+#[derive(Clone, Debug)]
+pub enum Inner {
+    /// Another acquisition of the same function (index into `acqs`).
+    Direct(usize),
+    /// A call of a crate function that acquires `lock` (Known locks only).
+    Via {
+        span: Span,
+        lock: String,
+        kind: LockKind,
+        witness: Witness,
+    },
+}
+
+/// "`inner` is taken while the guard of `outer` lives".
+#[derive(Clone, Debug)]
+pub struct Pair {
+    pub outer: usize,
+    pub inner: Inner,
+}
+
+/// One edge site of a cycle: in `fid`, `to` taken (at `inner`) while `from`
+/// (acquired at `outer`) is held.
+#[derive(Clone, Debug)]
+pub struct EdgeSite {
+    pub fid: FnId,
+    pub from: String,
+    pub to: String,
+    pub outer: Span,
+    pub inner: Span,
+    /// The acquisition inside the callee, when `inner` is a call.
+    pub via: Option<Witness>,
+    /// Package locks already held when `from` is acquired: a lock every
+    /// edge of a cycle holds first (a gate) serialises them.
+    pub gates: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cycle {
+    /// In cycle order (`A -> B`, `B -> C`, `C -> A`).
+    pub edges: Vec<EdgeSite>,
+    /// The edge last in source order (file, then position): the finding is
+    /// reported at its inner acquisition.
+    pub report: usize,
+}
+
+impl Cycle {
+    pub fn reported(&self) -> &EdgeSite {
+        &self.edges[self.report]
+    }
+}
+
+#[derive(Default)]
+pub struct LockFacts {
+    pub edition: u16,
+    fields: HashMap<(String, String), Decl>,
+    statics: HashMap<String, Decl>,
+    aliases: HashMap<String, Decl>,
+    structs: HashSet<String>,
+    /// Lock key -> (function, frame, package-wide, field path) of each site.
+    sites: HashMap<String, Vec<(FnId, FrameId, bool, String)>>,
+    acqs: HashMap<FnId, Vec<Acq>>,
+    /// Package locks each function takes inline (transitively): key ->
+    /// (kind, where).
+    takes: HashMap<FnId, BTreeMap<String, (LockKind, Witness)>>,
+    pairs: HashMap<FnId, Vec<Pair>>,
+    /// Calls made while a guard is alive: asked for on behalf of the rules.
+    held_calls: Vec<(FnId, CallTarget)>,
+    cycles: Vec<Cycle>,
+    /// File display order (`src/a.rs` before `src/b.rs`).
+    order: Vec<String>,
+    /// Type, static and alias names whose declarations were looked up: a
+    /// declaration in a file not parsed yet could change an identity.
+    consulted: std::sync::Mutex<std::collections::BTreeSet<String>>,
+}
+
+/// The last segment of a `::` path (`crate::STATE` -> `STATE`).
+fn last_seg(p: &str) -> &str {
+    p.rsplit("::").next().unwrap_or(p)
+}
+
+impl Index {
+    /// Fills the lock facts; called at the end of `Index::build`.
+    pub(super) fn build_locks(&mut self, files: &[&FileModel], edition: u16) {
+        let mut lk = LockFacts {
+            edition,
+            ..Default::default()
+        };
+        for fm in files {
+            lk.order.push(fm.parts.join("/"));
+            for (t, f, d) in &fm.locks.fields {
+                lk.structs.insert(t.clone());
+                lk.fields.entry((t.clone(), f.clone())).or_insert(d.clone());
+            }
+            for (n, d) in &fm.locks.statics {
+                lk.statics.entry(n.clone()).or_insert(d.clone());
+            }
+            for (n, d) in &fm.locks.aliases {
+                lk.aliases.entry(n.clone()).or_insert(d.clone());
+            }
+        }
+        self.lk = lk;
+        // Resolve every acquisition.
+        let mut acqs: HashMap<FnId, Vec<Acq>> = HashMap::new();
+        let mut sites: HashMap<String, Vec<(FnId, FrameId, bool, String)>> = HashMap::new();
+        for (fi, fm) in files.iter().enumerate() {
+            for (i, f) in fm.fns.iter().enumerate() {
+                let id = (fi, i);
+                let mut v = Vec::new();
+                for e in &f.events {
+                    let EventKind::Lock(l) = &e.kind else {
+                        continue;
+                    };
+                    if l.path == "?" {
+                        continue;
+                    }
+                    let r = self.lock_ref(f, &l.path, e.pos);
+                    sites.entry(r.key.clone()).or_default().push((
+                        id,
+                        e.frame,
+                        r.package,
+                        r.fields.clone(),
+                    ));
+                    if self.is_test_code(id) || !plausible(r.sure, l.kind) {
+                        continue;
+                    }
+                    v.push(Acq {
+                        end: self.guard_end(f, l, e.pos, e.block),
+                        lock: r,
+                        path: l.path.clone(),
+                        kind: l.kind,
+                        pos: e.pos,
+                        span: l.span,
+                        frame: e.frame,
+                        block: e.block,
+                        named: l.binding.is_some(),
+                    });
+                }
+                if !v.is_empty() {
+                    acqs.insert(id, v);
+                }
+            }
+        }
+        self.lk.sites = sites;
+        // What each function takes inline, then through calls (a fixpoint).
+        let mut takes: HashMap<FnId, BTreeMap<String, (LockKind, Witness)>> = HashMap::new();
+        for (&id, v) in &acqs {
+            let f = &files[id.0].fns[id.1];
+            let m = takes.entry(id).or_default();
+            for a in v.iter().filter(|a| a.lock.package) {
+                if !runs_here(f, a.frame, 0) {
+                    continue;
+                }
+                let w = Witness::direct(id.0, a.span, a.kind.verb());
+                let e = m.entry(a.lock.key.clone()).or_insert((a.kind, w.clone()));
+                if e.0 == LockKind::Read && a.kind != LockKind::Read {
+                    *e = (a.kind, w);
+                }
+            }
+        }
+        self.lk.acqs = acqs;
+        self.lk.takes = takes;
+        for _round in 0..8 {
+            let mut changed = false;
+            for (fi, fm) in files.iter().enumerate() {
+                for (i, f) in fm.fns.iter().enumerate() {
+                    let id = (fi, i);
+                    if self.is_test_code(id) {
+                        continue;
+                    }
+                    let mut add: Vec<(String, LockKind, Witness)> = Vec::new();
+                    for e in &f.events {
+                        let EventKind::Call(c) = &e.kind else {
+                            continue;
+                        };
+                        if !runs_here(f, e.frame, 0) {
+                            continue;
+                        }
+                        for (k, kind, w) in self.call_takes_quiet(id, f, &c.target, c.awaited) {
+                            add.push((k, kind, w));
+                        }
+                    }
+                    if add.is_empty() {
+                        continue;
+                    }
+                    let m = self.lk.takes.entry(id).or_default();
+                    for (k, kind, w) in add {
+                        match m.get_mut(&k) {
+                            None => {
+                                m.insert(k, (kind, w));
+                                changed = true;
+                            }
+                            Some(e) if e.0 == LockKind::Read && kind != LockKind::Read => {
+                                *e = (kind, w);
+                                changed = true;
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // Nested acquisitions per function.
+        let mut pairs: HashMap<FnId, Vec<Pair>> = HashMap::new();
+        let mut held_calls = Vec::new();
+        for (&id, v) in &self.lk.acqs {
+            let f = &files[id.0].fns[id.1];
+            let mut out = Vec::new();
+            for (ai, a) in v.iter().enumerate() {
+                if a.kind == LockKind::Other {
+                    continue;
+                }
+                for e in &f.events {
+                    if e.pos <= a.pos || e.pos >= a.end {
+                        continue;
+                    }
+                    // Runs while the guard lives: inline in its frame (not in a
+                    // `move` closure stored for later), in its block (not in a
+                    // sibling branch).
+                    if !runs_here(f, e.frame, a.frame) || !f.block_within(e.block, a.block) {
+                        continue;
+                    }
+                    match &e.kind {
+                        EventKind::Lock(_) => {
+                            if let Some(bi) = v.iter().position(|b| b.pos == e.pos) {
+                                // `cfg(x)`/`cfg(not(x))` alternatives never both run.
+                                if v[bi].kind != LockKind::Other
+                                    && !f.locks.cfg_exclusive(a.pos, e.pos)
+                                {
+                                    out.push(Pair {
+                                        outer: ai,
+                                        inner: Inner::Direct(bi),
+                                    });
+                                }
+                            }
+                        }
+                        EventKind::Call(c) => {
+                            // A guard moved into the call's arguments is the
+                            // callee's: it is not held across the call.
+                            if f.locks.call_end(e.pos).is_some_and(|end| a.end < end) {
+                                continue;
+                            }
+                            held_calls.push((id, c.target.clone()));
+                            for (k, kind, w) in self.call_takes_quiet(id, f, &c.target, c.awaited) {
+                                out.push(Pair {
+                                    outer: ai,
+                                    inner: Inner::Via {
+                                        span: c.span,
+                                        lock: k,
+                                        kind,
+                                        witness: w,
+                                    },
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if !out.is_empty() {
+                pairs.insert(id, out);
+            }
+        }
+        self.lk.pairs = pairs;
+        self.lk.held_calls = held_calls;
+        self.lk.cycles = self.find_cycles();
+    }
+
+    /// Where the guard of acquisition `l` (at `pos` in `block`) stops being alive.
+    fn guard_end(&self, f: &FnModel, l: &LockAcq, pos: u32, block: usize) -> u32 {
+        let mut end = l.live_end;
+        match &l.binding {
+            Some(b) => {
+                if let Some(d) = f.dropped_at(b, block, pos) {
+                    end = end.min(d);
+                }
+            }
+            None if self.lk.edition < 2024 => {
+                // Up to edition 2021, an `if let` scrutinee temporary lives
+                // through the `else` branch too.
+                if let Some(&(_, whole)) = f.locks.if_lets.iter().find(|(t, _)| *t == end) {
+                    end = whole;
+                }
+            }
+            None => {}
+        }
+        end
+    }
+
+    /// The identifiers of the declared type of the place at `path` (as
+    /// written in `f`, at `pos`), when a declaration says: `self` is the impl
+    /// type, `self.cv` the field's type, a local or parameter its type.
+    pub fn place_type_names(&self, f: &FnModel, path: &str, pos: u32) -> Option<Vec<String>> {
+        self.place_names_depth(f, path, pos, 0)
+    }
+
+    fn place_names_depth(
+        &self,
+        f: &FnModel,
+        path: &str,
+        pos: u32,
+        depth: u32,
+    ) -> Option<Vec<String>> {
+        let mut parts = path.split('.');
+        let root = parts.next()?;
+        let fields: Vec<&str> = parts.collect();
+        let of_decl = |d: &Decl| match d {
+            Decl::Type(names) if !names.is_empty() => Some(names.clone()),
+            Decl::Mutex => Some(vec!["Mutex".to_string()]),
+            Decl::RwLock => Some(vec!["RwLock".to_string()]),
+            Decl::NotLock => Some(vec!["ReentrantMutex".to_string()]),
+            _ => None,
+        };
+        let (mut names, start) = if root == "self" {
+            let t = f.self_ty.clone()?;
+            self.consult(&t);
+            (vec![t], 0)
+        } else if root.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+            let name = last_seg(root);
+            self.consult(name);
+            (of_decl(self.lk.statics.get(name)?)?, 0)
+        } else {
+            match f.locks.decl_at(root, pos)? {
+                Decl::Alias(p) if depth < 4 && p != root => {
+                    let joined = std::iter::once(p.as_str())
+                        .chain(fields.iter().copied())
+                        .collect::<Vec<_>>()
+                        .join(".");
+                    return self.place_names_depth(f, &joined, pos, depth + 1);
+                }
+                d => (of_decl(d)?, 0),
+            }
+        };
+        for fld in &fields[start..] {
+            let ty = self.struct_among(&names)?;
+            names = of_decl(self.lk.fields.get(&(ty, fld.to_string()))?)?;
+        }
+        Some(names)
+    }
+
+    /// The identity of the lock at `path` (as written in `f`, at `pos`).
+    pub fn lock_ref(&self, f: &FnModel, path: &str, pos: u32) -> LockRef {
+        self.lock_ref_depth(f, path, pos, 0)
+    }
+
+    fn consult(&self, name: &str) {
+        let mut c = self.lk.consulted.lock().unwrap_or_else(|e| e.into_inner());
+        if !c.contains(name) {
+            c.insert(name.to_string());
+        }
+    }
+
+    /// Records, for the prefilter, the declarations lock identity read.
+    pub fn ask_lock_decls(&self) {
+        let names: Vec<String> = self
+            .lk
+            .consulted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect();
+        self.ask(super::Ask::Decls(names));
+    }
+
+    fn lock_ref_depth(&self, f: &FnModel, path: &str, pos: u32, depth: u32) -> LockRef {
+        let (root, rest) = match path.split_once('.') {
+            Some((r, x)) => (r, x),
+            None => (path, ""),
+        };
+        let join = |a: &str, b: &str| {
+            if b.is_empty() {
+                a.to_string()
+            } else {
+                format!("{a}.{b}")
+            }
+        };
+        let fields: Vec<&str> = rest.split('.').filter(|s| !s.is_empty()).collect();
+        if path == "self" {
+            // `self.lock()`: a method of the impl's own type (a call the
+            // index follows), not a lock of a field.
+            return LockRef {
+                key: format!("self@{}", f.span.start.byte),
+                package: false,
+                fields: String::new(),
+                sure: Sure::No,
+            };
+        }
+        if root == "self" {
+            if let Some(t) = &f.self_ty {
+                self.consult(t);
+            }
+            return match &f.self_ty {
+                Some(ty) => LockRef {
+                    key: join(ty, rest),
+                    package: true,
+                    fields: rest.to_string(),
+                    sure: self.field_chain(ty, &fields),
+                },
+                None => LockRef {
+                    key: format!("self@{}.{rest}", f.span.start.byte),
+                    package: false,
+                    fields: rest.to_string(),
+                    sure: Sure::Maybe,
+                },
+            };
+        }
+        let name = last_seg(root);
+        if root.contains("::") || name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+            self.consult(name);
+            let sure = match self.lk.statics.get(name) {
+                Some(d) if fields.is_empty() => self.decl_sure(d, 0),
+                Some(Decl::Type(names)) => match self.struct_among(names) {
+                    Some(t) => self.field_chain(&t, &fields),
+                    None => Sure::Maybe,
+                },
+                _ => Sure::Maybe,
+            };
+            return LockRef {
+                key: join(name, rest),
+                package: true,
+                fields: join(name, rest),
+                sure,
+            };
+        }
+        let decl_pos = f
+            .locks
+            .decls
+            .iter()
+            .rev()
+            .find(|(n, p, _)| n == root && *p <= pos)
+            .map(|(_, p, _)| *p);
+        let local = |sure| LockRef {
+            key: format!(
+                "{}@{}:{}",
+                join(root, rest),
+                f.span.start.byte,
+                decl_pos.unwrap_or(u32::MAX)
+            ),
+            package: false,
+            fields: rest.to_string(),
+            sure,
+        };
+        match f.locks.decl_at(root, pos) {
+            Some(Decl::Alias(p)) if depth < 4 && p != root => {
+                self.lock_ref_depth(f, &join(p, rest), pos, depth + 1)
+            }
+            Some(Decl::Type(names)) if !fields.is_empty() => match self.struct_among(names) {
+                Some(t)
+                    if self
+                        .lk
+                        .fields
+                        .contains_key(&(t.clone(), fields[0].to_string())) =>
+                {
+                    LockRef {
+                        key: join(&t, rest),
+                        package: true,
+                        fields: rest.to_string(),
+                        sure: self.field_chain(&t, &fields),
+                    }
+                }
+                _ => local(Sure::Maybe),
+            },
+            Some(d) if fields.is_empty() => local(self.decl_sure(d, 0)),
+            _ => local(Sure::Maybe),
+        }
+    }
+
+    /// A crate struct named among a type's identifiers (`Arc<Inner>` -> `Inner`).
+    fn struct_among(&self, names: &[String]) -> Option<String> {
+        for n in names {
+            self.consult(n);
+        }
+        names.iter().find(|n| self.lk.structs.contains(*n)).cloned()
+    }
+
+    /// Follows `fields` from struct `ty` to the declaration of the last one.
+    fn field_chain(&self, ty: &str, fields: &[&str]) -> Sure {
+        self.consult(ty);
+        let mut cur = ty.to_string();
+        for (k, fld) in fields.iter().enumerate() {
+            let Some(d) = self.lk.fields.get(&(cur.clone(), fld.to_string())) else {
+                return Sure::Maybe;
+            };
+            if k + 1 == fields.len() {
+                return self.decl_sure(d, 0);
+            }
+            match d {
+                Decl::Type(names) => match self.struct_among(names) {
+                    Some(t) => cur = t,
+                    None => return Sure::Maybe,
+                },
+                _ => return Sure::Maybe,
+            }
+        }
+        // `self.lock()`: the type itself.
+        Sure::Maybe
+    }
+
+    fn decl_sure(&self, d: &Decl, depth: u32) -> Sure {
+        match d {
+            Decl::Mutex => Sure::Mutex,
+            Decl::RwLock => Sure::RwLock,
+            Decl::NotLock => Sure::No,
+            Decl::Type(names) => {
+                for n in names {
+                    if let Some(a) = self.lk.aliases.get(n) {
+                        if depth < 4 {
+                            return self.decl_sure(a, depth + 1);
+                        }
+                    }
+                }
+                if self.struct_among(names).is_some() {
+                    Sure::No
+                } else {
+                    Sure::Maybe
+                }
+            }
+            Decl::Alias(_) | Decl::Unknown => Sure::Maybe,
+        }
+    }
+
+    /// The package locks a call of `target` takes (every candidate takes
+    /// each: an ambiguous call is not claimed to lock). Calls of async fns
+    /// that are not awaited only build a future.
+    fn call_takes_quiet(
+        &self,
+        from: FnId,
+        f: &FnModel,
+        target: &CallTarget,
+        awaited: bool,
+    ) -> Vec<(String, LockKind, Witness)> {
+        let cands: Vec<FnId> = self
+            .resolve_quiet(from, f, target)
+            .into_iter()
+            .filter(|id| *id != from)
+            .collect();
+        let Some(first) = cands.first() else {
+            return Vec::new();
+        };
+        if cands.iter().any(|c| self.async_fns.contains(c)) && !awaited {
+            return Vec::new();
+        }
+        let Some(m) = self.lk.takes.get(first) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (k, (kind, w)) in m {
+            if cands[1..]
+                .iter()
+                .all(|c| self.lk.takes.get(c).is_some_and(|o| o.contains_key(k)))
+            {
+                let mut w = w.clone();
+                w.via.insert(0, self.names[first].clone());
+                out.push((k.clone(), *kind, w));
+            }
+        }
+        out
+    }
+
+    /// The resolved acquisitions of a function and what is taken under each.
+    pub fn lock_pairs(&self, id: FnId) -> (&[Acq], &[Pair]) {
+        let a = self.lk.acqs.get(&id).map(|v| v.as_slice()).unwrap_or(&[]);
+        let p = self.lk.pairs.get(&id).map(|v| v.as_slice()).unwrap_or(&[]);
+        (a, p)
+    }
+
+    /// Records, for the prefilter, the calls `id` makes while holding a
+    /// guard (their definitions could add acquisitions).
+    pub fn ask_held_calls(&self, id: Option<FnId>) {
+        for (from, t) in &self.lk.held_calls {
+            if id.is_none_or(|i| i == *from) {
+                self.ask(super::Ask::Target(*from, t.clone()));
+                if let CallTarget::Free(n) = t {
+                    // Another same-named definition may veto the answer.
+                    self.ask(super::Ask::Free(super::bare_name(n).to_string()));
+                }
+            }
+        }
+    }
+
+    /// The lock-order cycles reported in function `id`.
+    pub fn cycles_in(&self, id: FnId) -> impl Iterator<Item = &Cycle> {
+        self.lk
+            .cycles
+            .iter()
+            .filter(move |c| c.reported().fid == id)
+    }
+
+    fn find_cycles(&self) -> Vec<Cycle> {
+        // Edges between different package locks, each with its sites in
+        // source order.
+        let mut edges: BTreeMap<(String, String), Vec<EdgeSite>> = BTreeMap::new();
+        for (&id, pairs) in &self.lk.pairs {
+            let acqs = &self.lk.acqs[&id];
+            for p in pairs {
+                let a = &acqs[p.outer];
+                if !a.lock.package {
+                    continue;
+                }
+                let (to, inner, via) = match &p.inner {
+                    Inner::Direct(b) => {
+                        let b = &acqs[*b];
+                        if !b.lock.package {
+                            continue;
+                        }
+                        (b.lock.key.clone(), b.span, None)
+                    }
+                    Inner::Via {
+                        span,
+                        lock,
+                        witness,
+                        ..
+                    } => (lock.clone(), *span, Some(witness.clone())),
+                };
+                if to == a.lock.key {
+                    continue;
+                }
+                edges
+                    .entry((a.lock.key.clone(), to.clone()))
+                    .or_default()
+                    .push(EdgeSite {
+                        fid: id,
+                        from: a.lock.key.clone(),
+                        to,
+                        outer: a.span,
+                        inner,
+                        via,
+                        gates: pairs
+                            .iter()
+                            .filter(|q| matches!(q.inner, Inner::Direct(i) if i == p.outer))
+                            .map(|q| &acqs[q.outer].lock)
+                            .filter(|l| l.package)
+                            .map(|l| l.key.clone())
+                            .collect(),
+                    });
+            }
+        }
+        if edges.is_empty() {
+            return Vec::new();
+        }
+        let ord = |s: &EdgeSite| {
+            (
+                self.lk.order.get(s.fid.0).cloned().unwrap_or_default(),
+                s.fid.0,
+                s.inner.start.byte,
+            )
+        };
+        for v in edges.values_mut() {
+            v.sort_by_key(ord);
+        }
+        let mut succ: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (a, b) in edges.keys() {
+            succ.entry(a.as_str()).or_default().push(b.as_str());
+        }
+        let mut seen: HashSet<Vec<String>> = HashSet::new();
+        let mut out = Vec::new();
+        for (a, b) in edges.keys() {
+            // Shortest path b -> .. -> a closes the cycle a -> b -> .. -> a.
+            let mut prev: HashMap<&str, &str> = HashMap::new();
+            let mut q = VecDeque::from([b.as_str()]);
+            let mut found = b == a;
+            while let Some(x) = q.pop_front() {
+                if x == a {
+                    found = true;
+                    break;
+                }
+                for &y in succ.get(x).into_iter().flatten() {
+                    if y != b.as_str() && !prev.contains_key(y) {
+                        prev.insert(y, x);
+                        q.push_back(y);
+                    }
+                }
+            }
+            if !found {
+                continue;
+            }
+            let mut nodes = vec![a.as_str()];
+            let mut x = a.as_str();
+            let mut back = Vec::new();
+            while x != b.as_str() {
+                back.push(x);
+                x = prev[x];
+            }
+            nodes.push(b.as_str());
+            nodes.extend(back.iter().rev().filter(|n| **n != a.as_str()));
+            // Canonical form: rotated to start at the smallest lock.
+            let k = (0..nodes.len()).min_by_key(|&i| nodes[i]).unwrap_or(0);
+            let canon: Vec<String> = nodes[k..]
+                .iter()
+                .chain(&nodes[..k])
+                .map(|s| s.to_string())
+                .collect();
+            if !seen.insert(canon.clone()) {
+                continue;
+            }
+            let n = canon.len();
+            let cyc: Vec<&Vec<EdgeSite>> = (0..n)
+                .map(|i| &edges[&(canon[i].clone(), canon[(i + 1) % n].clone())])
+                .collect();
+            // A gate lock held first at every site serialises the cycle.
+            let gated = cyc[0]
+                .iter()
+                .flat_map(|s| &s.gates)
+                .any(|g| cyc.iter().all(|v| v.iter().all(|s| s.gates.contains(g))));
+            if gated {
+                continue;
+            }
+            // The edges must come from different functions.
+            let fids: HashSet<FnId> = cyc.iter().flat_map(|v| v.iter().map(|s| s.fid)).collect();
+            if fids.len() < 2
+                || fids
+                    .iter()
+                    .any(|f| cyc.iter().all(|v| v.iter().all(|s| s.fid == *f)))
+            {
+                continue;
+            }
+            let mut chosen: Vec<EdgeSite> = cyc.iter().map(|v| v[0].clone()).collect();
+            if chosen.iter().all(|s| s.fid == chosen[0].fid) {
+                let f0 = chosen[0].fid;
+                if let Some((i, s)) = cyc
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, v)| v.iter().find(|s| s.fid != f0).map(|s| (i, s)))
+                {
+                    chosen[i] = s.clone();
+                }
+            }
+            let report = (0..n).max_by_key(|&i| ord(&chosen[i])).unwrap_or(0);
+            out.push(Cycle {
+                edges: chosen,
+                report,
+            });
+        }
+        out
+    }
+
+    /// Another function (or a closure/thread in this one) acquiring the
+    /// same lock as `path` at `pos` in `f` (`wait_while_holding_lock`).
+    pub fn lock_elsewhere(
+        &self,
+        from: FnId,
+        f: &FnModel,
+        frame: FrameId,
+        path: &str,
+        pos: u32,
+    ) -> Option<FnId> {
+        self.ask(super::Ask::Lock(lock_key(path).to_string()));
+        self.ask_lock_decls();
+        let r = self.lock_ref(f, path, pos);
+        let loose = |package: bool, fields: &str| !package && !fields.is_empty();
+        let mut best: Option<FnId> = None;
+        for (k, sites) in &self.lk.sites {
+            for (id, fr, package, fields) in sites {
+                let same = *k == r.key;
+                let similar = (loose(r.package, &r.fields) || loose(*package, fields))
+                    && !r.fields.is_empty()
+                    && !fields.is_empty()
+                    && keys_match(fields, &r.fields);
+                // A lock handed to another function as a parameter named
+                // after its field (`run(&self.shutdown)` locking `shutdown`).
+                let handed = r.package
+                    && !*package
+                    && fields.is_empty()
+                    && k.split('@').next() == r.fields.rsplit('.').next();
+                let similar = similar || handed;
+                let hit = if *id == from {
+                    (same || similar) && *fr != frame
+                } else {
+                    (same && r.package) || similar
+                };
+                if hit && best.is_none_or(|b| *id < b) {
+                    best = Some(*id);
+                }
+            }
+        }
+        best
+    }
+}
+
+/// Is an acquisition of `kind` on a place declared `sure` a lock? A `read`
+/// or `write` only on a known `RwLock` (zero-argument `read()`/`write()` is
+/// common on registers and buffers); `lock` on a Mutex or an undeclared
+/// place. Never `try_*`.
+fn plausible(sure: Sure, kind: LockKind) -> bool {
+    match (sure, kind) {
+        (_, LockKind::Other) | (Sure::No, _) => false,
+        (Sure::Mutex, LockKind::Mutex) | (Sure::Maybe, LockKind::Mutex) => true,
+        (Sure::RwLock, LockKind::Read | LockKind::Write) => true,
+        _ => false,
+    }
+}
+
+/// Does code in `frame` run as part of `outer`'s own execution: `frame` is
+/// `outer` or an inline closure nested in it, and no `move` closure (stored
+/// or handed on, it runs later) lies between them?
+fn runs_here(f: &FnModel, mut frame: FrameId, outer: FrameId) -> bool {
+    loop {
+        if frame == outer {
+            return true;
+        }
+        let fr = &f.frames[frame];
+        if fr.kind != crate::model::FrameKind::Closure
+            || !fr.runs_inline
+            || f.locks.move_closures.contains(&frame)
+        {
+            return false;
+        }
+        match fr.parent {
+            Some(p) => frame = p,
+            None => return false,
+        }
+    }
+}
