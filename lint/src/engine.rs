@@ -87,6 +87,26 @@ pub fn read_file(path: &Path) -> Result<String, String> {
     })
 }
 
+/// What a file looked like when it was first read: its length and
+/// modification time. A file whose text was dropped after the prefilter's
+/// scan is read again only if it is to be parsed; a different stamp then
+/// means it changed during the run.
+type Stamp = (u64, Option<std::time::SystemTime>);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()))
+}
+
+/// Reads a file again (its text was dropped after the scan), refusing it if it
+/// changed since: the scan that planned the run saw the old text.
+fn reread_file(path: &Path, was: Stamp) -> Result<String, String> {
+    if stamp(path) != Some(was) {
+        return Err("file changed while it was being linted; run again".into());
+    }
+    read_file(path)
+}
+
 fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "file vanished before it could be read".into(),
@@ -198,6 +218,11 @@ struct Slot {
     path: PathBuf,
     requested: bool,
     text: Option<String>,
+    /// `Some` for a file on disk whose text is read for the prefilter's scan,
+    /// dropped, and read again only if the plan parses it: a package's texts
+    /// never all sit in memory (the largest package of the application
+    /// corpus holds 170 MB of `.rs`).
+    lazy: Option<Option<Stamp>>,
     model: Option<FileModel>,
     error: Option<String>,
 }
@@ -220,11 +245,9 @@ fn analyze_unit(
     };
     let mut t = Instant::now();
     let scans: Vec<Option<FileScan>> = if filtered {
-        slots
-            .par_iter()
-            .map(|s| s.text.as_ref().map(|t| auto.scan(t)))
-            .collect()
+        slots.par_iter_mut().map(|s| scan_slot(s, auto)).collect()
     } else {
+        slots.par_iter_mut().for_each(load_text);
         Vec::new()
     };
     phase("scan", &mut t);
@@ -242,7 +265,7 @@ fn analyze_unit(
     let mut want: Vec<bool> = slots
         .iter()
         .enumerate()
-        .map(|(i, s)| s.text.is_some() && (!filtered || plan.parse[i]))
+        .map(|(i, s)| s.error.is_none() && (!filtered || plan.parse[i]))
         .collect();
     let enabled: Vec<(&'static Lint, Level)> = config
         .levels
@@ -393,6 +416,18 @@ fn parse_wanted(
     let todo: Vec<usize> = (0..slots.len())
         .filter(|&i| want[i] && slots[i].model.is_none() && slots[i].error.is_none())
         .collect();
+    // Texts dropped after the scan are read again, in parallel.
+    let mut lazy: Vec<&mut Slot> = slots
+        .iter_mut()
+        .enumerate()
+        .filter(|(i, s)| want[*i] && s.text.is_none() && s.error.is_none())
+        .map(|(_, s)| s)
+        .collect();
+    lazy.par_iter_mut().for_each(|s| load_text(s));
+    let todo: Vec<usize> = todo
+        .into_iter()
+        .filter(|&i| slots[i].error.is_none())
+        .collect();
     let results: Vec<(usize, Result<FileModel, String>)> = todo
         .par_iter()
         .map(|&i| {
@@ -417,6 +452,45 @@ fn parse_wanted(
                 slots[i].error = Some(e);
             }
         }
+    }
+}
+
+/// The prefilter's scan of one slot. A lazy slot's text is read here and
+/// dropped after the scan (read again by `load_text` if the plan parses it).
+fn scan_slot(s: &mut Slot, auto: &Prefilter) -> Option<FileScan> {
+    let Some(stamp) = s.lazy else {
+        return s.text.as_ref().map(|t| auto.scan(t));
+    };
+    if s.error.is_some() {
+        return None;
+    }
+    let was = stamp.or_else(|| self::stamp(&s.path));
+    match read_file(&s.path) {
+        Ok(t) => {
+            let scan = auto.scan(&t);
+            s.lazy = Some(was);
+            Some(scan)
+        }
+        Err(e) => {
+            s.error = Some(e);
+            None
+        }
+    }
+}
+
+/// Makes sure a wanted slot holds its text (a lazy one is read again).
+fn load_text(s: &mut Slot) {
+    if s.text.is_some() || s.error.is_some() {
+        return;
+    }
+    let Some(stamp) = s.lazy else { return };
+    let r = match stamp {
+        Some(was) => reread_file(&s.path, was),
+        None => read_file(&s.path),
+    };
+    match r {
+        Ok(t) => s.text = Some(t),
+        Err(e) => s.error = Some(e),
     }
 }
 
@@ -559,31 +633,22 @@ pub fn run(opts: &Options) -> Report {
 }
 
 fn run_unit(unit: Unit, opts: &Options, auto: &Prefilter, report: &mut Report) {
-    let t = Instant::now();
-    let texts: Vec<Result<String, String>> = unit.files.par_iter().map(|p| read_file(p)).collect();
+    // Texts are read by the scan (or, without the prefilter, all at once
+    // before parsing): see `Slot::lazy`.
     let mut slots: Vec<Slot> = unit
         .files
         .into_iter()
         .zip(unit.requested)
-        .zip(texts)
-        .map(|((path, requested), t)| {
-            let (text, error) = match t {
-                Ok(t) => (Some(t), None),
-                Err(e) => (None, Some(e)),
-            };
-            Slot {
-                path,
-                requested,
-                text,
-                model: None,
-                error,
-            }
+        .map(|(path, requested)| Slot {
+            path,
+            requested,
+            text: None,
+            lazy: Some(None),
+            model: None,
+            error: None,
         })
         .collect();
     report.files += slots.iter().filter(|s| s.requested).count();
-    if slots.len() > 100 {
-        phase_done(&format!("read {} files", slots.len()), t);
-    }
     analyze_unit(&mut slots, unit.root.as_deref(), opts, auto, report);
     for s in &slots {
         if !s.requested {
@@ -656,6 +721,7 @@ pub fn lint_sources(files: &[(PathBuf, String)], config: &Config, prefilter: boo
             path: p.clone(),
             requested: true,
             text: Some(t.clone()),
+            lazy: None,
             model: None,
             error: None,
         })
