@@ -844,7 +844,7 @@ impl Prefilter {
         while k < n {
             let t = toks[k];
             // `x = Path::Closed`: a flag write when a close variant is assigned.
-            if t.kind == T::Punct(b'=') && has_variant && self.path_is_variant(&toks, b, k + 1) {
+            if t.kind == T::Punct(b'=') && has_variant && self.path_is_variant(toks, b, k + 1) {
                 fs.flag_write = true;
                 write_at.push(k);
             }
@@ -931,7 +931,7 @@ impl Prefilter {
                         && is_p(k - 1, b'.')
                         && toks[k - 2].kind == T::Ident
                         && flags(k - 2) & C_FIELD != 0;
-                    if field || (has_variant && self.path_is_variant(&toks, b, k + 2)) {
+                    if field || (has_variant && self.path_is_variant(toks, b, k + 2)) {
                         fs.flag_write = true;
                         write_at.push(k);
                     }
@@ -1198,7 +1198,7 @@ impl Prefilter {
         // Async and test code: lint 4 looks only at waits in async code, and
         // lints 4 and 5 skip test code.
         let impl_kw: Vec<(usize, usize)> = impls.iter().map(|im| (im.kw, im.end)).collect();
-        let (in_async, in_test) = regions(&toks, b, &br, &fn_starts, &impl_kw);
+        let (in_async, in_test) = regions(toks, b, br, &fn_starts, &impl_kw);
         let is_in = |v: &[bool], k: usize| v.get(k).copied().unwrap_or(false);
         let live_async = |k: usize| is_in(&in_async, k) && !is_in(&in_test, k);
         fs.async_wait = wait_at.iter().any(|&k| live_async(k));
