@@ -753,3 +753,50 @@ pub fn counts(report: &Report) -> BTreeMap<&'static str, usize> {
     }
     m
 }
+
+#[cfg(test)]
+mod lazy_tests {
+    use super::*;
+
+    /// A text dropped after the scan is read again only if the file is
+    /// unchanged; a file that changed in between is refused with a reason
+    /// (the plan was made from the old text), not parsed as if nothing
+    /// happened.
+    #[test]
+    fn reread_refuses_a_file_changed_since_the_scan() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("a.rs");
+        std::fs::write(&p, "fn a() {}\n").expect("write");
+        let was = stamp(&p).expect("stamp");
+        assert_eq!(reread_file(&p, was).as_deref(), Ok("fn a() {}\n"));
+        std::fs::write(&p, "fn a() { b() }\n").expect("write");
+        let err = reread_file(&p, was).expect_err("changed");
+        assert!(err.contains("changed while it was being linted"), "{err}");
+        std::fs::remove_file(&p).expect("rm");
+        assert!(reread_file(&p, was).is_err());
+    }
+
+    /// A lazy slot holds no text after its scan; the parse step reads it back.
+    #[test]
+    fn lazy_slot_drops_its_text_after_the_scan_and_reads_it_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("a.rs");
+        std::fs::write(&p, "fn a() { std::thread::sleep(d); }\n").expect("write");
+        let mut s = Slot {
+            path: p,
+            requested: true,
+            text: None,
+            lazy: Some(None),
+            model: None,
+            error: None,
+        };
+        let auto = Prefilter::new(&Config::defaults(Path::new(".")));
+        assert!(scan_slot(&mut s, &auto).is_some());
+        assert!(s.text.is_none() && s.error.is_none());
+        load_text(&mut s);
+        assert_eq!(
+            s.text.as_deref(),
+            Some("fn a() { std::thread::sleep(d); }\n")
+        );
+    }
+}
