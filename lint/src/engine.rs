@@ -244,12 +244,26 @@ fn analyze_unit(
         *t = Instant::now();
     };
     let mut t = Instant::now();
-    let scans: Vec<Option<FileScan>> = if filtered {
-        slots.par_iter_mut().map(|s| scan_slot(s, auto)).collect()
-    } else {
-        slots.par_iter_mut().for_each(load_text);
-        Vec::new()
-    };
+    // A few files named in a large package (a pre-commit hook's staged
+    // files) are parsed while the package is scanned, on the other thread;
+    // a parse the plan then does not want is dropped unseen.
+    let ahead = parse_ahead_candidates(slots, filtered);
+    let (scans, ahead): (Vec<Option<FileScan>>, Vec<_>) = rayon::join(
+        || {
+            if filtered {
+                slots.par_iter_mut().map(|s| scan_slot(s, auto)).collect()
+            } else {
+                slots.par_iter_mut().for_each(load_text);
+                Vec::new()
+            }
+        },
+        || {
+            ahead
+                .into_par_iter()
+                .map(|(i, path)| (i, parse_ahead(&path, root, auto, config)))
+                .collect()
+        },
+    );
     phase("scan", &mut t);
     let plan = if filtered {
         let requested: Vec<bool> = slots.iter().map(|s| s.requested).collect();
@@ -261,6 +275,19 @@ fn analyze_unit(
     } else {
         Plan::default()
     };
+    for (i, ahead) in ahead {
+        let Some((was, text, result)) = ahead else {
+            continue;
+        };
+        // Used only if the plan parses the file and it is the text the
+        // scan saw (same stamp); else parsed as usual, or not at all.
+        let s = &mut slots[i];
+        if plan.parse.get(i) == Some(&true) && s.lazy == Some(Some(was)) && s.error.is_none() {
+            s.text = Some(text);
+            report.syn_parsed += 1;
+            install(s, result, root, report);
+        }
+    }
     phase("plan", &mut t);
     let mut want: Vec<bool> = slots
         .iter()
@@ -440,19 +467,67 @@ fn parse_wanted(
         .collect();
     report.syn_parsed += results.len();
     for (i, r) in results {
-        match r {
-            Ok(mut m) => {
-                m.parts = path_parts(&slots[i].path, root);
-                slots[i].model = Some(m);
+        install(&mut slots[i], r, root, report);
+    }
+}
+
+/// Stores a file's model, or why it has none.
+fn install(s: &mut Slot, r: Result<FileModel, String>, root: Option<&Path>, report: &mut Report) {
+    match r {
+        Ok(mut m) => {
+            m.parts = path_parts(&s.path, root);
+            s.model = Some(m);
+        }
+        Err(e) => {
+            if e.starts_with("internal error") {
+                report.internal_errors += 1;
             }
-            Err(e) => {
-                if e.starts_with("internal error") {
-                    report.internal_errors += 1;
-                }
-                slots[i].error = Some(e);
-            }
+            s.error = Some(e);
         }
     }
+}
+
+/// At most this many requested files, each at most `AHEAD_MAX_BYTES`, are
+/// parsed ahead, and only in a package with other files to scan.
+const AHEAD_MAX_FILES: usize = 4;
+const AHEAD_MAX_BYTES: u64 = 2 << 20;
+
+/// The requested files of a unit worth parsing while the package is
+/// scanned: a handful of files named in a larger package, with a second
+/// thread to parse them on.
+fn parse_ahead_candidates(slots: &[Slot], filtered: bool) -> Vec<(usize, PathBuf)> {
+    if !filtered || rayon::current_num_threads() < 2 {
+        return Vec::new();
+    }
+    let requested: Vec<usize> = (0..slots.len()).filter(|&i| slots[i].requested).collect();
+    if requested.len() > AHEAD_MAX_FILES || requested.len() * 2 > slots.len() {
+        return Vec::new();
+    }
+    requested
+        .into_iter()
+        .filter(|&i| slots[i].lazy.is_some() && slots[i].error.is_none())
+        .filter(|&i| std::fs::metadata(&slots[i].path).is_ok_and(|m| m.len() <= AHEAD_MAX_BYTES))
+        .map(|i| (i, slots[i].path.clone()))
+        .collect()
+}
+
+type Ahead = Option<(Stamp, String, Result<FileModel, String>)>;
+
+/// Reads and models one file ahead of the package's plan; `None` if it
+/// cannot be read (the scan reports why) or if the prefilter's plan for the
+/// file alone parses nothing (then the package's plan most likely does not
+/// parse it either, and a parse of a large file would only delay the run;
+/// if it does, the file is parsed as usual).
+fn parse_ahead(path: &Path, root: Option<&Path>, auto: &Prefilter, config: &Config) -> Ahead {
+    let was = stamp(path)?;
+    let text = read_file(path).ok()?;
+    let test_target = crate::index::is_test_target(&path_parts(path, root));
+    let alone = auto.plan(&[Some(auto.scan(&text))], &[true], &[test_target]);
+    if alone.parse.first() != Some(&true) {
+        return None;
+    }
+    let result = model_file(&text, config);
+    Some((was, text, result))
 }
 
 /// The prefilter's scan of one slot. A lazy slot's text is read here and
