@@ -38,6 +38,8 @@ pub struct LineIndex<'a> {
     chars_before: Vec<u32>,
     /// Bytes removed before parsing (a BOM), added back to every offset.
     pub base: u32,
+    /// Chars in those bytes.
+    base_chars: u32,
     /// No multi-byte chars: a column is a byte count.
     ascii: bool,
 }
@@ -64,6 +66,9 @@ impl<'a> LineIndex<'a> {
             starts,
             chars_before,
             base,
+            base_chars: text
+                .get(..base as usize)
+                .map_or(0, |t| t.chars().count() as u32),
             ascii: text.is_ascii(),
         }
     }
@@ -102,7 +107,32 @@ impl<'a> LineIndex<'a> {
     /// From the start of `first` to the end of `last` (the first and last
     /// tokens of a node, see `model::extent`).
     pub fn join(&self, first: proc_macro2::Span, last: proc_macro2::Span) -> Span {
-        self.span_bytes(self.byte_of(first.start()), self.byte_of(last.end()))
+        let start = self.pos_of(first.start());
+        let end = self.pos_of(last.end());
+        if end.byte < start.byte {
+            return Span { start, end: start };
+        }
+        Span { start, end }
+    }
+
+    /// The stored position of a parsed line and column. proc-macro2 already
+    /// found the line (a binary search in its own table): the line and the
+    /// column are taken from it, only the byte offset is computed, instead of
+    /// searching the line again from the byte (`pos`) for every node.
+    fn pos_of(&self, lc: proc_macro2::LineColumn) -> Pos {
+        let byte = self.byte_of(lc);
+        if lc.line == 0 || lc.line > self.starts.len() || byte as usize >= self.text.len() {
+            // Past the end (clamped): the slow path agrees with the clamp.
+            return self.pos(byte);
+        }
+        // Line 1 of the parsed text starts after the BOM, which the stored
+        // line's columns count.
+        let lead = if lc.line == 1 { self.base_chars } else { 0 };
+        Pos {
+            line: lc.line as u32,
+            column: lead + lc.column as u32 + 1,
+            byte,
+        }
     }
 
     /// The stored offset of a parsed line and column. proc-macro2's own
@@ -234,6 +264,7 @@ mod tests {
                         let sp = li.span(tt.span());
                         assert_eq!(sp.range(), r.start + base as usize..r.end + base as usize);
                         assert_eq!(sp.start, li.pos(sp.start.byte));
+                        assert_eq!(sp.end, li.pos(sp.end.byte));
                         if let proc_macro2::TokenTree::Group(g) = tt {
                             stack.push(g.stream());
                         }

@@ -45,6 +45,15 @@ pub(super) struct Region {
     pub live_mentions: Option<Vec<u64>>,
 }
 
+impl Region {
+    fn compact(&mut self) {
+        self.mentions.shrink_to_fit();
+        if let Some(m) = &mut self.live_mentions {
+            m.shrink_to_fit();
+        }
+    }
+}
+
 /// One function found by the lexer.
 #[derive(Debug)]
 pub(super) struct LexFn {
@@ -87,6 +96,28 @@ pub struct FileScan {
 }
 
 impl FileScan {
+    /// Drops the spare capacity of the scan's vectors: a package's scans
+    /// stay in memory while it is analysed, and collecting, sorting and
+    /// deduplicating leaves slack (a 110 MB package kept ~90 MB of scans).
+    fn compact(&mut self) {
+        for f in &mut self.fns {
+            f.keys.shrink_to_fit();
+            f.region.compact();
+        }
+        self.fns.shrink_to_fit();
+        for v in [
+            &mut self.mentions,
+            &mut self.plain,
+            &mut self.lock_recv,
+            &mut self.take_recv,
+            &mut self.impls,
+            &mut self.decls,
+        ] {
+            v.shrink_to_fit();
+        }
+        self.async_code.compact();
+    }
+
     /// Functions with a body found in the file.
     pub fn fn_count(&self) -> usize {
         self.fns.len()
@@ -277,6 +308,7 @@ impl Prefilter {
         fs.take_call = p.take_call;
         fs.lock_call = !p.at[F_LOCK].is_empty();
         fs.decls = sorted(p.decls);
+        fs.compact();
         fs
     }
 }
