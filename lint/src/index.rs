@@ -65,6 +65,10 @@ pub struct Demand {
     /// Type, static and alias names whose declarations lock identity read
     /// (`index/locks.rs`).
     pub decls: BTreeSet<String>,
+    /// Calls made under a lock guard, by the asking function: the lock lints
+    /// need the definitions that may lock (`Reach::lock_free`), not those
+    /// that may wait.
+    pub lock_targets: BTreeSet<(FnId, CallTarget)>,
 }
 
 /// What the rules' questions reach, transitively through the parsed
@@ -75,6 +79,9 @@ pub struct Reach {
     pub free: BTreeSet<String>,
     pub methods: BTreeSet<(String, String)>,
     pub types: BTreeSet<String>,
+    /// What `Demand::lock_targets` reach through the parsed functions' calls.
+    pub lock_free: BTreeSet<String>,
+    pub lock_methods: BTreeSet<(String, String)>,
 }
 
 #[derive(Default)]
@@ -623,6 +630,7 @@ impl Index {
                 }
             }
         }
+        self.lock_reach(files, d, &mut r);
         r
     }
 

@@ -164,7 +164,12 @@ struct LexFn {
     /// Lock-guard lifetime lints: lock-like calls in its range outside test
     /// code, and a Condvar-shaped `.wait(..)`/`.wait_timeout(..)`.
     lock_calls: u32,
+    /// `read()`/`write()`-like acquisitions (RwLock only).
+    rw_calls: u32,
     cv_wait: bool,
+    /// Mention keys after its first acquisition (a call under a guard comes
+    /// after the acquisition), sorted, deduplicated.
+    acq_mentions: Vec<u64>,
 }
 
 /// What the lexer learned about one file.
@@ -200,6 +205,9 @@ pub struct FileScan {
     close_path_fn: bool,
     /// A write the model could take for a close-flag write (lint 2).
     flag_write: bool,
+    /// An identifier containing `RwLock` (a declaration may make `read()`
+    /// and `write()` acquisitions).
+    rwlock: bool,
     /// Names declared by `struct`/`enum`/`union`/`type`/`static`/`const`
     /// (hashes): the lock lints' identity reads these declarations.
     decls: Vec<u64>,
@@ -804,6 +812,8 @@ impl Prefilter {
         let mut take_unwrap_at: Vec<usize> = Vec::new();
         let mut write_at: Vec<usize> = Vec::new();
         let mut cv_at: Vec<usize> = Vec::new();
+        let mut acq_at: Vec<usize> = Vec::new();
+        let mut rw_at: Vec<usize> = Vec::new();
 
         let mut k = 0;
         while k < n {
@@ -871,12 +881,31 @@ impl Prefilter {
             }
             match w {
                 b"async" => fs.is_async = true,
+                _ if w.len() >= 6
+                    && memchr::memchr(b'R', w).is_some()
+                    && contains(w, b"RwLock") =>
+                {
+                    fs.rwlock = true;
+                }
                 // Lock-guard lifetime lints: a Condvar-shaped wait (handed an
                 // argument) and declarations lock identity reads.
                 b"wait" | b"wait_timeout"
                     if after_dot && is_p(k + 1, b'(') && !is_p(k + 2, b')') =>
                 {
                     cv_at.push(k);
+                }
+                // The acquisitions `index/locks.rs` counts (never `try_*`).
+                b"lock" | b"lock_arc" | b"blocking_lock"
+                    if after_dot && is_p(k + 1, b'(') && is_p(k + 2, b')') =>
+                {
+                    acq_at.push(k);
+                }
+                // `read`/`write` are acquisitions only on a place declared
+                // as an RwLock: counted when the package names one.
+                b"read" | b"blocking_read" | b"write" | b"blocking_write"
+                    if after_dot && is_p(k + 1, b'(') && is_p(k + 2, b')') =>
+                {
+                    rw_at.push(k);
                 }
                 b"struct" | b"enum" | b"union" | b"type" | b"static" | b"const"
                     if k + 1 < n && toks[k + 1].kind == T::Ident =>
@@ -1191,6 +1220,13 @@ impl Prefilter {
         am.dedup();
         fs.async_mentions = am;
         lock_at.retain(|&k| !is_in(&in_test, k));
+        acq_at.retain(|&k| !is_in(&in_test, k));
+        rw_at.retain(|&k| !is_in(&in_test, k));
+        let first_acq = |f: usize, close: usize| -> Option<usize> {
+            let a = acq_at.get(acq_at.partition_point(|&p| p < f)).copied();
+            let b = rw_at.get(rw_at.partition_point(|&p| p < f)).copied();
+            a.into_iter().chain(b).filter(|&p| p <= close).min()
+        };
         write_at.sort_unstable();
         let within = |at: &[usize], from: usize, to: usize| -> bool {
             let i = at.partition_point(|&p| p < from);
@@ -1251,8 +1287,14 @@ impl Prefilter {
                 let_underscore: within(&underscore_at, f, close),
                 take_unwrap: within(&take_unwrap_at, f, close),
                 flag_write: within(&write_at, f, close),
-                lock_calls: (lock_at.partition_point(|&p| p <= close)
-                    - lock_at.partition_point(|&p| p < f)) as u32,
+                lock_calls: (acq_at.partition_point(|&p| p <= close)
+                    - acq_at.partition_point(|&p| p < f)) as u32,
+                rw_calls: (rw_at.partition_point(|&p| p <= close)
+                    - rw_at.partition_point(|&p| p < f)) as u32,
+                acq_mentions: match first_acq(f, close) {
+                    Some(first) => keys_in(first, close),
+                    None => Vec::new(),
+                },
                 cv_wait: within(&cv_at, f, close),
                 close_path: fn_close_path[x],
             });
@@ -1444,6 +1486,8 @@ pub struct Plan {
     defs: HMap<u64, Vec<(usize, usize)>>,
     /// Files with an impl of a type whose `Drop` may wait.
     impl_of: HMap<u64, Vec<usize>>,
+    /// Functions that may lock (lock-guard lifetime lints), by key.
+    lock_defs: HMap<u64, Vec<(usize, usize)>>,
 }
 
 impl Prefilter {
@@ -1612,7 +1656,7 @@ impl Prefilter {
         }
         // Lock-guard lifetime lints: every file with an edge of the lock-order
         // graph, and the definitions of functions that may lock.
-        lock.extend_plan(self.enabled, scans, test_target, &mut plan, &mut defs);
+        lock.extend_plan(self.enabled, scans, test_target, &mut plan);
         plan.defs = defs;
         plan
     }
@@ -1648,6 +1692,26 @@ impl Prefilter {
         }
         for k in keys {
             out.extend(plan.defs.get(&k).into_iter().flatten().map(|&(g, _)| g));
+        }
+        // Lock-guard lifetime lints: the may-lock definitions their calls reach.
+        let lock_keys = reach
+            .lock_free
+            .iter()
+            .map(|n| name_hash(n.as_bytes()))
+            .chain(
+                reach
+                    .lock_methods
+                    .iter()
+                    .map(|(t, m)| method_key(t.as_bytes(), m.as_bytes())),
+            );
+        for k in lock_keys {
+            out.extend(
+                plan.lock_defs
+                    .get(&k)
+                    .into_iter()
+                    .flatten()
+                    .map(|&(g, _)| g),
+            );
         }
         out.retain(|&g| models[g].is_none());
         let free: HSet<u64> = d.free.iter().map(|n| name_hash(n.as_bytes())).collect();
@@ -1714,34 +1778,48 @@ impl Prefilter {
 // Lock-guard lifetime lints (double_lock, lock_order_inversion,
 // condvar_wait_without_loop). What each needs kept:
 // - double_lock: in a requested, non-test file, a function with two or more
-//   lock-like calls, or one plus a mention of a name that may lock (a
-//   function with a lock-like call, transitively through mentions); then on
+//   acquisitions (`.lock()`, `.read()`, `.write()`, `lock_arc`, `blocking_*`
+//   with no arguments, outside test code), or one plus a later mention of a
+//   name that may lock (a function with an acquisition, transitively through
+//   mentions); then on
 //   demand the definitions of the calls made under a guard (may-lock
 //   functions join `Plan::defs`) and the declarations lock identity read
 //   (`Demand::decls`).
 // - lock_order_inversion: the same trigger, in every file of the package
 //   (the cycle's edges may sit in files not asked for) once some requested
 //   file has it; the same demands.
-// - condvar_wait_without_loop: a function with `.wait(..)`/`.wait_timeout(..)`
-//   handed an argument.
+// - condvar_wait_without_loop: in a requested file, a function with
+//   `.wait(..)`/`.wait_timeout(..)` handed an argument and a lock-like call
+//   (outside test code); on demand the declarations its receiver's type
+//   resolution read (`Demand::decls`).
 
 /// Names that may lock, found by `Prefilter::lock_triggers`.
 struct LockTriggers {
+    /// Some file of the package names an RwLock.
+    rw: bool,
     may_lock: HSet<u64>,
     /// Functions with a lock-like call (and those mentioning them).
     fns: Vec<(usize, usize)>,
 }
 
 impl LockTriggers {
+    /// Acquisitions of `f` (RwLock ones only when the package names RwLock).
+    fn calls(&self, f: &LexFn) -> u32 {
+        f.lock_calls + if self.rw { f.rw_calls } else { 0 }
+    }
+
     fn has_edge(&self, f: &LexFn) -> bool {
-        f.lock_calls >= 2 || (f.lock_calls >= 1 && meets(&f.mentions, &self.may_lock))
+        let n = self.calls(f);
+        n >= 2 || (n >= 1 && meets(&f.acq_mentions, &self.may_lock))
     }
 
     /// The per-file trigger of the requested file `s`.
     fn candidate(&self, en: Enabled, s: &FileScan, live: bool) -> bool {
         let locks =
             (en.double_lock || en.lock_order) && live && s.fns.iter().any(|f| self.has_edge(f));
-        let cv = en.condvar && s.fns.iter().any(|f| f.cv_wait);
+        // The guard a Condvar wait is handed comes from a lock call of the
+        // same function (a named guard, or one taken in the arguments).
+        let cv = en.condvar && s.fns.iter().any(|f| f.cv_wait && f.lock_call);
         locks || cv
     }
 
@@ -1751,7 +1829,6 @@ impl LockTriggers {
         scans: &[Option<FileScan>],
         test_target: &[bool],
         plan: &mut Plan,
-        defs: &mut HMap<u64, Vec<(usize, usize)>>,
     ) {
         if !(en.double_lock || en.lock_order) {
             return;
@@ -1773,7 +1850,7 @@ impl LockTriggers {
             if let Some(f) = scans[fi].as_ref().and_then(|s| s.fns.get(i)) {
                 if f.drop_for.is_none() {
                     for &k in &f.keys {
-                        defs.entry(k).or_default().push((fi, i));
+                        plan.lock_defs.entry(k).or_default().push((fi, i));
                     }
                 }
             }
@@ -1791,6 +1868,7 @@ impl Prefilter {
     ) -> LockTriggers {
         let en = self.enabled;
         let mut t = LockTriggers {
+            rw: scans.iter().flatten().any(|s| s.rwlock),
             may_lock: HSet::default(),
             fns: Vec::new(),
         };
@@ -1801,7 +1879,7 @@ impl Prefilter {
         for (fi, s) in scans.iter().enumerate() {
             if let Some(s) = s {
                 for (i, f) in s.fns.iter().enumerate() {
-                    if f.lock_calls > 0 {
+                    if t.calls(f) > 0 {
                         work.push((fi, i));
                     }
                 }
