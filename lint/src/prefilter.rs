@@ -1778,13 +1778,17 @@ impl Prefilter {
 // Lock-guard lifetime lints (double_lock, lock_order_inversion,
 // condvar_wait_without_loop). What each needs kept:
 // - double_lock: in a requested, non-test file, a function with two or more
-//   acquisitions (`.lock()`, `.read()`, `.write()`, `lock_arc`, `blocking_*`
-//   with no arguments, outside test code), or one plus a later mention of a
-//   name that may lock (a function with an acquisition, transitively through
-//   mentions); then on
-//   demand the definitions of the calls made under a guard (may-lock
-//   functions join `Plan::defs`) and the declarations lock identity read
-//   (`Demand::decls`).
+//   acquisitions outside test code (`.lock()`, `lock_arc()`,
+//   `blocking_lock()`; `.read()`, `.write()`, `blocking_read/write()` only
+//   when some file of the package names an `RwLock`), or one plus a mention,
+//   after it, of a name that may lock (a function with an acquisition,
+//   transitively through mentions). Then on demand: the may-lock definitions
+//   that calls made under a guard reach (`Demand::lock_targets` ->
+//   `Reach::lock_free`/`lock_methods` -> `Plan::lock_defs`), other
+//   same-named definitions of a free call answered "locks" (`Demand::free`),
+//   and the declarations (struct, static, alias) lock identity read for a
+//   function that can hold a guard over an acquisition or a call, and for
+//   its callees (`Demand::decls`).
 // - lock_order_inversion: the same trigger, in every file of the package
 //   (the cycle's edges may sit in files not asked for) once some requested
 //   file has it; the same demands.
