@@ -68,6 +68,10 @@ pub struct Demand {
     /// Type, static and alias names whose declarations lock identity read
     /// (`index/locks.rs`).
     pub decls: BTreeSet<String>,
+    /// Calls made under a lock guard, by the asking function: the lock lints
+    /// need the definitions that may lock (`Reach::lock_free`), not those
+    /// that may wait.
+    pub lock_targets: BTreeSet<(FnId, CallTarget)>,
 }
 
 /// A question to the index whose answer depends on the files parsed.
@@ -89,11 +93,16 @@ enum Ask {
     CloseMethod(String, String),
     /// Lock identity read these type, static or alias declarations.
     Decls(Vec<String>),
+    /// A call made under a lock guard: its definitions may add acquisitions.
+    LockTarget(FnId, CallTarget),
 }
 
 impl Ask {
     fn rules_only(&self) -> bool {
-        matches!(self, Ask::Target(..) | Ask::GuardType(_) | Ask::Decls(_))
+        matches!(
+            self,
+            Ask::Target(..) | Ask::GuardType(_) | Ask::Decls(_) | Ask::LockTarget(..)
+        )
     }
 }
 
@@ -107,6 +116,7 @@ impl Demand {
             Ask::Target(from, t) => self.targets.insert((from, t)),
             Ask::GuardType(t) => self.types.insert(t),
             Ask::CloseMethod(t, m) => self.close_methods.insert((t, m)),
+            Ask::LockTarget(from, t) => self.lock_targets.insert((from, t)),
             Ask::Decls(names) => {
                 self.decls.extend(names);
                 true
@@ -123,6 +133,9 @@ pub struct Reach {
     pub free: BTreeSet<String>,
     pub methods: BTreeSet<(String, String)>,
     pub types: BTreeSet<String>,
+    /// What `Demand::lock_targets` reach through the parsed functions' calls.
+    pub lock_free: BTreeSet<String>,
+    pub lock_methods: BTreeSet<(String, String)>,
 }
 
 #[derive(Default)]
@@ -907,6 +920,7 @@ impl Index {
                 }
             }
         }
+        self.lock_reach(files, d, &mut r);
         r
     }
 

@@ -14,7 +14,7 @@ use super::{keys_match, lock_key, FnId, Index, Witness};
 use crate::model::locks::{Decl, LockKind};
 use crate::model::{CallTarget, EventKind, FileModel, FnModel, FrameId, LockAcq};
 use crate::span::Span;
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 /// Is the place a lock these lints track?
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,13 +139,29 @@ pub struct LockFacts {
     takes: HashMap<FnId, BTreeMap<String, (LockKind, Witness)>>,
     pairs: HashMap<FnId, Vec<Pair>>,
     /// Calls made while a guard is alive: asked for on behalf of the rules.
-    held_calls: Vec<(FnId, CallTarget)>,
+    /// With "the call takes a lock" (then another same-named definition not
+    /// parsed yet could veto it: an ambiguous call is not claimed to lock).
+    held_calls: Vec<(FnId, CallTarget, bool)>,
     cycles: Vec<Cycle>,
     /// File display order (`src/a.rs` before `src/b.rs`).
     order: Vec<String>,
     /// Type, static and alias names whose declarations were looked up: a
     /// declaration in a file not parsed yet could change an identity.
     consulted: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// Per function: the declarations its acquisitions, and those of the
+    /// functions it calls (transitively), were resolved with.
+    fn_consulted: HashMap<FnId, BTreeSet<String>>,
+    /// Functions with an acquisition followed by another acquisition or a
+    /// call (whatever the declarations say): only these can hold a guard
+    /// over something.
+    edge_capable: HashSet<FnId>,
+    /// `ask_lock_graph` ran (once per index).
+    asked_graph: std::sync::atomic::AtomicBool,
+}
+
+thread_local! {
+    /// Names consulted while `Index::collecting` runs on this thread.
+    static COLLECT: std::cell::RefCell<Option<BTreeSet<String>>> = const { std::cell::RefCell::new(None) };
 }
 
 /// The last segment of a `::` path (`crate::STATE` -> `STATE`).
@@ -177,9 +193,23 @@ impl Index {
         // Resolve every acquisition.
         let mut acqs: HashMap<FnId, Vec<Acq>> = HashMap::new();
         let mut sites: HashMap<String, Vec<(FnId, FrameId, bool, String)>> = HashMap::new();
+        let mut consulted: HashMap<FnId, BTreeSet<String>> = HashMap::new();
+        let mut edge_capable = HashSet::new();
         for (fi, fm) in files.iter().enumerate() {
             for (i, f) in fm.fns.iter().enumerate() {
                 let id = (fi, i);
+                let first = f
+                    .events
+                    .iter()
+                    .position(|e| matches!(&e.kind, EventKind::Lock(l) if l.path != "?"));
+                if let Some(k) = first {
+                    if f.events[k + 1..]
+                        .iter()
+                        .any(|e| matches!(e.kind, EventKind::Lock(_) | EventKind::Call(_)))
+                    {
+                        edge_capable.insert(id);
+                    }
+                }
                 let mut v = Vec::new();
                 for e in &f.events {
                     let EventKind::Lock(l) = &e.kind else {
@@ -188,7 +218,10 @@ impl Index {
                     if l.path == "?" {
                         continue;
                     }
-                    let r = self.lock_ref(f, &l.path, e.pos);
+                    let (r, names) = self.collecting(|| self.lock_ref(f, &l.path, e.pos));
+                    if !names.is_empty() {
+                        consulted.entry(id).or_default().extend(names);
+                    }
                     sites.entry(r.key.clone()).or_default().push((
                         id,
                         e.frame,
@@ -234,6 +267,8 @@ impl Index {
         }
         self.lk.acqs = acqs;
         self.lk.takes = takes;
+        self.lk.fn_consulted = consulted;
+        self.lk.edge_capable = edge_capable;
         for _round in 0..8 {
             let mut changed = false;
             for (fi, fm) in files.iter().enumerate() {
@@ -243,6 +278,7 @@ impl Index {
                         continue;
                     }
                     let mut add: Vec<(String, LockKind, Witness)> = Vec::new();
+                    let mut names: BTreeSet<String> = BTreeSet::new();
                     for e in &f.events {
                         let EventKind::Call(c) = &e.kind else {
                             continue;
@@ -253,6 +289,18 @@ impl Index {
                         for (k, kind, w) in self.call_takes_quiet(id, f, &c.target, c.awaited) {
                             add.push((k, kind, w));
                         }
+                        // What the callees' acquisitions were resolved with.
+                        for to in self.resolve_quiet(id, f, &c.target) {
+                            if let Some(s) = self.lk.fn_consulted.get(&to) {
+                                names.extend(s.iter().cloned());
+                            }
+                        }
+                    }
+                    if !names.is_empty() {
+                        let mine = self.lk.fn_consulted.entry(id).or_default();
+                        let n = mine.len();
+                        mine.extend(names);
+                        changed |= mine.len() != n;
                     }
                     if add.is_empty() {
                         continue;
@@ -317,8 +365,9 @@ impl Index {
                             if f.locks.call_end(e.pos).is_some_and(|end| a.end < end) {
                                 continue;
                             }
-                            held_calls.push((id, c.target.clone()));
-                            for (k, kind, w) in self.call_takes_quiet(id, f, &c.target, c.awaited) {
+                            let takes = self.call_takes_quiet(id, f, &c.target, c.awaited);
+                            held_calls.push((id, c.target.clone(), !takes.is_empty()));
+                            for (k, kind, w) in takes {
                                 out.push(Pair {
                                     outer: ai,
                                     inner: Inner::Via {
@@ -421,10 +470,53 @@ impl Index {
     }
 
     fn consult(&self, name: &str) {
+        if std_wrapper(name) {
+            return;
+        }
+        COLLECT.with(|c| {
+            if let Some(s) = c.borrow_mut().as_mut() {
+                s.insert(name.to_string());
+            }
+        });
         let mut c = self.lk.consulted.lock().unwrap_or_else(|e| e.into_inner());
         if !c.contains(name) {
             c.insert(name.to_string());
         }
+    }
+
+    /// Runs `f`, returning the declarations it consulted too.
+    fn collecting<T>(&self, f: impl FnOnce() -> T) -> (T, BTreeSet<String>) {
+        let saved = COLLECT.with(|c| c.borrow_mut().replace(BTreeSet::new()));
+        let out = f();
+        let got = COLLECT.with(|c| std::mem::replace(&mut *c.borrow_mut(), saved));
+        (out, got.unwrap_or_default())
+    }
+
+    /// Records, for the prefilter, the declarations that the acquisitions
+    /// of `id` and of the functions it calls (transitively) were resolved
+    /// with, and the calls it makes under a guard.
+    pub fn ask_fn_lock_facts(&self, id: FnId) {
+        if !self.lk.edge_capable.contains(&id) {
+            return;
+        }
+        self.ask_held_calls(Some(id));
+        if let Some(names) = self.lk.fn_consulted.get(&id) {
+            self.ask_names(names.iter().cloned().collect());
+        }
+    }
+
+    fn ask_names(&self, names: Vec<String>) {
+        if names.is_empty() {
+            return;
+        }
+        self.ask(super::Ask::Decls(names));
+    }
+
+    /// `place_type_names`, asking for the declarations it read.
+    pub fn place_type_names_asked(&self, f: &FnModel, path: &str, pos: u32) -> Option<Vec<String>> {
+        let (out, names) = self.collecting(|| self.place_type_names(f, path, pos));
+        self.ask_names(names.into_iter().collect());
+        out
     }
 
     /// Records, for the prefilter, the declarations lock identity read.
@@ -548,7 +640,10 @@ impl Index {
         for n in names {
             self.consult(n);
         }
-        names.iter().find(|n| self.lk.structs.contains(*n)).cloned()
+        names
+            .iter()
+            .find(|n| !std_wrapper(n) && self.lk.structs.contains(*n))
+            .cloned()
     }
 
     /// Follows `fields` from struct `ty` to the declaration of the last one.
@@ -580,7 +675,7 @@ impl Index {
             Decl::RwLock => Sure::RwLock,
             Decl::NotLock => Sure::No,
             Decl::Type(names) => {
-                for n in names {
+                for n in names.iter().filter(|n| !std_wrapper(n)) {
                     if let Some(a) = self.lk.aliases.get(n) {
                         if depth < 4 {
                             return self.decl_sure(a, depth + 1);
@@ -642,16 +737,73 @@ impl Index {
         (a, p)
     }
 
+    /// `Index::reach` for the lock lints: the names `Demand::lock_targets`
+    /// reach through the calls of the parsed functions they resolve to.
+    pub(super) fn lock_reach(&self, files: &[&FileModel], d: &super::Demand, r: &mut super::Reach) {
+        let mut work: Vec<(FnId, CallTarget)> = d.lock_targets.iter().cloned().collect();
+        let mut done: HashSet<(FnId, CallTarget)> = HashSet::new();
+        let mut walked: HashSet<FnId> = HashSet::new();
+        while let Some((from, t)) = work.pop() {
+            if !done.insert((from, t.clone())) {
+                continue;
+            }
+            let f = &files[from.0].fns[from.1];
+            match &t {
+                CallTarget::Free(n) => {
+                    r.lock_free.insert(super::bare_name(n).to_string());
+                }
+                CallTarget::TypeFn(ty, m) => {
+                    r.lock_methods.insert((ty.clone(), m.clone()));
+                }
+                CallTarget::SelfMethod(m) => {
+                    for ty in f.self_ty.iter().chain(f.trait_name.iter()) {
+                        r.lock_methods.insert((ty.clone(), m.clone()));
+                    }
+                }
+            }
+            for id in self.resolve_quiet(from, f, &t) {
+                if walked.insert(id) {
+                    for e in &files[id.0].fns[id.1].events {
+                        if let EventKind::Call(c) = &e.kind {
+                            work.push((id, c.target.clone()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Records, for the prefilter, the calls `id` makes while holding a
     /// guard (their definitions could add acquisitions).
     pub fn ask_held_calls(&self, id: Option<FnId>) {
-        for (from, t) in &self.lk.held_calls {
+        for (from, t, takes) in &self.lk.held_calls {
             if id.is_none_or(|i| i == *from) {
-                self.ask(super::Ask::Target(*from, t.clone()));
-                if let CallTarget::Free(n) = t {
+                self.ask(super::Ask::LockTarget(*from, t.clone()));
+                if let (CallTarget::Free(n), true) = (t, takes) {
                     // Another same-named definition may veto the answer.
                     self.ask(super::Ask::Free(super::bare_name(n).to_string()));
                 }
+            }
+        }
+    }
+
+    /// Records, for the prefilter, what the lock-order graph was built
+    /// from: for every function with a guard held over another acquisition
+    /// or a call, those calls and the declarations of its acquisitions (and
+    /// its callees'). A function with one acquisition and no call under it
+    /// has no edge, whatever its callers.
+    pub fn ask_lock_graph(&self) {
+        if self
+            .lk
+            .asked_graph
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            return;
+        }
+        self.ask_held_calls(None);
+        for id in &self.lk.edge_capable {
+            if let Some(names) = self.lk.fn_consulted.get(id) {
+                self.ask_names(names.iter().cloned().collect());
             }
         }
     }
@@ -888,4 +1040,32 @@ fn runs_here(f: &FnModel, mut frame: FrameId, outer: FrameId) -> bool {
             None => return false,
         }
     }
+}
+
+/// Std's wrappers and containers (`Arc<Inner>`, `Option<Handle>`,
+/// `Result<T>`): never the crate struct or alias a lock is declared by, so
+/// resolution looks past them (and does not ask for files declaring a
+/// crate's own `Result` alias).
+fn std_wrapper(name: &str) -> bool {
+    matches!(
+        name,
+        "Arc"
+            | "Rc"
+            | "Box"
+            | "Option"
+            | "Vec"
+            | "Result"
+            | "String"
+            | "HashMap"
+            | "HashSet"
+            | "BTreeMap"
+            | "BTreeSet"
+            | "VecDeque"
+            | "Cell"
+            | "RefCell"
+            | "Pin"
+            | "PhantomData"
+            | "Weak"
+            | "Self"
+    )
 }

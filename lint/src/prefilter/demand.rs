@@ -35,6 +35,15 @@ impl Prefilter {
                 .iter()
                 .map(|(t, m)| method_key(t.as_bytes(), m.as_bytes())),
         );
+        // The lock lints' calls under a guard: the may-lock definitions they
+        // reach (`Plan::defs` holds them when a trigger follows locks).
+        keys.extend(reach.lock_free.iter().map(|n| name_hash(n.as_bytes())));
+        keys.extend(
+            reach
+                .lock_methods
+                .iter()
+                .map(|(t, m)| method_key(t.as_bytes(), m.as_bytes())),
+        );
         for t in &reach.types {
             let h = name_hash(t.as_bytes());
             keys.push(h);

@@ -68,9 +68,8 @@ fn maybe_condvar(cx: &Cx, f: &FnModel, pos: u32) -> bool {
     let Some(recv) = f.locks.call_receiver(pos) else {
         return true;
     };
-    let names = cx.index.place_type_names(f, recv, pos);
     // A declaration in a file not parsed yet could change this answer.
-    cx.index.ask_lock_decls();
+    let names = cx.index.place_type_names_asked(f, recv, pos);
     names.is_none_or(|n| n.iter().any(|x| x.to_ascii_lowercase().contains("condvar")))
 }
 

@@ -21,13 +21,13 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     let _ = f;
     // Test code is skipped, as for `wait_while_holding_lock` (the index
     // resolves no acquisitions there).
+    // The callees of calls under a guard, and declarations in files not
+    // parsed yet, could add acquisitions.
+    cx.index.ask_fn_lock_facts(cx.fid);
     let (acqs, pairs) = cx.index.lock_pairs(cx.fid);
     if acqs.is_empty() {
         return;
     }
-    // The callees of calls under a guard could add acquisitions.
-    cx.index.ask_held_calls(Some(cx.fid));
-    cx.index.ask_lock_decls();
     let mut seen = HashSet::new();
     for p in pairs {
         let a = &acqs[p.outer];

@@ -20,14 +20,13 @@ use crate::model::FnModel;
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     let _ = f;
+    // Every edge of the package counts: the callees of calls made under a
+    // guard, anywhere, and the declarations identity read could add some.
+    cx.index.ask_lock_graph();
     let (acqs, _) = cx.index.lock_pairs(cx.fid);
     if acqs.is_empty() {
         return;
     }
-    // Every edge of the package counts: the callees of calls made under a
-    // guard, anywhere, and the declarations identity read could add some.
-    cx.index.ask_held_calls(None);
-    cx.index.ask_lock_decls();
     for c in cx.index.cycles_in(cx.fid) {
         let last = c.reported();
         let mut labels = Vec::new();
