@@ -72,6 +72,8 @@ pub struct Demand {
     /// need the definitions that may lock (`Reach::lock_free`), not those
     /// that may wait.
     pub lock_targets: BTreeSet<(FnId, CallTarget)>,
+    /// Type names resolved as "the only type of that name" (`pick_by_type`).
+    pub type_impls: BTreeSet<String>,
 }
 
 /// A question to the index whose answer depends on the files parsed.
@@ -95,6 +97,9 @@ enum Ask {
     Decls(Vec<String>),
     /// A call made under a lock guard: its definitions may add acquisitions.
     LockTarget(FnId, CallTarget),
+    /// A type name resolved by its being the only type of that name with
+    /// impls parsed: every file with an impl of that name could change it.
+    TypeImpls(String),
 }
 
 impl Ask {
@@ -117,6 +122,7 @@ impl Demand {
             Ask::GuardType(t) => self.types.insert(t),
             Ask::CloseMethod(t, m) => self.close_methods.insert((t, m)),
             Ask::LockTarget(from, t) => self.lock_targets.insert((from, t)),
+            Ask::TypeImpls(t) => self.type_impls.insert(t),
             Ask::Decls(names) => {
                 self.decls.extend(names);
                 true
@@ -346,20 +352,19 @@ fn forgets_self(f: &FnModel) -> bool {
     f.receiver == crate::model::Receiver::Value && f.forgets_self
 }
 
-/// The candidates whose type key matches `want`; when none does and the
-/// name was not `certain` (written as a path, imported by a `use`, or the
-/// impl's own type), all of them if they are one type (the name is
-/// unambiguous in the package), else none: an unresolved name is not
-/// guessed. A certain name never falls back: the type it names may be in a
-/// file the prefilter left unparsed, and a guess would differ from the
-/// answer of parsing every file.
-fn pick_by_type(want: &str, certain: bool, cands: Vec<(FnId, &str)>) -> Vec<FnId> {
+/// The candidates whose type key matches `want`; when none does, all of
+/// them if they are one type (the name is unambiguous in the package: a
+/// re-export, `pub use deleter::NotificationDeleter`, names it by another
+/// path), else none: an unresolved name is not guessed. The caller asks for
+/// every impl of the name when it falls back (`Ask::TypeImpls`), so that the
+/// answer is the one of parsing every file.
+fn pick_by_type(want: &str, cands: Vec<(FnId, &str)>) -> Vec<FnId> {
     let hit: Vec<FnId> = cands
         .iter()
         .filter(|(_, k)| type_keys_match(k, want))
         .map(|(id, _)| *id)
         .collect();
-    if !hit.is_empty() || certain {
+    if !hit.is_empty() {
         return hit;
     }
     match cands.first() {
@@ -615,15 +620,15 @@ impl Index {
         let Some(ids) = self.methods.get(&(bare.to_string(), name.to_string())) else {
             return Vec::new();
         };
-        let (want, certain) = if ty.contains("::") {
+        let want = if ty.contains("::") {
             // A path as resolved by the model (`crate::a::Pool`).
             let mods = self.mods_of.get(&from).cloned().unwrap_or_default();
             let segs: Vec<String> = ty.split("::").map(str::to_string).collect();
-            (absolute_path(&segs, &mods, &[]).join("::"), true)
+            absolute_path(&segs, &mods, &[]).join("::")
         } else {
             self.type_key_from(from, f, ty)
         };
-        let cands = ids
+        let cands: Vec<(FnId, &str)> = ids
             .iter()
             .map(|id| {
                 (
@@ -632,16 +637,18 @@ impl Index {
                 )
             })
             .collect();
-        pick_by_type(&want, certain, cands)
+        let hit = cands.iter().any(|(_, k)| type_keys_match(k, &want));
+        if !hit && !cands.is_empty() {
+            self.ask(Ask::TypeImpls(bare.to_string()));
+        }
+        pick_by_type(&want, cands)
     }
 
-    /// The module path of the type a bare name `ty` means in `from`, and
-    /// whether that is certain: the impl's own type, or a name a `use`
-    /// imports (else it is only assumed to be defined in `from`'s module).
-    fn type_key_from(&self, from: FnId, f: &FnModel, ty: &str) -> (String, bool) {
+    /// The module path of the type a bare name `ty` means in `from`.
+    fn type_key_from(&self, from: FnId, f: &FnModel, ty: &str) -> String {
         if f.self_ty.as_deref() == Some(ty) {
             if let Some(k) = self.ty_keys.get(&from) {
-                return (k.clone(), true);
+                return k.clone();
             }
         }
         let mods = self.mods_of.get(&from).cloned().unwrap_or_default();
@@ -650,11 +657,7 @@ impl Index {
             .get(from.0)
             .map(|u| u.as_slice())
             .unwrap_or(&[]);
-        let imported = uses.iter().any(|(n, full)| n == ty && !full.is_empty());
-        (
-            absolute_path(&[ty.to_string()], &mods, uses).join("::"),
-            imported,
-        )
+        absolute_path(&[ty.to_string()], &mods, uses).join("::")
     }
 
     /// Test code: a test fn (`#[test]`, in `#[cfg(test)]`), or any fn of an
@@ -763,12 +766,15 @@ impl Index {
                 let all = self.drop_waits.get(ty)?;
                 // The `Drop` of the type this name means here (module path
                 // and imports), not a same-named type of another module.
-                let (want, certain) = self.type_key_from(from, f, ty);
+                let want = self.type_key_from(from, f, ty);
                 let mut cands: Vec<&(usize, String, Witness)> = all
                     .iter()
                     .filter(|(_, k, _)| type_keys_match(k, &want))
                     .collect();
-                if cands.is_empty() && !certain && all.iter().all(|(_, k, _)| *k == all[0].1) {
+                if cands.is_empty() {
+                    self.ask(Ask::TypeImpls(bare_name(ty).to_string()));
+                }
+                if cands.is_empty() && all.iter().all(|(_, k, _)| *k == all[0].1) {
                     cands = all.iter().collect();
                 }
                 let local = cands.iter().find(|(fi, _, _)| *fi == from.0);
@@ -1112,24 +1118,10 @@ mod type_path_tests {
         assert!(type_keys_match("?::W", "a::W"));
         assert!(!type_keys_match("?::W", "a::V"));
         // No match and two different types of that name: nothing is guessed.
-        assert!(pick_by_type(
-            "c::Pool",
-            false,
-            vec![((0, 0), "a::Pool"), ((1, 0), "b::Pool")]
-        )
-        .is_empty());
-        // An imported name that matches no candidate: nothing, even when
-        // only one type of that name is known (the imported one may be
-        // unparsed).
-        assert!(pick_by_type("b::Pool", true, vec![((0, 0), "a::Pool")]).is_empty());
+        assert!(pick_by_type("c::Pool", vec![((0, 0), "a::Pool"), ((1, 0), "b::Pool")]).is_empty());
         // One type of that name in the package: it is the one meant.
         assert_eq!(
-            pick_by_type(
-                "c::Pool",
-                false,
-                vec![((0, 0), "a::Pool"), ((0, 1), "a::Pool")]
-            )
-            .len(),
+            pick_by_type("c::Pool", vec![((0, 0), "a::Pool"), ((0, 1), "a::Pool")]).len(),
             2
         );
     }

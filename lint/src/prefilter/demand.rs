@@ -72,6 +72,11 @@ impl Prefilter {
         let (lock_any, lock_h) = needles(&d.locks);
         // Declarations lock identity read (struct fields, statics, aliases).
         let decls: HSet<u64> = d.decls.iter().map(|n| name_hash(n.as_bytes())).collect();
+        let type_impls: HSet<u64> = d
+            .type_impls
+            .iter()
+            .map(|n| name_hash(n.as_bytes()))
+            .collect();
         let take_paths: BTreeSet<String> = d.takes.iter().map(|(_, p)| p.clone()).collect();
         let (take_any, take_h) = needles(&take_paths);
         // Only methods of the same type take the same field (`Index::takers`).
@@ -107,7 +112,10 @@ impl Prefilter {
                 && (take_any || s.take_wild || meets(&s.take_recv, &take_h));
             let caller = !callers.is_empty() && meets(&s.mentions, &callers);
             let decl = !decls.is_empty() && meets(&s.decls, &decls);
-            if veto || lock || take || caller || decl {
+            // Every impl of a type name a call was resolved to as "the only
+            // type of that name" (`Index::methods_of_type`).
+            let impls = !type_impls.is_empty() && meets(&s.impls, &type_impls);
+            if veto || lock || take || caller || decl || impls {
                 out.push(fi);
             }
         }
