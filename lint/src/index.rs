@@ -338,6 +338,29 @@ fn absolute_path(
     }
 }
 
+/// The names a call target reaches definitions by, as the prefilter keys
+/// them: a free function's bare name, `(bare type, method)` for a method.
+fn target_names(
+    f: &FnModel,
+    t: &CallTarget,
+    free: &mut BTreeSet<String>,
+    methods: &mut BTreeSet<(String, String)>,
+) {
+    match t {
+        CallTarget::Free(n) => {
+            free.insert(bare_name(n).to_string());
+        }
+        CallTarget::TypeFn(ty, m) => {
+            methods.insert((bare_name(ty).to_string(), m.clone()));
+        }
+        CallTarget::SelfMethod(m) => {
+            for ty in f.self_ty.iter().chain(f.trait_name.iter()) {
+                methods.insert((ty.clone(), m.clone()));
+            }
+        }
+    }
+}
+
 /// Do two type keys name the same type? Equal, or one is the other seen
 /// from outside the crate (`mycrate::conn::Conn` and `conn::Conn`).
 fn type_keys_match(a: &str, b: &str) -> bool {
@@ -898,19 +921,7 @@ impl Index {
                     continue;
                 }
                 let f = &files[from.0].fns[from.1];
-                match &t {
-                    CallTarget::Free(n) => {
-                        r.free.insert(bare_name(n).to_string());
-                    }
-                    CallTarget::TypeFn(ty, m) => {
-                        r.methods.insert((bare_name(ty).to_string(), m.clone()));
-                    }
-                    CallTarget::SelfMethod(m) => {
-                        for ty in f.self_ty.iter().chain(f.trait_name.iter()) {
-                            r.methods.insert((ty.clone(), m.clone()));
-                        }
-                    }
-                }
+                target_names(f, &t, &mut r.free, &mut r.methods);
                 for id in self.resolve_quiet(from, f, &t) {
                     if walked.insert(id) {
                         walk(id, &mut work, &mut types);

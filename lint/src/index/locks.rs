@@ -748,19 +748,7 @@ impl Index {
                 continue;
             }
             let f = &files[from.0].fns[from.1];
-            match &t {
-                CallTarget::Free(n) => {
-                    r.lock_free.insert(super::bare_name(n).to_string());
-                }
-                CallTarget::TypeFn(ty, m) => {
-                    r.lock_methods.insert((ty.clone(), m.clone()));
-                }
-                CallTarget::SelfMethod(m) => {
-                    for ty in f.self_ty.iter().chain(f.trait_name.iter()) {
-                        r.lock_methods.insert((ty.clone(), m.clone()));
-                    }
-                }
-            }
+            super::target_names(f, &t, &mut r.lock_free, &mut r.lock_methods);
             for id in self.resolve_quiet(from, f, &t) {
                 if walked.insert(id) {
                     for e in &files[id.0].fns[id.1].events {
