@@ -72,8 +72,9 @@ pub struct Demand {
     /// need the definitions that may lock (`Reach::lock_free`), not those
     /// that may wait.
     pub lock_targets: BTreeSet<(FnId, CallTarget)>,
-    /// Type names resolved as "the only type of that name" (`pick_by_type`).
-    pub type_impls: BTreeSet<String>,
+    /// (type name, method) resolved as the method of "the only type of
+    /// that name" (`pick_by_type`).
+    pub type_impls: BTreeSet<(String, String)>,
 }
 
 /// A question to the index whose answer depends on the files parsed.
@@ -97,9 +98,11 @@ enum Ask {
     Decls(Vec<String>),
     /// A call made under a lock guard: its definitions may add acquisitions.
     LockTarget(FnId, CallTarget),
-    /// A type name resolved by its being the only type of that name with
-    /// impls parsed: every file with an impl of that name could change it.
-    TypeImpls(String),
+    /// A method (type name, method name) resolved by its type being the
+    /// only type of that name defining it: every file defining a method of
+    /// that name in an impl of that type name could change it (`Drop`'s is
+    /// `drop`).
+    TypeImpls(String, String),
 }
 
 impl Ask {
@@ -122,7 +125,7 @@ impl Demand {
             Ask::GuardType(t) => self.types.insert(t),
             Ask::CloseMethod(t, m) => self.close_methods.insert((t, m)),
             Ask::LockTarget(from, t) => self.lock_targets.insert((from, t)),
-            Ask::TypeImpls(t) => self.type_impls.insert(t),
+            Ask::TypeImpls(t, m) => self.type_impls.insert((t, m)),
             Ask::Decls(names) => {
                 self.decls.extend(names);
                 true
@@ -662,7 +665,7 @@ impl Index {
             .collect();
         let hit = cands.iter().any(|(_, k)| type_keys_match(k, &want));
         if !hit && !cands.is_empty() {
-            self.ask(Ask::TypeImpls(bare.to_string()));
+            self.ask(Ask::TypeImpls(bare.to_string(), name.to_string()));
         }
         pick_by_type(&want, cands)
     }
@@ -795,7 +798,7 @@ impl Index {
                     .filter(|(_, k, _)| type_keys_match(k, &want))
                     .collect();
                 if cands.is_empty() {
-                    self.ask(Ask::TypeImpls(bare_name(ty).to_string()));
+                    self.ask(Ask::TypeImpls(bare_name(ty).to_string(), "drop".into()));
                 }
                 if cands.is_empty() && all.iter().all(|(_, k, _)| *k == all[0].1) {
                     cands = all.iter().collect();

@@ -72,11 +72,26 @@ impl Prefilter {
         let (lock_any, lock_h) = needles(&d.locks);
         // Declarations lock identity read (struct fields, statics, aliases).
         let decls: HSet<u64> = d.decls.iter().map(|n| name_hash(n.as_bytes())).collect();
-        let type_impls: HSet<u64> = d
+        // Another definition of such a method can change an answer only by
+        // making the name ambiguous (then nothing is resolved): that matters
+        // when some definition of it may wait or lock (`Plan::defs`), or
+        // takes a callable (a closure handed to it may run in it).
+        let mut type_impls: HSet<u64> = d
             .type_impls
             .iter()
-            .map(|n| name_hash(n.as_bytes()))
+            .map(|(t, m)| method_key(t.as_bytes(), m.as_bytes()))
             .collect();
+        if !type_impls.is_empty() {
+            let callable: HSet<u64> = scans
+                .iter()
+                .flatten()
+                .flat_map(|s| &s.fns)
+                .filter(|f| f.takes_callable)
+                .flat_map(|f| f.keys.iter().copied())
+                .filter(|k| type_impls.contains(k))
+                .collect();
+            type_impls.retain(|k| plan.defs.contains_key(k) || callable.contains(k));
+        }
         let take_paths: BTreeSet<String> = d.takes.iter().map(|(_, p)| p.clone()).collect();
         let (take_any, take_h) = needles(&take_paths);
         // Only methods of the same type take the same field (`Index::takers`).
@@ -112,9 +127,9 @@ impl Prefilter {
                 && (take_any || s.take_wild || meets(&s.take_recv, &take_h));
             let caller = !callers.is_empty() && meets(&s.mentions, &callers);
             let decl = !decls.is_empty() && meets(&s.decls, &decls);
-            // Every impl of a type name a call was resolved to as "the only
-            // type of that name" (`Index::methods_of_type`).
-            let impls = !type_impls.is_empty() && meets(&s.impls, &type_impls);
+            // Every definition of a method a call was resolved to as the
+            // method of "the only type of that name" (`Index::methods_of_type`).
+            let impls = !type_impls.is_empty() && s.fns.iter().any(|f| meets(&f.keys, &type_impls));
             if veto || lock || take || caller || decl || impls {
                 out.push(fi);
             }

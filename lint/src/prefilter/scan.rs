@@ -65,6 +65,9 @@ pub(super) struct LexFn {
     pub drop_for: Option<u64>,
     /// Its token range (nested code included).
     pub region: Region,
+    /// Its signature names a callable (`Fn`, `FnMut`, `FnOnce`, `fn(..)`):
+    /// a closure handed to it may run inside it (`Index::handed_runs`).
+    pub takes_callable: bool,
 }
 
 /// What the lexer learned about one file.
@@ -284,6 +287,10 @@ impl Prefilter {
                 keys,
                 drop_for,
                 region,
+                takes_callable: (f + 2..open).any(|k| {
+                    s.toks[k].kind == T::Ident
+                        && matches!(s.id(k), b"Fn" | b"FnMut" | b"FnOnce" | b"fn")
+                }),
             });
         }
         fs.mentions = sorted(mention.iter().map(|&(_, h)| h).collect());
