@@ -4,7 +4,7 @@
 
 use crate::model::{
     CallTarget, CloseRead, CloseReadKind, EventKind, FileModel, FnModel, FrameId, GuardArm,
-    GuardKind,
+    GuardKind, WaitCall,
 };
 use crate::span::Span;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -74,6 +74,10 @@ pub struct Demand {
     pub lock_targets: BTreeSet<(FnId, CallTarget)>,
     /// Type names resolved as "the only type of that name" (`pick_by_type`).
     pub type_impls: BTreeSet<String>,
+    /// (receiver type, method) of a vocabulary wait (`.wait()`) whose
+    /// receiver type is known: the crate's own definition of that method,
+    /// wherever it is, decides whether the call waits (`wait_witness`).
+    pub own_waits: BTreeSet<(String, String)>,
 }
 
 /// A question to the index whose answer depends on the files parsed.
@@ -100,6 +104,9 @@ enum Ask {
     /// A type name resolved by its being the only type of that name with
     /// impls parsed: every file with an impl of that name could change it.
     TypeImpls(String),
+    /// A vocabulary wait on a receiver of a known type: (bare type, method).
+    /// Any definition of that method could make it the crate's own.
+    OwnWait(String, String),
 }
 
 impl Ask {
@@ -123,6 +130,7 @@ impl Demand {
             Ask::CloseMethod(t, m) => self.close_methods.insert((t, m)),
             Ask::LockTarget(from, t) => self.lock_targets.insert((from, t)),
             Ask::TypeImpls(t) => self.type_impls.insert(t),
+            Ask::OwnWait(t, m) => self.own_waits.insert((t, m)),
             Ask::Decls(names) => {
                 self.decls.extend(names);
                 true
@@ -563,7 +571,7 @@ impl Index {
                 continue;
             }
             let w = match &e.kind {
-                EventKind::Wait(w) if !w.awaited => Some(Witness::direct(id.0, w.span, &w.name)),
+                EventKind::Wait(w) if !w.awaited => self.wait_witness(id, f, w),
                 EventKind::Call(c) if !c.awaited => self.call_waits(id, f, &c.target),
                 EventKind::Guard(g) => match g.kind {
                     // Closure-bodied guards: their waits are inline events already.
@@ -709,6 +717,57 @@ impl Index {
         }
     }
 
+    /// The crate's own definitions of a vocabulary wait method called on a
+    /// receiver of a known type (`b.wait()` with `b: Builder`), in any file
+    /// of the package; empty when the crate defines none for that type (a
+    /// std `Child`, `Barrier`, or a type of another crate), or when the
+    /// name is imported from `std`/`core`/`alloc`.
+    fn own_wait_defs(&self, from: FnId, f: &FnModel, w: &WaitCall) -> Vec<FnId> {
+        let Some(ty) = &w.recv_ty else {
+            return Vec::new();
+        };
+        self.ask(Ask::OwnWait(bare_name(ty).to_string(), w.name.clone()));
+        if !self
+            .methods
+            .contains_key(&(bare_name(ty).to_string(), w.name.clone()))
+        {
+            return Vec::new();
+        }
+        let std_import = self.file_uses.get(from.0).is_some_and(|u| {
+            u.iter().any(|(n, full)| {
+                n == bare_name(ty)
+                    && matches!(
+                        full.first().map(String::as_str),
+                        Some("std" | "core" | "alloc")
+                    )
+            })
+        });
+        if std_import {
+            return Vec::new();
+        }
+        let t = CallTarget::TypeFn(ty.clone(), w.name.clone());
+        self.resolve(from, f, &t)
+    }
+
+    /// Does this vocabulary wait (not awaited) wait? It does, unless the
+    /// receiver's type is known and the crate defines the method for it:
+    /// then that definition decides, like a call of it (a builder's
+    /// `wait(self) -> Self` only builds a value). A definition that cannot
+    /// be found keeps the vocabulary's answer.
+    pub fn wait_witness(&self, from: FnId, f: &FnModel, w: &WaitCall) -> Option<Witness> {
+        if self.own_wait_defs(from, f, w).is_empty() {
+            return Some(Witness::direct(from.0, w.span, &w.name));
+        }
+        let ty = w.recv_ty.clone().unwrap_or_default();
+        self.call_waits(from, f, &CallTarget::TypeFn(ty, w.name.clone()))
+    }
+
+    /// Is this vocabulary wait call the crate's own method (see
+    /// `wait_witness`), not the std/crossbeam one its name suggests?
+    pub fn is_own_wait(&self, from: FnId, f: &FnModel, w: &WaitCall) -> bool {
+        !self.own_wait_defs(from, f, w).is_empty()
+    }
+
     /// Does calling `target` from `f` wait? Async callees never do (the call
     /// only builds a future).
     ///
@@ -766,9 +825,7 @@ impl Index {
                         return None;
                     }
                     match &e.kind {
-                        EventKind::Wait(w) if !w.awaited => {
-                            Some(Witness::direct(from.0, w.span, &w.name))
-                        }
+                        EventKind::Wait(w) if !w.awaited => self.wait_witness(from, f, w),
                         EventKind::Call(c) if !c.awaited => self.call_waits(from, f, &c.target),
                         _ => None,
                     }
@@ -896,6 +953,12 @@ impl Index {
             for e in &files[id.0].fns[id.1].events {
                 match &e.kind {
                     EventKind::Call(c) => work.push((id, c.target.clone())),
+                    // A wait that may be the crate's own method.
+                    EventKind::Wait(w) => {
+                        if let Some(t) = &w.recv_ty {
+                            work.push((id, CallTarget::TypeFn(t.clone(), w.name.clone())));
+                        }
+                    }
                     EventKind::Guard(g) => {
                         if let Some(t) = &g.call {
                             work.push((id, t.clone()));

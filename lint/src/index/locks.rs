@@ -228,7 +228,8 @@ impl Index {
                         r.package,
                         r.fields.clone(),
                     ));
-                    if self.is_test_code(id) || !plausible(r.sure, l.kind) {
+                    // A `#[cfg(test)]` statement is test code too.
+                    if self.is_test_code(id) || e.test || !plausible(r.sure, l.kind) {
                         continue;
                     }
                     v.push(Acq {
@@ -283,7 +284,7 @@ impl Index {
                         let EventKind::Call(c) = &e.kind else {
                             continue;
                         };
-                        if !runs_here(f, e.frame, 0) {
+                        if e.test || !runs_here(f, e.frame, 0) {
                             continue;
                         }
                         for (k, kind, w) in self.call_takes_quiet(id, f, &c.target, c.awaited) {
@@ -336,7 +337,7 @@ impl Index {
                     continue;
                 }
                 for e in &f.events {
-                    if e.pos <= a.pos || e.pos >= a.end {
+                    if e.test || e.pos <= a.pos || e.pos >= a.end {
                         continue;
                     }
                     // Runs while the guard lives: inline in its frame (not in a

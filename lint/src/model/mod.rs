@@ -181,6 +181,10 @@ pub struct Event {
     pub block: BlockId,
     pub frame: FrameId,
     pub kind: EventKind,
+    /// Inside a statement marked `#[cfg(test)]` (`#[cfg(test)] let ..;`,
+    /// `#[cfg(test)] { .. }`): test code, like a test fn, for the lints that
+    /// skip test code.
+    pub test: bool,
 }
 
 #[derive(Debug)]
@@ -215,6 +219,11 @@ pub struct WaitCall {
     /// Root identifiers named in the receiver and arguments (`exporter` in
     /// `block_on(exporter.export(..))`).
     pub operand_idents: Vec<String>,
+    /// The receiver's type when the model knows it (a parameter or local of
+    /// a declared or built type) and this file does not implement the
+    /// method for it: the index looks for the crate's own definition
+    /// (`Index::wait_witness`) before calling it a wait.
+    pub recv_ty: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

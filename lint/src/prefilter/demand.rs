@@ -77,6 +77,13 @@ impl Prefilter {
             .iter()
             .map(|n| name_hash(n.as_bytes()))
             .collect();
+        // Every definition of a method a vocabulary wait on a receiver of
+        // known type may be (`Index::wait_witness`): `T::wait` in any impl.
+        let own_waits: HSet<u64> = d
+            .own_waits
+            .iter()
+            .map(|(t, m)| method_key(t.as_bytes(), m.as_bytes()))
+            .collect();
         let take_paths: BTreeSet<String> = d.takes.iter().map(|(_, p)| p.clone()).collect();
         let (take_any, take_h) = needles(&take_paths);
         // Only methods of the same type take the same field (`Index::takers`).
@@ -115,7 +122,11 @@ impl Prefilter {
             // Every impl of a type name a call was resolved to as "the only
             // type of that name" (`Index::methods_of_type`).
             let impls = !type_impls.is_empty() && meets(&s.impls, &type_impls);
-            if veto || lock || take || caller || decl || impls {
+            let own_wait = !own_waits.is_empty()
+                && s.fns
+                    .iter()
+                    .any(|f| f.keys.iter().any(|k| own_waits.contains(k)));
+            if veto || lock || take || caller || decl || impls || own_wait {
                 out.push(fi);
             }
         }

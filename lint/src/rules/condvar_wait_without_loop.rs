@@ -20,7 +20,8 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     if cx.index.is_test_code(cx.fid) {
         return;
     }
-    for e in &f.events {
+    // A `#[cfg(test)]` statement's wait is test code too.
+    for e in f.events.iter().filter(|e| !e.test) {
         let EventKind::Wait(w) = &e.kind else {
             continue;
         };
@@ -28,6 +29,10 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
             continue;
         }
         if in_retesting_loop(f, e.block) || !maybe_condvar(cx, f, e.pos) {
+            continue;
+        }
+        // The crate's own `wait` of the receiver's type is not a Condvar's.
+        if cx.index.is_own_wait(cx.fid, f, w) {
             continue;
         }
         let fix = wait_while_fix(cx, f, e.pos);
