@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 mod locks;
-pub use locks::{Acq, Cycle, EdgeSite, Inner, LockRef, Pair, Sure};
+pub use locks::{shown_key, Acq, Cycle, EdgeSite, Inner, LockRef, Pair, Sure};
 
 /// (file index in the package, fn index in the file).
 pub type FnId = (usize, usize);
@@ -78,6 +78,9 @@ pub struct Demand {
     /// receiver type is known: the crate's own definition of that method,
     /// wherever it is, decides whether the call waits (`wait_witness`).
     pub own_waits: BTreeSet<(String, String)>,
+    /// Module paths were asked for: every file with a `#[path]` attribute
+    /// could place another (`module_paths`).
+    pub path_decls: bool,
 }
 
 /// A question to the index whose answer depends on the files parsed.
@@ -107,6 +110,9 @@ enum Ask {
     /// A vocabulary wait on a receiver of a known type: (bare type, method).
     /// Any definition of that method could make it the crate's own.
     OwnWait(String, String),
+    /// Module paths were derived: a `#[path]` declaration in any file could
+    /// place a parsed file elsewhere in the module tree.
+    PathDecls,
 }
 
 impl Ask {
@@ -131,6 +137,10 @@ impl Demand {
             Ask::LockTarget(from, t) => self.lock_targets.insert((from, t)),
             Ask::TypeImpls(t) => self.type_impls.insert(t),
             Ask::OwnWait(t, m) => self.own_waits.insert((t, m)),
+            Ask::PathDecls => {
+                self.path_decls = true;
+                true
+            }
             Ask::Decls(names) => {
                 self.decls.extend(names);
                 true
@@ -199,6 +209,8 @@ pub struct Index {
     file_uses: Vec<Vec<(String, Vec<String>)>>,
     /// Per file and fn: what each parameter the fn is handed is used for.
     param_uses: HashMap<FnId, Vec<(usize, crate::model::ParamUse)>>,
+    /// Per file: its module path (`module_paths`: `#[path]` followed).
+    file_mods: Vec<Vec<String>>,
 }
 
 /// Types whose value is a running thread or task, a channel end, a socket
@@ -299,6 +311,129 @@ fn file_mods(parts: &[String]) -> Vec<String> {
         .map(|p| p.trim_end_matches(".rs").to_string())
         .filter(|p| !matches!(p.as_str(), "src" | "mod" | "lib" | "main"))
         .collect()
+}
+
+/// Per file: its module path. Where the file path says (`file_mods`),
+/// unless a `#[path]` declaration of a parsed file places it elsewhere:
+/// `#[path = "backend/alsa.rs"] mod host;` in `src/lib.rs` makes
+/// `src/backend/alsa.rs` the module `host`, and a `mod.rs` so placed takes
+/// the files under its directory along (`host::..`). Paths follow the
+/// Reference: relative to the declaring file's directory, or, inside inline
+/// modules, to the directory they name (below the file's own module
+/// directory for a non-`mod.rs` file). A declaring file not parsed leaves
+/// its targets where their path says; the prefilter parses every file with
+/// a `#[path]` (`Ask::PathDecls`).
+fn module_paths(files: &[&FileModel]) -> Vec<Vec<String>> {
+    let mut mp: Vec<Vec<String>> = files.iter().map(|fm| file_mods(&fm.parts)).collect();
+    if files.iter().all(|fm| fm.mod_decls.is_empty()) {
+        return mp;
+    }
+    let by_path: HashMap<String, usize> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, fm)| !fm.parts.is_empty())
+        .map(|(i, fm)| (fm.parts.join("/"), i))
+        .collect();
+    // Files placed by a `#[path]` (their children are found as from a
+    // `mod.rs`), and the directories a placed `mod.rs` owns.
+    let mut placed: HashSet<usize> = HashSet::new();
+    for _round in 0..8 {
+        let mut changed = false;
+        let mut dirs: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+        for (d, fm) in files.iter().enumerate() {
+            let Some((file, dir)) = fm.parts.split_last() else {
+                continue;
+            };
+            let mod_rs =
+                placed.contains(&d) || matches!(file.as_str(), "mod.rs" | "lib.rs" | "main.rs");
+            for decl in &fm.mod_decls {
+                let mut base: Vec<String> = dir.to_vec();
+                if !decl.inline.is_empty() && !mod_rs {
+                    base.push(file.trim_end_matches(".rs").to_string());
+                }
+                for (n, p) in &decl.inline {
+                    base.extend(p.as_deref().unwrap_or(n).split('/').map(str::to_string));
+                }
+                let targets: Vec<Vec<String>> = match &decl.path {
+                    Some(p) => {
+                        let b = if decl.inline.is_empty() {
+                            dir.to_vec()
+                        } else {
+                            base
+                        };
+                        vec![b
+                            .into_iter()
+                            .chain(p.split('/').map(str::to_string))
+                            .collect()]
+                    }
+                    None => vec![
+                        base.iter()
+                            .cloned()
+                            .chain([format!("{}.rs", decl.name)])
+                            .collect(),
+                        base.iter()
+                            .cloned()
+                            .chain([decl.name.clone(), "mod.rs".to_string()])
+                            .collect(),
+                    ],
+                };
+                let mut want = mp[d].clone();
+                want.extend(decl.inline.iter().map(|(n, _)| n.clone()));
+                want.push(decl.name.clone());
+                for t in targets {
+                    let t = normalize(&t);
+                    if t.last().is_some_and(|x| x == "mod.rs") {
+                        dirs.push((t[..t.len() - 1].to_vec(), want.clone()));
+                    }
+                    if let Some(&ti) = by_path.get(&t.join("/")) {
+                        placed.insert(ti);
+                        if mp[ti] != want {
+                            mp[ti] = want.clone();
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+        // The files under a placed `mod.rs`'s directory (not placed
+        // themselves) move with it.
+        for (i, fm) in files.iter().enumerate() {
+            if placed.contains(&i) || fm.parts.is_empty() {
+                continue;
+            }
+            let best = dirs
+                .iter()
+                .filter(|(dir, _)| fm.parts.len() > dir.len() && fm.parts.starts_with(dir))
+                .max_by_key(|(dir, _)| dir.len());
+            if let Some((dir, m)) = best {
+                let mut want = m.clone();
+                want.extend(file_mods(&fm.parts[dir.len()..]));
+                if mp[i] != want {
+                    mp[i] = want;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    mp
+}
+
+/// `a/./b/../c` -> `a/c` (components of a relative path).
+fn normalize(parts: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in parts {
+        match p.as_str() {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            _ => out.push(p.clone()),
+        }
+    }
+    out
 }
 
 /// The key under which a lock is compared across functions: its field path
@@ -418,7 +553,14 @@ impl Index {
     /// `build`, for a package of the given Rust edition (it decides how long
     /// an `if let` scrutinee temporary lives).
     pub fn build_for(files: &[&FileModel], edition: u16) -> Index {
-        let mut ix = Index::default();
+        let mut ix = Index {
+            file_mods: module_paths(files),
+            ..Default::default()
+        };
+        if files.iter().any(|fm| !fm.fns.is_empty()) {
+            // A file not parsed yet may place a parsed one (`#[path]`).
+            ix.ask(Ask::PathDecls);
+        }
         for (fi, fm) in files.iter().enumerate() {
             ix.targets.push(target_of(&fm.parts));
             ix.owners.push(resource_owners(fm));
@@ -438,7 +580,7 @@ impl Index {
             for (i, f) in fm.fns.iter().enumerate() {
                 let id = (fi, i);
                 ix.names.insert(id, f.qualified_name());
-                let mut mods = file_mods(&fm.parts);
+                let mut mods = ix.file_mods[fi].clone();
                 mods.extend(f.mods.iter().cloned());
                 if let Some(t) = &f.self_ty {
                     // `impl W` in a file that neither defines nor imports `W`
@@ -468,7 +610,7 @@ impl Index {
                     ix.tests.insert(id);
                 }
                 if f.self_ty.is_none() {
-                    let mut mods = file_mods(&fm.parts);
+                    let mut mods = ix.file_mods[fi].clone();
                     mods.extend(f.mods.iter().cloned());
                     ix.fn_mods.insert(id, mods);
                 }
@@ -1143,10 +1285,68 @@ impl Index {
 
 #[cfg(test)]
 mod type_path_tests {
-    use super::{absolute_path, pick_by_type, type_keys_match};
+    use super::{absolute_path, module_paths, pick_by_type, type_keys_match, FileModel};
 
     fn v(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()
+    }
+
+    /// `#[path]` places files in the module tree: on a declaration (relative
+    /// to the declaring file's directory), on a child of an inline module
+    /// (below the directory the inline modules name, and the file's own
+    /// module directory for a non-`mod.rs` file), a placed `mod.rs` taking
+    /// its directory along; other files stay where their path says.
+    #[test]
+    fn path_attributes_place_files() {
+        use crate::model::ModDecl;
+        let file = |parts: &[&str], decls: Vec<ModDecl>| FileModel {
+            parts: v(parts),
+            mod_decls: decls,
+            ..Default::default()
+        };
+        let decl = |inline: &[(&str, Option<&str>)], name: &str, path: Option<&str>| ModDecl {
+            inline: inline
+                .iter()
+                .map(|(n, p)| (n.to_string(), p.map(str::to_string)))
+                .collect(),
+            name: name.to_string(),
+            path: path.map(str::to_string),
+        };
+        let files = [
+            file(
+                &["src", "lib.rs"],
+                vec![
+                    decl(&[], "host", Some("backend/alsa.rs")),
+                    decl(&[("os", None)], "conn", Some("../net/sys.rs")),
+                    decl(&[("plat", Some("platform"))], "unix", None),
+                ],
+            ),
+            file(&["src", "backend", "alsa.rs"], vec![]),
+            file(&["src", "net", "sys.rs"], vec![]),
+            file(&["src", "platform", "unix", "mod.rs"], vec![]),
+            file(&["src", "platform", "unix", "fd.rs"], vec![]),
+            file(
+                &["src", "pool.rs"],
+                vec![decl(&[("inner", None)], "imp", Some("x.rs"))],
+            ),
+            file(&["src", "pool", "inner", "x.rs"], vec![]),
+            file(&["src", "other.rs"], vec![]),
+        ];
+        let refs: Vec<&FileModel> = files.iter().collect();
+        let mp = module_paths(&refs);
+        let want: [&[&str]; 8] = [
+            &[],
+            &["host"],
+            &["os", "conn"],
+            &["plat", "unix"],
+            &["plat", "unix", "fd"],
+            &["pool"],
+            &["pool", "inner", "imp"],
+            &["other"],
+        ];
+        for (i, w) in want.iter().enumerate() {
+            assert_eq!(mp[i], v(w), "{:?}", files[i].parts);
+        }
     }
 
     #[test]

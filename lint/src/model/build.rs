@@ -79,6 +79,7 @@ pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildErr
             };
             let allows = attr_allows(&file.attrs);
             cx.items(&file.items, None, None, &allows);
+            collect_mod_decls(&file.items, &mut Vec::new(), &mut fm.mod_decls);
             drop(file);
             fm.uses = uses;
             Ok(fm)
@@ -149,6 +150,49 @@ fn attr_allows(attrs: &[syn::Attribute]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The `#[path = ".."]` of an item, if any.
+fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// The file's out-of-line `mod m;` declarations that a `#[path]` places
+/// (see `ModDecl`); a plain `mod m;` outside any `#[path]` module is where
+/// the file path says, and needs no record.
+fn collect_mod_decls(
+    items: &[Item],
+    inline: &mut Vec<(String, Option<String>)>,
+    out: &mut Vec<crate::model::ModDecl>,
+) {
+    for it in items {
+        let Item::Mod(m) = it else { continue };
+        let path = path_attr(&m.attrs);
+        match &m.content {
+            Some((_, items)) => {
+                inline.push((m.ident.to_string(), path));
+                collect_mod_decls(items, inline, out);
+                inline.pop();
+            }
+            None if path.is_some() || inline.iter().any(|(_, p)| p.is_some()) => {
+                out.push(crate::model::ModDecl {
+                    inline: inline.clone(),
+                    name: m.ident.to_string(),
+                    path,
+                });
+            }
+            None => {}
+        }
+    }
 }
 
 /// The methods every impl of the file defines: (self type, method name).

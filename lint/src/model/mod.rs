@@ -30,6 +30,22 @@ pub struct FileModel {
     pub uses: Vec<(String, Vec<String>)>,
     /// Struct fields, statics and type aliases as the lock lints see them.
     pub locks: locks::TypeLocks,
+    /// Out-of-line `mod m;` declarations whose file a `#[path]` attribute
+    /// places (on the declaration or on an enclosing inline `mod`): where
+    /// the module tree puts a file is not always where its path says.
+    pub mod_decls: Vec<ModDecl>,
+}
+
+/// `#[path = "sys/unix.rs"] mod imp;` (or a `mod m;` inside an inline
+/// module that has a `#[path]`): the index maps the file it names to its
+/// module path (`Index::module_paths`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModDecl {
+    /// Enclosing inline modules, outermost first: (name, its `#[path]`).
+    pub inline: Vec<(String, Option<String>)>,
+    pub name: String,
+    /// The declaration's own `#[path]`.
+    pub path: Option<String>,
 }
 
 /// A struct (or tuple struct) and the type names its fields mention.

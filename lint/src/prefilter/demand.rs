@@ -126,7 +126,10 @@ impl Prefilter {
                 && s.fns
                     .iter()
                     .any(|f| f.keys.iter().any(|k| own_waits.contains(k)));
-            if veto || lock || take || caller || decl || impls || own_wait {
+            // A `#[path]` may place a parsed file elsewhere in the module
+            // tree (`Index::module_paths`).
+            let path = d.path_decls && s.path_attr;
+            if veto || lock || take || caller || decl || impls || own_wait || path {
                 out.push(fi);
             }
         }

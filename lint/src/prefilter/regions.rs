@@ -141,6 +141,16 @@ pub(super) fn brackets(toks: &[Tok], b: &[u8]) -> Brackets {
     }
 }
 
+/// A `#[path = ..]` attribute anywhere in the file: it may place a module's
+/// file elsewhere in the module tree (`Index::module_paths`).
+pub(super) fn has_path_attr(toks: &[Tok], b: &[u8], br: &Brackets) -> bool {
+    br.attrs.iter().any(|&k| {
+        toks.get(k + 2)
+            .is_some_and(|t| t.kind == T::Ident && &b[t.start as usize..t.end as usize] == b"path")
+            && toks.get(k + 3).is_some_and(|t| t.kind == T::Punct(b'='))
+    })
+}
+
 /// The index of the token closing the group opened at `open` (or the end).
 #[cfg(test)]
 fn close_of(toks: &[Tok], open: usize, o: u8, c: u8) -> usize {
