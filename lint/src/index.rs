@@ -904,12 +904,6 @@ impl Index {
         self.call_waits(from, f, &CallTarget::TypeFn(ty, w.name.clone()))
     }
 
-    /// Is this vocabulary wait call the crate's own method (see
-    /// `wait_witness`), not the std/crossbeam one its name suggests?
-    pub fn is_own_wait(&self, from: FnId, f: &FnModel, w: &WaitCall) -> bool {
-        !self.own_wait_defs(from, f, w).is_empty()
-    }
-
     /// Does calling `target` from `f` wait? Async callees never do (the call
     /// only builds a future).
     ///

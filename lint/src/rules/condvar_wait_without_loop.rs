@@ -31,10 +31,6 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
         if in_retesting_loop(f, e.block) || !maybe_condvar(cx, f, e.pos) {
             continue;
         }
-        // The crate's own `wait` of the receiver's type is not a Condvar's.
-        if cx.index.is_own_wait(cx.fid, f, w) {
-            continue;
-        }
         let fix = wait_while_fix(cx, f, e.pos);
         out.push(RawFinding {
             span: w.span,
