@@ -294,6 +294,22 @@ fn target_of(parts: &[String]) -> Target {
     }
 }
 
+/// Are two files in one Cargo target (`tests/foo.rs` and `tests/foo/x.rs`)?
+fn same_target(a: &Target, b: &Target) -> bool {
+    match (a, b) {
+        (Target::Lib, Target::Lib) => true,
+        (
+            Target::Aux {
+                kind: k1, name: n1, ..
+            },
+            Target::Aux {
+                kind: k2, name: n2, ..
+            },
+        ) => k1 == k2 && n1 == n2,
+        _ => false,
+    }
+}
+
 /// The last segment of a call path (`m::f` -> `f`).
 fn bare_name(path: &str) -> &str {
     path.rsplit("::").next().unwrap_or(path)
@@ -352,7 +368,12 @@ fn module_paths(files: &[&FileModel]) -> Vec<Vec<String>> {
                     base.push(file.trim_end_matches(".rs").to_string());
                 }
                 for (n, p) in &decl.inline {
-                    base.extend(p.as_deref().unwrap_or(n).split('/').map(str::to_string));
+                    base.extend(
+                        p.as_deref()
+                            .unwrap_or(n)
+                            .split(['/', '\\'])
+                            .map(str::to_string),
+                    );
                 }
                 let targets: Vec<Vec<String>> = match &decl.path {
                     Some(p) => {
@@ -363,7 +384,7 @@ fn module_paths(files: &[&FileModel]) -> Vec<Vec<String>> {
                         };
                         vec![b
                             .into_iter()
-                            .chain(p.split('/').map(str::to_string))
+                            .chain(p.split(['/', '\\']).map(str::to_string))
                             .collect()]
                     }
                     None => vec![
@@ -382,6 +403,12 @@ fn module_paths(files: &[&FileModel]) -> Vec<Vec<String>> {
                 want.push(decl.name.clone());
                 for t in targets {
                     let t = normalize(&t);
+                    // A test or example that includes a library file
+                    // (`#[path = "../src/util.rs"]`) does not move it: the
+                    // library's own module tree places it.
+                    if !same_target(&target_of(&t), &target_of(&fm.parts)) {
+                        continue;
+                    }
                     if t.last().is_some_and(|x| x == "mod.rs") {
                         dirs.push((t[..t.len() - 1].to_vec(), want.clone()));
                     }
@@ -706,10 +733,11 @@ impl Index {
         ix
     }
 
-    /// The first wait this function runs itself (not in spawned or deferred code).
+    /// The first wait this function runs itself (not in spawned or deferred
+    /// code, nor in a `#[cfg(test)]` statement: only test builds run it).
     fn first_inline_wait(&self, id: FnId, f: &FnModel) -> Option<Witness> {
         for e in &f.events {
-            if !self.frame_runs_inline(id, f, e.frame) {
+            if e.test || !self.frame_runs_inline(id, f, e.frame) {
                 continue;
             }
             let w = match &e.kind {
@@ -1325,10 +1353,18 @@ mod type_path_tests {
             ),
             file(&["src", "pool", "inner", "x.rs"], vec![]),
             file(&["src", "other.rs"], vec![]),
+            file(
+                &["tests", "it.rs"],
+                vec![
+                    decl(&[], "shared", Some("../src/other.rs")),
+                    decl(&[], "helper", Some("it/support.rs")),
+                ],
+            ),
+            file(&["tests", "it", "support.rs"], vec![]),
         ];
         let refs: Vec<&FileModel> = files.iter().collect();
         let mp = module_paths(&refs);
-        let want: [&[&str]; 8] = [
+        let want: [&[&str]; 10] = [
             &[],
             &["host"],
             &["os", "conn"],
@@ -1337,6 +1373,8 @@ mod type_path_tests {
             &["pool"],
             &["pool", "inner", "imp"],
             &["other"],
+            &["tests", "it"],
+            &["tests", "it", "helper"],
         ];
         for (i, w) in want.iter().enumerate() {
             assert_eq!(mp[i], v(w), "{:?}", files[i].parts);
