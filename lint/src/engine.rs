@@ -644,6 +644,7 @@ static EMPTY: FileModel = FileModel {
         statics: Vec::new(),
         aliases: Vec::new(),
     },
+    mod_decls: Vec::new(),
 };
 
 fn suppressed_by_comment(m: &FileModel, lint: &str, line: u32) -> bool {

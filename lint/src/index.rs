@@ -4,7 +4,7 @@
 
 use crate::model::{
     CallTarget, CloseRead, CloseReadKind, EventKind, FileModel, FnModel, FrameId, GuardArm,
-    GuardKind,
+    GuardKind, WaitCall,
 };
 use crate::span::Span;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 mod locks;
-pub use locks::{Acq, Cycle, EdgeSite, Inner, LockRef, Pair, Sure};
+pub use locks::{shown_key, Acq, Cycle, EdgeSite, Inner, LockRef, Pair, Sure};
 
 /// (file index in the package, fn index in the file).
 pub type FnId = (usize, usize);
@@ -75,6 +75,13 @@ pub struct Demand {
     /// (type name, method) resolved as the method of "the only type of
     /// that name" (`pick_by_type`).
     pub type_impls: BTreeSet<(String, String)>,
+    /// (receiver type, method) of a vocabulary wait (`.wait()`) whose
+    /// receiver type is known: the crate's own definition of that method,
+    /// wherever it is, decides whether the call waits (`wait_witness`).
+    pub own_waits: BTreeSet<(String, String)>,
+    /// Module paths were asked for: every file with a `#[path]` attribute
+    /// could place another (`module_paths`).
+    pub path_decls: bool,
 }
 
 /// A question to the index whose answer depends on the files parsed.
@@ -103,6 +110,12 @@ enum Ask {
     /// that name in an impl of that type name could change it (`Drop`'s is
     /// `drop`).
     TypeImpls(String, String),
+    /// A vocabulary wait on a receiver of a known type: (bare type, method).
+    /// Any definition of that method could make it the crate's own.
+    OwnWait(String, String),
+    /// Module paths were derived: a `#[path]` declaration in any file could
+    /// place a parsed file elsewhere in the module tree.
+    PathDecls,
 }
 
 impl Ask {
@@ -126,6 +139,11 @@ impl Demand {
             Ask::CloseMethod(t, m) => self.close_methods.insert((t, m)),
             Ask::LockTarget(from, t) => self.lock_targets.insert((from, t)),
             Ask::TypeImpls(t, m) => self.type_impls.insert((t, m)),
+            Ask::OwnWait(t, m) => self.own_waits.insert((t, m)),
+            Ask::PathDecls => {
+                self.path_decls = true;
+                true
+            }
             Ask::Decls(names) => {
                 self.decls.extend(names);
                 true
@@ -194,6 +212,8 @@ pub struct Index {
     file_uses: Vec<Vec<(String, Vec<String>)>>,
     /// Per file and fn: what each parameter the fn is handed is used for.
     param_uses: HashMap<FnId, Vec<(usize, crate::model::ParamUse)>>,
+    /// Per file: its module path (`module_paths`: `#[path]` followed).
+    file_mods: Vec<Vec<String>>,
 }
 
 /// Types whose value is a running thread or task, a channel end, a socket
@@ -277,6 +297,22 @@ fn target_of(parts: &[String]) -> Target {
     }
 }
 
+/// Are two files in one Cargo target (`tests/foo.rs` and `tests/foo/x.rs`)?
+fn same_target(a: &Target, b: &Target) -> bool {
+    match (a, b) {
+        (Target::Lib, Target::Lib) => true,
+        (
+            Target::Aux {
+                kind: k1, name: n1, ..
+            },
+            Target::Aux {
+                kind: k2, name: n2, ..
+            },
+        ) => k1 == k2 && n1 == n2,
+        _ => false,
+    }
+}
+
 /// The last segment of a call path (`m::f` -> `f`).
 fn bare_name(path: &str) -> &str {
     path.rsplit("::").next().unwrap_or(path)
@@ -294,6 +330,140 @@ fn file_mods(parts: &[String]) -> Vec<String> {
         .map(|p| p.trim_end_matches(".rs").to_string())
         .filter(|p| !matches!(p.as_str(), "src" | "mod" | "lib" | "main"))
         .collect()
+}
+
+/// Per file: its module path. Where the file path says (`file_mods`),
+/// unless a `#[path]` declaration of a parsed file places it elsewhere:
+/// `#[path = "backend/alsa.rs"] mod host;` in `src/lib.rs` makes
+/// `src/backend/alsa.rs` the module `host`, and a `mod.rs` so placed takes
+/// the files under its directory along (`host::..`). Paths follow the
+/// Reference: relative to the declaring file's directory, or, inside inline
+/// modules, to the directory they name (below the file's own module
+/// directory for a non-`mod.rs` file). A declaring file not parsed leaves
+/// its targets where their path says; the prefilter parses every file with
+/// a `#[path]` (`Ask::PathDecls`).
+fn module_paths(files: &[&FileModel]) -> Vec<Vec<String>> {
+    let mut mp: Vec<Vec<String>> = files.iter().map(|fm| file_mods(&fm.parts)).collect();
+    if files.iter().all(|fm| fm.mod_decls.is_empty()) {
+        return mp;
+    }
+    let by_path: HashMap<String, usize> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, fm)| !fm.parts.is_empty())
+        .map(|(i, fm)| (fm.parts.join("/"), i))
+        .collect();
+    // Files placed by a `#[path]` (their children are found as from a
+    // `mod.rs`), and the directories a placed `mod.rs` owns.
+    let mut placed: HashSet<usize> = HashSet::new();
+    for _round in 0..8 {
+        let mut changed = false;
+        let mut dirs: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+        for (d, fm) in files.iter().enumerate() {
+            let Some((file, dir)) = fm.parts.split_last() else {
+                continue;
+            };
+            let mod_rs =
+                placed.contains(&d) || matches!(file.as_str(), "mod.rs" | "lib.rs" | "main.rs");
+            for decl in &fm.mod_decls {
+                let mut base: Vec<String> = dir.to_vec();
+                if !decl.inline.is_empty() && !mod_rs {
+                    base.push(file.trim_end_matches(".rs").to_string());
+                }
+                for (n, p) in &decl.inline {
+                    base.extend(
+                        p.as_deref()
+                            .unwrap_or(n)
+                            .split(['/', '\\'])
+                            .map(str::to_string),
+                    );
+                }
+                let targets: Vec<Vec<String>> = match &decl.path {
+                    Some(p) => {
+                        let b = if decl.inline.is_empty() {
+                            dir.to_vec()
+                        } else {
+                            base
+                        };
+                        vec![b
+                            .into_iter()
+                            .chain(p.split(['/', '\\']).map(str::to_string))
+                            .collect()]
+                    }
+                    None => vec![
+                        base.iter()
+                            .cloned()
+                            .chain([format!("{}.rs", decl.name)])
+                            .collect(),
+                        base.iter()
+                            .cloned()
+                            .chain([decl.name.clone(), "mod.rs".to_string()])
+                            .collect(),
+                    ],
+                };
+                let mut want = mp[d].clone();
+                want.extend(decl.inline.iter().map(|(n, _)| n.clone()));
+                want.push(decl.name.clone());
+                for t in targets {
+                    let t = normalize(&t);
+                    // A test or example that includes a library file
+                    // (`#[path = "../src/util.rs"]`) does not move it: the
+                    // library's own module tree places it.
+                    if !same_target(&target_of(&t), &target_of(&fm.parts)) {
+                        continue;
+                    }
+                    if t.last().is_some_and(|x| x == "mod.rs") {
+                        dirs.push((t[..t.len() - 1].to_vec(), want.clone()));
+                    }
+                    if let Some(&ti) = by_path.get(&t.join("/")) {
+                        placed.insert(ti);
+                        if mp[ti] != want {
+                            mp[ti] = want.clone();
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+        // The files under a placed `mod.rs`'s directory (not placed
+        // themselves) move with it.
+        for (i, fm) in files.iter().enumerate() {
+            if placed.contains(&i) || fm.parts.is_empty() {
+                continue;
+            }
+            let best = dirs
+                .iter()
+                .filter(|(dir, _)| fm.parts.len() > dir.len() && fm.parts.starts_with(dir))
+                .max_by_key(|(dir, _)| dir.len());
+            if let Some((dir, m)) = best {
+                let mut want = m.clone();
+                want.extend(file_mods(&fm.parts[dir.len()..]));
+                if mp[i] != want {
+                    mp[i] = want;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    mp
+}
+
+/// `a/./b/../c` -> `a/c` (components of a relative path).
+fn normalize(parts: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in parts {
+        match p.as_str() {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            _ => out.push(p.clone()),
+        }
+    }
+    out
 }
 
 /// The key under which a lock is compared across functions: its field path
@@ -413,7 +583,14 @@ impl Index {
     /// `build`, for a package of the given Rust edition (it decides how long
     /// an `if let` scrutinee temporary lives).
     pub fn build_for(files: &[&FileModel], edition: u16) -> Index {
-        let mut ix = Index::default();
+        let mut ix = Index {
+            file_mods: module_paths(files),
+            ..Default::default()
+        };
+        if files.iter().any(|fm| !fm.fns.is_empty()) {
+            // A file not parsed yet may place a parsed one (`#[path]`).
+            ix.ask(Ask::PathDecls);
+        }
         for (fi, fm) in files.iter().enumerate() {
             ix.targets.push(target_of(&fm.parts));
             ix.owners.push(resource_owners(fm));
@@ -433,7 +610,7 @@ impl Index {
             for (i, f) in fm.fns.iter().enumerate() {
                 let id = (fi, i);
                 ix.names.insert(id, f.qualified_name());
-                let mut mods = file_mods(&fm.parts);
+                let mut mods = ix.file_mods[fi].clone();
                 mods.extend(f.mods.iter().cloned());
                 if let Some(t) = &f.self_ty {
                     // `impl W` in a file that neither defines nor imports `W`
@@ -463,7 +640,7 @@ impl Index {
                     ix.tests.insert(id);
                 }
                 if f.self_ty.is_none() {
-                    let mut mods = file_mods(&fm.parts);
+                    let mut mods = ix.file_mods[fi].clone();
                     mods.extend(f.mods.iter().cloned());
                     ix.fn_mods.insert(id, mods);
                 }
@@ -559,14 +736,15 @@ impl Index {
         ix
     }
 
-    /// The first wait this function runs itself (not in spawned or deferred code).
+    /// The first wait this function runs itself (not in spawned or deferred
+    /// code, nor in a `#[cfg(test)]` statement: only test builds run it).
     fn first_inline_wait(&self, id: FnId, f: &FnModel) -> Option<Witness> {
         for e in &f.events {
-            if !self.frame_runs_inline(id, f, e.frame) {
+            if e.test || !self.frame_runs_inline(id, f, e.frame) {
                 continue;
             }
             let w = match &e.kind {
-                EventKind::Wait(w) if !w.awaited => Some(Witness::direct(id.0, w.span, &w.name)),
+                EventKind::Wait(w) if !w.awaited => self.wait_witness(id, f, w),
                 EventKind::Call(c) if !c.awaited => self.call_waits(id, f, &c.target),
                 EventKind::Guard(g) => match g.kind {
                     // Closure-bodied guards: their waits are inline events already.
@@ -712,6 +890,51 @@ impl Index {
         }
     }
 
+    /// The crate's own definitions of a vocabulary wait method called on a
+    /// receiver of a known type (`b.wait()` with `b: Builder`), in any file
+    /// of the package; empty when the crate defines none for that type (a
+    /// std `Child`, `Barrier`, or a type of another crate), or when the
+    /// name is imported from `std`/`core`/`alloc`.
+    fn own_wait_defs(&self, from: FnId, f: &FnModel, w: &WaitCall) -> Vec<FnId> {
+        let Some(ty) = &w.recv_ty else {
+            return Vec::new();
+        };
+        self.ask(Ask::OwnWait(bare_name(ty).to_string(), w.name.clone()));
+        if !self
+            .methods
+            .contains_key(&(bare_name(ty).to_string(), w.name.clone()))
+        {
+            return Vec::new();
+        }
+        let std_import = self.file_uses.get(from.0).is_some_and(|u| {
+            u.iter().any(|(n, full)| {
+                n == bare_name(ty)
+                    && matches!(
+                        full.first().map(String::as_str),
+                        Some("std" | "core" | "alloc")
+                    )
+            })
+        });
+        if std_import {
+            return Vec::new();
+        }
+        let t = CallTarget::TypeFn(ty.clone(), w.name.clone());
+        self.resolve(from, f, &t)
+    }
+
+    /// Does this vocabulary wait (not awaited) wait? It does, unless the
+    /// receiver's type is known and the crate defines the method for it:
+    /// then that definition decides, like a call of it (a builder's
+    /// `wait(self) -> Self` only builds a value). A definition that cannot
+    /// be found keeps the vocabulary's answer.
+    pub fn wait_witness(&self, from: FnId, f: &FnModel, w: &WaitCall) -> Option<Witness> {
+        if self.own_wait_defs(from, f, w).is_empty() {
+            return Some(Witness::direct(from.0, w.span, &w.name));
+        }
+        let ty = w.recv_ty.clone().unwrap_or_default();
+        self.call_waits(from, f, &CallTarget::TypeFn(ty, w.name.clone()))
+    }
+
     /// Does calling `target` from `f` wait? Async callees never do (the call
     /// only builds a future).
     ///
@@ -769,9 +992,7 @@ impl Index {
                         return None;
                     }
                     match &e.kind {
-                        EventKind::Wait(w) if !w.awaited => {
-                            Some(Witness::direct(from.0, w.span, &w.name))
-                        }
+                        EventKind::Wait(w) if !w.awaited => self.wait_witness(from, f, w),
                         EventKind::Call(c) if !c.awaited => self.call_waits(from, f, &c.target),
                         _ => None,
                     }
@@ -899,6 +1120,12 @@ impl Index {
             for e in &files[id.0].fns[id.1].events {
                 match &e.kind {
                     EventKind::Call(c) => work.push((id, c.target.clone())),
+                    // A wait that may be the crate's own method.
+                    EventKind::Wait(w) => {
+                        if let Some(t) = &w.recv_ty {
+                            work.push((id, CallTarget::TypeFn(t.clone(), w.name.clone())));
+                        }
+                    }
                     EventKind::Guard(g) => {
                         if let Some(t) = &g.call {
                             work.push((id, t.clone()));
@@ -1083,10 +1310,78 @@ impl Index {
 
 #[cfg(test)]
 mod type_path_tests {
-    use super::{absolute_path, pick_by_type, type_keys_match};
+    use super::{absolute_path, module_paths, pick_by_type, type_keys_match, FileModel};
 
     fn v(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()
+    }
+
+    /// `#[path]` places files in the module tree: on a declaration (relative
+    /// to the declaring file's directory), on a child of an inline module
+    /// (below the directory the inline modules name, and the file's own
+    /// module directory for a non-`mod.rs` file), a placed `mod.rs` taking
+    /// its directory along; other files stay where their path says.
+    #[test]
+    fn path_attributes_place_files() {
+        use crate::model::ModDecl;
+        let file = |parts: &[&str], decls: Vec<ModDecl>| FileModel {
+            parts: v(parts),
+            mod_decls: decls,
+            ..Default::default()
+        };
+        let decl = |inline: &[(&str, Option<&str>)], name: &str, path: Option<&str>| ModDecl {
+            inline: inline
+                .iter()
+                .map(|(n, p)| (n.to_string(), p.map(str::to_string)))
+                .collect(),
+            name: name.to_string(),
+            path: path.map(str::to_string),
+        };
+        let files = [
+            file(
+                &["src", "lib.rs"],
+                vec![
+                    decl(&[], "host", Some("backend/alsa.rs")),
+                    decl(&[("os", None)], "conn", Some("../net/sys.rs")),
+                    decl(&[("plat", Some("platform"))], "unix", None),
+                ],
+            ),
+            file(&["src", "backend", "alsa.rs"], vec![]),
+            file(&["src", "net", "sys.rs"], vec![]),
+            file(&["src", "platform", "unix", "mod.rs"], vec![]),
+            file(&["src", "platform", "unix", "fd.rs"], vec![]),
+            file(
+                &["src", "pool.rs"],
+                vec![decl(&[("inner", None)], "imp", Some("x.rs"))],
+            ),
+            file(&["src", "pool", "inner", "x.rs"], vec![]),
+            file(&["src", "other.rs"], vec![]),
+            file(
+                &["tests", "it.rs"],
+                vec![
+                    decl(&[], "shared", Some("../src/other.rs")),
+                    decl(&[], "helper", Some("it/support.rs")),
+                ],
+            ),
+            file(&["tests", "it", "support.rs"], vec![]),
+        ];
+        let refs: Vec<&FileModel> = files.iter().collect();
+        let mp = module_paths(&refs);
+        let want: [&[&str]; 10] = [
+            &[],
+            &["host"],
+            &["os", "conn"],
+            &["plat", "unix"],
+            &["plat", "unix", "fd"],
+            &["pool"],
+            &["pool", "inner", "imp"],
+            &["other"],
+            &["tests", "it"],
+            &["tests", "it", "helper"],
+        ];
+        for (i, w) in want.iter().enumerate() {
+            assert_eq!(mp[i], v(w), "{:?}", files[i].parts);
+        }
     }
 
     #[test]

@@ -45,13 +45,21 @@ pub struct LockRef {
 }
 
 impl LockRef {
-    /// Shown in messages: `Conn.inner.state`, `STATE`, `mu`.
+    /// Shown in messages: `Conn.inner.state`, `STATE`, `mu` (the owner
+    /// type's module path is identity, not shown).
     pub fn shown(&self) -> &str {
         match self.key.split_once('@') {
             Some((root, _)) if !self.package => root,
-            _ => &self.key,
+            _ => shown_key(&self.key),
         }
     }
+}
+
+/// A package lock's key as messages show it: without the owner type's
+/// module path (`a::Conn.state` -> `Conn.state`).
+pub fn shown_key(key: &str) -> &str {
+    let ty = key.split('.').next().unwrap_or_default();
+    &key[ty.rfind("::").map_or(0, |i| i + 2)..]
 }
 
 /// One acquisition of a function, resolved.
@@ -131,6 +139,8 @@ pub struct LockFacts {
     statics: HashMap<String, Decl>,
     aliases: HashMap<String, Decl>,
     structs: HashSet<String>,
+    /// Struct name -> the module paths of its definitions (`a::Conn`).
+    struct_paths: HashMap<String, Vec<String>>,
     /// Lock key -> (function, frame, package-wide, field path) of each site.
     sites: HashMap<String, Vec<(FnId, FrameId, bool, String)>>,
     acqs: HashMap<FnId, Vec<Acq>>,
@@ -176,7 +186,17 @@ impl Index {
             edition,
             ..Default::default()
         };
-        for fm in files {
+        for (fi, fm) in files.iter().enumerate() {
+            for s in &fm.structs {
+                let mut p = self.file_mods.get(fi).cloned().unwrap_or_default();
+                p.extend(s.mods.iter().cloned());
+                p.push(s.name.clone());
+                let v = lk.struct_paths.entry(s.name.clone()).or_default();
+                let p = p.join("::");
+                if !v.contains(&p) {
+                    v.push(p);
+                }
+            }
             lk.order.push(fm.parts.join("/"));
             for (t, f, d) in &fm.locks.fields {
                 lk.structs.insert(t.clone());
@@ -218,7 +238,7 @@ impl Index {
                     if l.path == "?" {
                         continue;
                     }
-                    let (r, names) = self.collecting(|| self.lock_ref(f, &l.path, e.pos));
+                    let (r, names) = self.collecting(|| self.lock_ref(id, f, &l.path, e.pos));
                     if !names.is_empty() {
                         consulted.entry(id).or_default().extend(names);
                     }
@@ -228,7 +248,8 @@ impl Index {
                         r.package,
                         r.fields.clone(),
                     ));
-                    if self.is_test_code(id) || !plausible(r.sure, l.kind) {
+                    // A `#[cfg(test)]` statement is test code too.
+                    if self.is_test_code(id) || e.test || !plausible(r.sure, l.kind) {
                         continue;
                     }
                     v.push(Acq {
@@ -283,7 +304,7 @@ impl Index {
                         let EventKind::Call(c) = &e.kind else {
                             continue;
                         };
-                        if !runs_here(f, e.frame, 0) {
+                        if e.test || !runs_here(f, e.frame, 0) {
                             continue;
                         }
                         for (k, kind, w) in self.call_takes_quiet(id, f, &c.target, c.awaited) {
@@ -336,7 +357,7 @@ impl Index {
                     continue;
                 }
                 for e in &f.events {
-                    if e.pos <= a.pos || e.pos >= a.end {
+                    if e.test || e.pos <= a.pos || e.pos >= a.end {
                         continue;
                     }
                     // Runs while the guard lives: inline in its frame (not in a
@@ -465,8 +486,40 @@ impl Index {
     }
 
     /// The identity of the lock at `path` (as written in `f`, at `pos`).
-    pub fn lock_ref(&self, f: &FnModel, path: &str, pos: u32) -> LockRef {
-        self.lock_ref_depth(f, path, pos, 0)
+    pub fn lock_ref(&self, id: FnId, f: &FnModel, path: &str, pos: u32) -> LockRef {
+        self.lock_ref_depth(id, f, path, pos, 0)
+    }
+
+    /// The owner type of a field lock by module path (SPEC: a type is its
+    /// module path and name): the struct definition `ty` means in `id` (for
+    /// `self`, the impl's own type), so that `a::Conn.state` and
+    /// `b::Conn.state` are two locks. One struct of that name in the
+    /// package is that one; none, the bare name; several that the name does
+    /// not tell apart, the path as named here.
+    fn owner_key(&self, id: FnId, f: &FnModel, ty: &str, own: bool) -> String {
+        self.consult(ty);
+        let Some(defs) = self.lk.struct_paths.get(ty) else {
+            return ty.to_string();
+        };
+        if let [one] = defs.as_slice() {
+            return one.clone();
+        }
+        let want = own
+            .then(|| self.ty_keys.get(&id).cloned())
+            .flatten()
+            .unwrap_or_else(|| self.type_key_from(id, f, ty));
+        let want = want.split('@').next().unwrap_or_default().to_string();
+        if defs.contains(&want) {
+            return want;
+        }
+        let hits: Vec<&String> = defs
+            .iter()
+            .filter(|d| super::type_keys_match(d, &want))
+            .collect();
+        match hits.as_slice() {
+            [one] => (*one).clone(),
+            _ => want,
+        }
     }
 
     fn consult(&self, name: &str) {
@@ -532,7 +585,7 @@ impl Index {
         self.ask(super::Ask::Decls(names));
     }
 
-    fn lock_ref_depth(&self, f: &FnModel, path: &str, pos: u32, depth: u32) -> LockRef {
+    fn lock_ref_depth(&self, id: FnId, f: &FnModel, path: &str, pos: u32, depth: u32) -> LockRef {
         let (root, rest) = match path.split_once('.') {
             Some((r, x)) => (r, x),
             None => (path, ""),
@@ -561,7 +614,7 @@ impl Index {
             }
             return match &f.self_ty {
                 Some(ty) => LockRef {
-                    key: join(ty, rest),
+                    key: join(&self.owner_key(id, f, ty, true), rest),
                     package: true,
                     fields: rest.to_string(),
                     sure: self.field_chain(ty, &fields),
@@ -612,7 +665,7 @@ impl Index {
         };
         match f.locks.decl_at(root, pos) {
             Some(Decl::Alias(p)) if depth < 4 && p != root => {
-                self.lock_ref_depth(f, &join(p, rest), pos, depth + 1)
+                self.lock_ref_depth(id, f, &join(p, rest), pos, depth + 1)
             }
             Some(Decl::Type(names)) if !fields.is_empty() => match self.struct_among(names) {
                 Some(t)
@@ -622,7 +675,7 @@ impl Index {
                         .contains_key(&(t.clone(), fields[0].to_string())) =>
                 {
                     LockRef {
-                        key: join(&t, rest),
+                        key: join(&self.owner_key(id, f, &t, false), rest),
                         package: true,
                         fields: rest.to_string(),
                         sure: self.field_chain(&t, &fields),
@@ -964,7 +1017,7 @@ impl Index {
     ) -> Option<FnId> {
         self.ask(super::Ask::Lock(lock_key(path).to_string()));
         self.ask_lock_decls();
-        let r = self.lock_ref(f, path, pos);
+        let r = self.lock_ref(from, f, path, pos);
         let loose = |package: bool, fields: &str| !package && !fields.is_empty();
         let mut best: Option<FnId> = None;
         for (k, sites) in &self.lk.sites {

@@ -79,6 +79,7 @@ pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildErr
             };
             let allows = attr_allows(&file.attrs);
             cx.items(&file.items, None, None, &allows);
+            collect_mod_decls(&file.items, &mut Vec::new(), &mut fm.mod_decls);
             drop(file);
             fm.uses = uses;
             Ok(fm)
@@ -149,6 +150,49 @@ fn attr_allows(attrs: &[syn::Attribute]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The `#[path = ".."]` of an item, if any.
+fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// The file's out-of-line `mod m;` declarations that a `#[path]` places
+/// (see `ModDecl`); a plain `mod m;` outside any `#[path]` module is where
+/// the file path says, and needs no record.
+fn collect_mod_decls(
+    items: &[Item],
+    inline: &mut Vec<(String, Option<String>)>,
+    out: &mut Vec<crate::model::ModDecl>,
+) {
+    for it in items {
+        let Item::Mod(m) = it else { continue };
+        let path = path_attr(&m.attrs);
+        match &m.content {
+            Some((_, items)) => {
+                inline.push((m.ident.to_string(), path));
+                collect_mod_decls(items, inline, out);
+                inline.pop();
+            }
+            None if path.is_some() || inline.iter().any(|(_, p)| p.is_some()) => {
+                out.push(crate::model::ModDecl {
+                    inline: inline.clone(),
+                    name: m.ident.to_string(),
+                    path,
+                });
+            }
+            None => {}
+        }
+    }
 }
 
 /// The methods every impl of the file defines: (self type, method name).
@@ -330,6 +374,65 @@ fn is_test_attr(attrs: &[syn::Attribute]) -> bool {
             _ => false,
         }
     })
+}
+
+/// The outer attributes of a statement (of its expression, for an
+/// expression statement); `None` for an item (walked with its own).
+fn stmt_attrs(s: &Stmt) -> Option<&[syn::Attribute]> {
+    match s {
+        Stmt::Local(l) => Some(&l.attrs),
+        Stmt::Macro(m) => Some(&m.attrs),
+        Stmt::Expr(e, _) => Some(expr_attrs(e)),
+        Stmt::Item(_) => None,
+    }
+}
+
+/// The outer attributes of an expression statement's expression: syn puts
+/// them on the leftmost operand of an assignment, binary operation or cast
+/// (`#[cfg(test)] x = 1;`).
+fn expr_attrs(e: &Expr) -> &[syn::Attribute] {
+    match e {
+        Expr::Assign(x) => expr_attrs(&x.left),
+        Expr::Binary(x) => expr_attrs(&x.left),
+        Expr::Cast(x) => expr_attrs(&x.expr),
+        Expr::Array(x) => &x.attrs,
+        Expr::Async(x) => &x.attrs,
+        Expr::Await(x) => &x.attrs,
+        Expr::Block(x) => &x.attrs,
+        Expr::Break(x) => &x.attrs,
+        Expr::Call(x) => &x.attrs,
+        Expr::Closure(x) => &x.attrs,
+        Expr::Const(x) => &x.attrs,
+        Expr::Continue(x) => &x.attrs,
+        Expr::Field(x) => &x.attrs,
+        Expr::ForLoop(x) => &x.attrs,
+        Expr::Group(x) => &x.attrs,
+        Expr::If(x) => &x.attrs,
+        Expr::Index(x) => &x.attrs,
+        Expr::Infer(x) => &x.attrs,
+        Expr::Let(x) => &x.attrs,
+        Expr::Lit(x) => &x.attrs,
+        Expr::Loop(x) => &x.attrs,
+        Expr::Macro(x) => &x.attrs,
+        Expr::Match(x) => &x.attrs,
+        Expr::MethodCall(x) => &x.attrs,
+        Expr::Paren(x) => &x.attrs,
+        Expr::Path(x) => &x.attrs,
+        Expr::Range(x) => &x.attrs,
+        Expr::RawAddr(x) => &x.attrs,
+        Expr::Reference(x) => &x.attrs,
+        Expr::Repeat(x) => &x.attrs,
+        Expr::Return(x) => &x.attrs,
+        Expr::Struct(x) => &x.attrs,
+        Expr::Try(x) => &x.attrs,
+        Expr::TryBlock(x) => &x.attrs,
+        Expr::Tuple(x) => &x.attrs,
+        Expr::Unary(x) => &x.attrs,
+        Expr::Unsafe(x) => &x.attrs,
+        Expr::While(x) => &x.attrs,
+        Expr::Yield(x) => &x.attrs,
+        _ => &[],
+    }
 }
 
 /// Does this cfg predicate hold only in test builds?
@@ -578,6 +681,7 @@ impl ItemCx<'_, '_> {
             nested: Vec::new(),
             future_lets: Vec::new(),
             awaited_names: Vec::new(),
+            in_test_stmt: false,
         };
         w.visit_block(body);
         w.settle_frames();
@@ -945,6 +1049,8 @@ struct Walker<'a, 'v, 'ast> {
     /// Names awaited (`name.await`, `(&mut name).await`) or handed to a
     /// future macro (`pin!`, `select!`, `join!`).
     awaited_names: Vec<String>,
+    /// Inside a statement marked `#[cfg(test)]` (`Event::test`).
+    in_test_stmt: bool,
 }
 
 impl<'ast> Walker<'_, '_, 'ast> {
@@ -963,6 +1069,7 @@ impl<'ast> Walker<'_, '_, 'ast> {
             block: self.block,
             frame: self.frame,
             kind,
+            test: self.in_test_stmt,
         });
     }
 
@@ -1776,7 +1883,12 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
     fn visit_stmt(&mut self, s: &'ast Stmt) {
         let sp = self.ext(s);
         let saved = self.temp_end;
+        let saved_test = self.in_test_stmt;
         self.temp_end = sp.end.byte;
+        // `#[cfg(test)] let ..;`, `#[cfg(test)] { .. }`, `#[cfg(test)] f();`:
+        // the statement exists only in test builds (nested items are walked
+        // as items, with their own attributes).
+        self.in_test_stmt |= stmt_attrs(s).is_some_and(is_test_attr);
         match s {
             Stmt::Local(l) => self.visit_local(l),
             Stmt::Macro(m) => {
@@ -1788,6 +1900,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
             Stmt::Item(i) => self.nested.push(i),
         }
         self.temp_end = saved;
+        self.in_test_stmt = saved_test;
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
@@ -2064,7 +2177,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
         // a std one: the index resolves it like any other `self.m()`.
         // `t.wait()` where `t`'s type is one this file implements `wait`
         // for (a builder, a timerfd): that method, resolved by the index.
-        let own_method = arg_ident(&m.receiver)
+        // The receiver's type, when known: a parameter or local of a declared
+        // or built type, or a constructor call (`T::new(..).wait()`).
+        let recv_ty = arg_ident(&m.receiver)
             .filter(|_| matches!(&*m.receiver, Expr::Path(_)))
             .and_then(|r| {
                 self.local_types
@@ -2073,11 +2188,12 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                     .find(|(n, _)| *n == r)
                     .map(|(_, t)| t.clone())
             })
-            .filter(|t| {
-                self.impl_methods
-                    .iter()
-                    .any(|(ty, mm)| ty == t && *mm == name)
-            });
+            .or_else(|| built_type(&m.receiver));
+        let own_method = recv_ty.clone().filter(|t| {
+            self.impl_methods
+                .iter()
+                .any(|(ty, mm)| ty == t && *mm == name)
+        });
         if let Some(ty) = own_method.filter(|_| self.vocab.is_wait_method(&name, nargs)) {
             self.push(
                 pos,
@@ -2105,6 +2221,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                     always_blocking,
                     operand,
                     operand_idents,
+                    recv_ty,
                 }),
             );
         } else if is_self(&m.receiver) {
@@ -2220,6 +2337,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, 'ast> {
                         always_blocking: true,
                         operand,
                         operand_idents,
+                        recv_ty: None,
                     }),
                 );
             } else if ((last == "drop" || last == "forget") && (n == 1 || prev == "mem"))
@@ -2585,6 +2703,7 @@ impl<'a, 'v, 'ast> Walker<'a, 'v, 'ast> {
             nested: Vec::new(),
             future_lets: std::mem::take(&mut self.future_lets),
             awaited_names: std::mem::take(&mut self.awaited_names),
+            in_test_stmt: self.in_test_stmt,
         };
         f(&mut w);
         self.param_names = w.param_names;

@@ -30,6 +30,22 @@ pub struct FileModel {
     pub uses: Vec<(String, Vec<String>)>,
     /// Struct fields, statics and type aliases as the lock lints see them.
     pub locks: locks::TypeLocks,
+    /// Out-of-line `mod m;` declarations whose file a `#[path]` attribute
+    /// places (on the declaration or on an enclosing inline `mod`): where
+    /// the module tree puts a file is not always where its path says.
+    pub mod_decls: Vec<ModDecl>,
+}
+
+/// `#[path = "sys/unix.rs"] mod imp;` (or a `mod m;` inside an inline
+/// module that has a `#[path]`): the index maps the file it names to its
+/// module path (`Index::module_paths`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModDecl {
+    /// Enclosing inline modules, outermost first: (name, its `#[path]`).
+    pub inline: Vec<(String, Option<String>)>,
+    pub name: String,
+    /// The declaration's own `#[path]`.
+    pub path: Option<String>,
 }
 
 /// A struct (or tuple struct) and the type names its fields mention.
@@ -181,6 +197,10 @@ pub struct Event {
     pub block: BlockId,
     pub frame: FrameId,
     pub kind: EventKind,
+    /// Inside a statement marked `#[cfg(test)]` (`#[cfg(test)] let ..;`,
+    /// `#[cfg(test)] { .. }`): test code, like a test fn, for the lints that
+    /// skip test code.
+    pub test: bool,
 }
 
 #[derive(Debug)]
@@ -215,6 +235,11 @@ pub struct WaitCall {
     /// Root identifiers named in the receiver and arguments (`exporter` in
     /// `block_on(exporter.export(..))`).
     pub operand_idents: Vec<String>,
+    /// The receiver's type when the model knows it (a parameter or local of
+    /// a declared or built type) and this file does not implement the
+    /// method for it: the index looks for the crate's own definition
+    /// (`Index::wait_witness`) before calling it a wait.
+    pub recv_ty: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

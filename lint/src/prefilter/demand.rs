@@ -92,6 +92,13 @@ impl Prefilter {
                 .collect();
             type_impls.retain(|k| plan.defs.contains_key(k) || callable.contains(k));
         }
+        // Every definition of a method a vocabulary wait on a receiver of
+        // known type may be (`Index::wait_witness`): `T::wait` in any impl.
+        let own_waits: HSet<u64> = d
+            .own_waits
+            .iter()
+            .map(|(t, m)| method_key(t.as_bytes(), m.as_bytes()))
+            .collect();
         let take_paths: BTreeSet<String> = d.takes.iter().map(|(_, p)| p.clone()).collect();
         let (take_any, take_h) = needles(&take_paths);
         // Only methods of the same type take the same field (`Index::takers`).
@@ -130,7 +137,14 @@ impl Prefilter {
             // Every definition of a method a call was resolved to as the
             // method of "the only type of that name" (`Index::methods_of_type`).
             let impls = !type_impls.is_empty() && s.fns.iter().any(|f| meets(&f.keys, &type_impls));
-            if veto || lock || take || caller || decl || impls {
+            let own_wait = !own_waits.is_empty()
+                && s.fns
+                    .iter()
+                    .any(|f| f.keys.iter().any(|k| own_waits.contains(k)));
+            // A `#[path]` may place a parsed file elsewhere in the module
+            // tree (`Index::module_paths`).
+            let path = d.path_decls && s.path_attr;
+            if veto || lock || take || caller || decl || impls || own_wait || path {
                 out.push(fi);
             }
         }

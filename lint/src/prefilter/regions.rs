@@ -141,6 +141,16 @@ pub(super) fn brackets(toks: &[Tok], b: &[u8]) -> Brackets {
     }
 }
 
+/// A `#[path = ..]` attribute anywhere in the file: it may place a module's
+/// file elsewhere in the module tree (`Index::module_paths`).
+pub(super) fn has_path_attr(toks: &[Tok], b: &[u8], br: &Brackets) -> bool {
+    br.attrs.iter().any(|&k| {
+        toks.get(k + 2)
+            .is_some_and(|t| t.kind == T::Ident && &b[t.start as usize..t.end as usize] == b"path")
+            && toks.get(k + 3).is_some_and(|t| t.kind == T::Punct(b'='))
+    })
+}
+
 /// The index of the token closing the group opened at `open` (or the end).
 #[cfg(test)]
 fn close_of(toks: &[Tok], open: usize, o: u8, c: u8) -> usize {
@@ -163,7 +173,7 @@ fn close_of(toks: &[Tok], open: usize, o: u8, c: u8) -> usize {
 /// fn` body; from an `async` block or closure to the end of its enclosing
 /// group), test code a subset of its test functions (an item marked
 /// `#[test]`, `#[bench]`, `#[x::test]`, `#[cfg(test)]`: a `fn`, `impl` or
-/// inline `mod`).
+/// inline `mod`) and of its `#[cfg(test)]` statements.
 #[inline(never)]
 pub(super) fn regions(
     toks: &[Tok],
@@ -178,6 +188,35 @@ pub(super) fn regions(
     let is_id = |k: usize, w: &[u8]| k < n && toks[k].kind == T::Ident && id(k) == w;
     let is_p = |k: usize, c: u8| k < n && toks[k].kind == T::Punct(c);
     let qualifier = |k: usize| is_qualifier(toks, b, k);
+    // A statement under `#[cfg(test)]` starting at `q` that can only be a
+    // statement (the model's `Event::test`): a block, a `let` up to its
+    // `;`, an `if`/`match`/`while`/`for`/`loop` up to the end of its first
+    // block (a prefix of it). A call statement (`f();`) could as well be a
+    // match arm or a field: not marked.
+    let test_stmt_end = |q: usize| -> Option<usize> {
+        if is_p(q, b'{') {
+            return Some(close_of(q));
+        }
+        let is_let = is_id(q, b"let");
+        if !is_let
+            && ![&b"if"[..], b"match", b"while", b"for", b"loop"]
+                .iter()
+                .any(|w| is_id(q, w))
+        {
+            return None;
+        }
+        let mut j = q + 1;
+        while j < n {
+            match toks[j].kind {
+                T::Punct(b'{') if !is_let => return Some(close_of(j)),
+                T::Punct(b'(' | b'[' | b'{') => j = close_of(j) + 1,
+                T::Punct(b';') if is_let => return Some(j),
+                T::Punct(b')' | b']' | b'}') => return Some(j - 1),
+                _ => j += 1,
+            }
+        }
+        None
+    };
     // Regions as difference arrays, allocated at the first region (most
     // files have no async or test code).
     let mut da: Vec<i32> = Vec::new();
@@ -260,7 +299,7 @@ pub(super) fn regions(
             } else if is_id(q, b"mod") && is_p(q + 2, b'{') {
                 Some(close_of(q + 2))
             } else {
-                None
+                test_stmt_end(q)
             };
             if let Some(e) = end {
                 mark(&mut dt, k, e.min(n - 1));
@@ -287,6 +326,35 @@ pub(super) fn regions(
 mod tests {
     use super::*;
     use crate::lex::tokenize;
+
+    /// Statements under `#[cfg(test)]` are test code (their wait is no
+    /// trigger of a lint that skips tests); what could be a match arm or a
+    /// field, and other cfgs, are not.
+    #[test]
+    fn cfg_test_statements() {
+        let p = crate::prefilter::Prefilter::new(&crate::config::Config::defaults(
+            std::path::Path::new("."),
+        ));
+        let wait = "std::thread::sleep(d);";
+        for (body, live) in [
+            (format!("#[cfg(test)] {{ {wait} }}"), false),
+            (format!("#[cfg(test)] let _ = {{ {wait} }};"), false),
+            (format!("#[cfg(test)] if b {{ {wait} }}"), false),
+            (format!("#[cfg(test)] let _x = S {{ a: 1 }}; {wait}"), true),
+            (format!("#[cfg(test)] {{ }} {wait}"), true),
+            (format!("#[cfg(test)] {wait}"), true),
+            (format!("#[cfg(not(test))] {{ {wait} }}"), true),
+            (format!("#[cfg(test)] if b {{ }} else {{ {wait} }}"), true),
+        ] {
+            let src = format!("async fn f(b: bool) {{ {body} }}");
+            let bits = p.scan(&src).async_code.live;
+            assert_eq!(
+                bits & (1 << super::super::facts::F_WAIT) != 0,
+                live,
+                "{src}"
+            );
+        }
+    }
 
     /// The bracket table agrees with counting depth, on every fixture and
     /// on unbalanced input.

@@ -4,7 +4,7 @@
 
 use super::facts::{Positions, FROM_BODY, F_CLOSE_PATH_NAME, F_LOCK, F_LOCK2, POSITIONAL};
 use super::items::Items;
-use super::regions::{brackets, innermost, regions};
+use super::regions::{brackets, has_path_attr, innermost, regions};
 use super::{method_key, name_hash, Prefilter};
 use crate::lex::{tokenize, Tok, T};
 
@@ -96,6 +96,8 @@ pub struct FileScan {
     pub(super) any: u16,
     /// The async code (async fn bodies, async blocks and closures).
     pub(super) async_code: Region,
+    /// Some `#[path = ..]` attribute (`Demand::path_decls`).
+    pub(super) path_attr: bool,
 }
 
 impl FileScan {
@@ -189,7 +191,10 @@ impl Prefilter {
             }
             v
         };
-        let mut fs = FileScan::default();
+        let mut fs = FileScan {
+            path_attr: has_path_attr(&s.toks, b, &br),
+            ..Default::default()
+        };
         // The async code: one region of its own.
         if !in_async.is_empty() {
             let is_async = |k: usize| is_in(&in_async, k);

@@ -19,7 +19,8 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
         return;
     }
     for e in &f.events {
-        if !cx.index.frame_is_async(cx.fid, f, e.frame) {
+        // `#[cfg(test)] { .. }` inside a fn is test code too.
+        if e.test || !cx.index.frame_is_async(cx.fid, f, e.frame) {
             continue;
         }
         let Some((span, w)) = blocking_wait(cx, f, &e.kind) else {

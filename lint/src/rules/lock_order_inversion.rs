@@ -16,6 +16,7 @@ pub const LINT: Lint = declare_lint! {
         .across_the_package(),
     check: check,
 };
+use crate::index::shown_key;
 use crate::model::FnModel;
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
@@ -31,7 +32,11 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
         let last = c.reported();
         let mut labels = Vec::new();
         for e in &c.edges {
-            labels.push((e.fid.0, e.outer, format!("`{}` locked here", e.from)));
+            labels.push((
+                e.fid.0,
+                e.outer,
+                format!("`{}` locked here", shown_key(&e.from)),
+            ));
             if e.fid == last.fid && e.inner == last.inner {
                 continue;
             }
@@ -40,8 +45,8 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
                 e.inner,
                 format!(
                     "then `{}` while `{}` is held (in `{}`)",
-                    e.to,
-                    e.from,
+                    shown_key(&e.to),
+                    shown_key(&e.from),
                     cx.index.name(e.fid)
                 ),
             ));
@@ -49,7 +54,11 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
                 labels.push((
                     w.file,
                     w.span,
-                    format!("`{}` locked here (reached through {})", e.to, w.via_text()),
+                    format!(
+                        "`{}` locked here (reached through {})",
+                        shown_key(&e.to),
+                        w.via_text()
+                    ),
                 ));
             }
         }
@@ -59,7 +68,7 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
                 w.span,
                 format!(
                     "`{}` locked here (reached through {})",
-                    last.to,
+                    shown_key(&last.to),
                     w.via_text()
                 ),
             ));
@@ -68,21 +77,21 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
             let other = &c.edges[1 - c.report];
             format!(
                 "`{}` is locked while `{}` is held, but `{}` takes them in the opposite order",
-                last.to,
-                last.from,
+                shown_key(&last.to),
+                shown_key(&last.from),
                 cx.index.name(other.fid)
             )
         } else {
             // The cycle, starting after the reported edge and ending with it.
             let n = c.edges.len();
             let mut order: Vec<&str> = (1..=n)
-                .map(|k| c.edges[(c.report + k) % n].from.as_str())
+                .map(|k| shown_key(&c.edges[(c.report + k) % n].from))
                 .collect();
             order.push(order[0]);
             format!(
                 "`{}` is locked while `{}` is held, closing the lock-order cycle {}",
-                last.to,
-                last.from,
+                shown_key(&last.to),
+                shown_key(&last.from),
                 order
                     .iter()
                     .map(|n| format!("`{n}`"))

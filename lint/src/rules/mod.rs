@@ -119,8 +119,10 @@ pub struct RawFinding {
 /// call of a crate function that waits.
 pub(crate) fn blocking_wait(cx: &Cx, f: &FnModel, kind: &EventKind) -> Option<(Span, Witness)> {
     match kind {
+        // The crate's own `wait` of the receiver's type decides (a builder
+        // step does not wait).
         EventKind::Wait(w) if !w.awaited || w.always_blocking => {
-            Some((w.span, Witness::direct(cx.fid.0, w.span, &w.name)))
+            Some((w.span, cx.index.wait_witness(cx.fid, f, w)?))
         }
         EventKind::Call(c) if !c.awaited => {
             let w = cx.index.call_waits(cx.fid, f, &c.target)?;

@@ -36,7 +36,8 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     if cx.index.is_test_code(cx.fid) {
         return;
     }
-    for we in &f.events {
+    // A `#[cfg(test)]` statement's wait or lock is test code too.
+    for we in f.events.iter().filter(|e| !e.test) {
         let Some((span, w)) = blocking_wait(cx, f, &we.kind) else {
             continue;
         };
@@ -53,6 +54,9 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
             let EventKind::Lock(l) = &le.kind else {
                 return None;
             };
+            if le.test {
+                return None;
+            }
             if le.pos >= we.pos && condvar.is_none() {
                 return None;
             }
