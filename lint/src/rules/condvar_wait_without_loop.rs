@@ -9,7 +9,7 @@ pub const LINT: Lint = declare_lint! {
     level: Warn,
     summary: "a Condvar `wait`/`wait_timeout` whose condition is tested by an `if` or not at all: a spurious wakeup or a notify for another condition lets the thread go on with the condition false",
     help: "wait with `wait_while(guard, |state| !ready(state))`, or re-test the condition in a `while` loop around the wait",
-    trigger: Trigger::in_fn(&[Fact::CondvarWait]).skipping_test_code(),
+    trigger: Trigger::in_fn(&[Fact::CondvarWait, Fact::Lock]).skipping_test_code(),
     check: check,
 };
 use crate::diag::{Applicability, Edit, Fix};
