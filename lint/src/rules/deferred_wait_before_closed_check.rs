@@ -17,7 +17,8 @@ pub const LINT: Lint = declare_lint! {
     level: Deny,
     summary: "a guard that waits is armed before an is-closed early return, so the already-closed path runs the wait",
     help: "arm the guard after the closed check, or better, claim close ownership first with `swap`/`compare_exchange` and arm the guard only on the winning path",
-    trigger: Trigger::in_fn(&[Fact::Wait, Fact::WaitGuard, Fact::CloseState]).reading_close_state(),
+    trigger: Trigger::in_fn(&[Fact::Wait, Fact::WaitGuard, Fact::CloseState, Fact::ClosePathName])
+        .reading_close_state(),
     check: check,
 };
 
