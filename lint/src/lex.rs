@@ -239,15 +239,23 @@ pub fn for_each_token(b: &[u8], mut f: impl FnMut(Tok)) {
 }
 
 /// The tokens of `b` without comments.
-#[inline(never)]
 pub fn tokenize(b: &[u8]) -> Vec<Tok> {
-    let mut out = Vec::with_capacity(b.len() / 3 + 16);
+    let mut out = Vec::new();
+    tokenize_into(b, &mut out);
+    out
+}
+
+/// The tokens of `b` without comments, into `out` (cleared first): a
+/// caller lexing many files reuses one buffer.
+#[inline(never)]
+pub fn tokenize_into(b: &[u8], out: &mut Vec<Tok>) {
+    out.clear();
+    out.reserve(b.len() / 3 + 16);
     for_each_token(b, |t| {
         if !matches!(t.kind, T::LineComment | T::BlockComment) {
             out.push(t)
         }
     });
-    out
 }
 
 /// The comments of `s` (line comments without their newline).
