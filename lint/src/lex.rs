@@ -44,7 +44,9 @@ impl Tok {
     }
 }
 
-/// Byte classes: bit 1 starts an identifier, bit 2 continues one.
+/// Byte classes: bit 1 starts an identifier, bit 2 continues one, bit 4
+/// starts an identifier and nothing else (not `r`, `b`, `c`: raw and byte
+/// strings, raw identifiers).
 const IDENT: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -52,6 +54,9 @@ const IDENT: [u8; 256] = {
         let b = i as u8;
         if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
             t[i] |= 3;
+            if b != b'r' && b != b'b' && b != b'c' {
+                t[i] |= 4;
+            }
         } else if b.is_ascii_digit() {
             t[i] |= 2;
         }
@@ -59,6 +64,15 @@ const IDENT: [u8; 256] = {
     }
     t
 };
+
+/// The end of the identifier characters from `j`.
+#[inline(always)]
+fn ident_end(b: &[u8], mut j: usize) -> usize {
+    while j < b.len() && is_ident_char(b[j]) {
+        j += 1;
+    }
+    j
+}
 
 pub fn is_ident_start(b: u8) -> bool {
     IDENT[b as usize] & 1 != 0
@@ -92,10 +106,14 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 }
 
 /// The token starting at `i` (not whitespace): its kind, start and end.
-#[inline]
+#[inline(always)]
 fn token_at(b: &[u8], i: usize) -> (T, usize, usize) {
     let n = b.len();
     let c = b[i];
+    // Most tokens are identifiers: those that cannot start a literal first.
+    if IDENT[c as usize] & 4 != 0 {
+        return (T::Ident, i, ident_end(b, i + 1));
+    }
     if c == b'/' && i + 1 < n && b[i + 1] == b'/' {
         let e = memchr::memchr(b'\n', &b[i..]).map_or(n, |j| i + j);
         return (T::LineComment, i, e);
@@ -196,11 +214,7 @@ fn token_at(b: &[u8], i: usize) -> (T, usize, usize) {
         return (T::Ident, s, j);
     }
     if is_ident_start(c) {
-        let mut j = i;
-        while j < n && is_ident_char(b[j]) {
-            j += 1;
-        }
-        return (T::Ident, i, j);
+        return (T::Ident, i, ident_end(b, i + 1));
     }
     if c.is_ascii_digit() {
         let mut j = i;
