@@ -67,12 +67,29 @@ const IDENT: [u8; 256] = {
 
 /// The end of the identifier characters from `j`.
 #[inline(always)]
-fn ident_end(b: &[u8], mut j: usize) -> usize {
-    while j < b.len() && is_ident_char(b[j]) {
-        j += 1;
+fn ident_end(b: &[u8], j: usize) -> usize {
+    match b.get(j..) {
+        Some(rest) => {
+            j + rest
+                .iter()
+                .position(|&x| !is_ident_char(x))
+                .unwrap_or(rest.len())
+        }
+        None => j,
     }
-    j
 }
+
+/// Bytes that may start a two-byte operator token (`::`, `->`, `==`, `+=`, ..).
+const OP2: [bool; 256] = {
+    let mut t = [false; 256];
+    let ops = b":-=<>!+*/%^&|";
+    let mut i = 0;
+    while i < ops.len() {
+        t[ops[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 pub fn is_ident_start(b: u8) -> bool {
     IDENT[b as usize] & 1 != 0
@@ -224,6 +241,9 @@ fn token_at(b: &[u8], i: usize) -> (T, usize, usize) {
             j += 1;
         }
         return (T::Lit, i, j);
+    }
+    if !OP2[c as usize] {
+        return (T::Punct(c), i, i + 1);
     }
     let next = if i + 1 < n { b[i + 1] } else { 0 };
     match (c, next) {

@@ -60,7 +60,9 @@ impl Prefilter {
         let n = toks.len();
         let mut p = Positions::default();
         let has_variant = self.has_variants;
-        let variant = |w: &[u8]| -> bool { has_variant && self.is_variant(w) };
+        let min_variant = self.min_variant;
+        let variant =
+            |w: &[u8]| -> bool { has_variant && w.len() >= min_variant && self.is_variant(w) };
         let flags = |k: usize| -> u16 {
             if k < n && toks[k].kind == T::Ident {
                 self.word_flags(s.id(k))
