@@ -7,6 +7,7 @@ use super::scan::Src;
 use super::{name_hash, Prefilter, CONDVAR_WAIT, C_FIELD, C_METHOD, C_WORD, LOCK, SCOPEGUARD};
 use super::{W_ALWAYS, W_ANY, W_NOARGS};
 use crate::lex::T;
+use crate::model::locks::LockKind;
 use crate::vocab::{SLEEP, SLEEP_MODULE};
 
 /// Positional facts, one list of token positions per kind (see `bit`).
@@ -21,9 +22,13 @@ pub(super) const F_CONDVAR: usize = 7;
 pub(super) const POSITIONAL: usize = 8;
 /// Not positional: the function's own name (set per function).
 pub(super) const F_CLOSE_PATH_NAME: usize = 8;
-/// Not positional: two or more lock acquisitions in the range (set per
-/// function; an edge of the lock-order graph needs two).
+/// Not positional: two or more lock acquisitions the lock-order lints can
+/// count (`counted_lock`) in the range (set per function; an edge of the
+/// lock-order graph needs two).
 pub(super) const F_LOCK2: usize = 9;
+/// Not positional: one such acquisition in the range (set per function;
+/// an edge through a call needs one; `F_LOCK` also holds then).
+pub(super) const F_LOCK_COUNTED: usize = 10;
 
 /// Facts counted from a function's body `{` rather than its `fn` keyword
 /// (what the model's events can hold; a default argument has none).
@@ -44,6 +49,9 @@ pub(super) struct Positions {
     /// (hashes), and whether some receiver is not an identifier.
     pub lock_recv: Vec<u64>,
     pub lock_wild: bool,
+    /// The lock acquisitions the lock-order lints can count (token
+    /// positions, a subset of `at[F_LOCK]`): see `counted_lock`.
+    pub lock_edge: Vec<usize>,
     pub take_recv: Vec<u64>,
     pub take_wild: bool,
     pub take_call: bool,
@@ -185,6 +193,9 @@ impl Prefilter {
             }
             if after_dot && fl & LOCK != 0 && s.is_p(k + 1, b'(') && s.is_p(k + 2, b')') {
                 p.at[F_LOCK].push(k);
+                if counted_lock(s, k) {
+                    p.lock_edge.push(k);
+                }
                 match recv_of(k) {
                     Some(h) => p.lock_recv.push(h),
                     None => p.lock_wild = true,
@@ -228,3 +239,81 @@ impl Prefilter {
         last.is_some_and(|l| self.is_variant(l))
     }
 }
+
+/// Can the lock call `.m()` at token `k` be an acquisition that
+/// `double_lock` and `lock_order_inversion` count? Only a `LockKind` that
+/// is not `Other` (no `try_lock`, `try_read`, `upgradable_read`), on a
+/// receiver the model names by a path (`model::path::expr_path`: names,
+/// fields, tuple fields, `(..)`, `&`, `*`, `as_ref()`-like calls) that is
+/// not `self` itself (a method of the impl's own type). A superset: every
+/// receiver it cannot rule out counts.
+fn counted_lock(s: &Src, k: usize) -> bool {
+    let kind = std::str::from_utf8(s.id(k)).map_or(LockKind::Other, LockKind::of);
+    if kind == LockKind::Other {
+        return false;
+    }
+    let toks = s.toks;
+    // `k - 1` is the `.`; `r` ends the receiver.
+    let Some(r) = k.checked_sub(2) else {
+        return true;
+    };
+    let after_path_dot =
+        |i: usize| i >= 1 && matches!(toks[i - 1].kind, T::Punct(b'.') | T::PathSep);
+    match toks[r].kind {
+        // `self.lock()`, `*self.lock()`: the receiver is `self`.
+        T::Ident => !(s.id(r) == b"self" && !after_path_dot(r)),
+        // `self.0.lock()`: a tuple field; another literal is no path.
+        T::Lit => after_path_dot(r),
+        // `v[i].lock()`, `x?.lock()`, `{ .. }.lock()`: no path.
+        T::Punct(b']' | b'?' | b'}') => false,
+        T::Punct(b')') => {
+            // The matching `(`: a call's result is no path, except an
+            // `as_ref()`-like call without arguments.
+            let mut depth = 0usize;
+            let mut o = r;
+            loop {
+                match toks[o].kind {
+                    T::Punct(b')') => depth += 1,
+                    T::Punct(b'(') => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                if o == 0 {
+                    return true;
+                }
+                o -= 1;
+            }
+            let callee = |i: usize| toks[i].kind == T::Ident && !NOT_CALLEE.contains(&s.id(i));
+            match o.checked_sub(1) {
+                // `m!(..)`: a macro.
+                Some(c) if c >= 1 && s.is_p(c, b'!') && callee(c - 1) => false,
+                Some(c) if callee(c) => {
+                    o + 1 == r && after_path_dot(c) && PATH_CALLS.contains(&s.id(c))
+                }
+                _ => true,
+            }
+        }
+        _ => true,
+    }
+}
+
+/// Keywords a parenthesised expression may follow (`if (x).lock()..`).
+const NOT_CALLEE: &[&[u8]] = &[
+    b"if", b"while", b"match", b"return", b"in", b"break", b"else", b"yield", b"as", b"mut",
+    b"ref", b"move", b"let", b"for", b"await", b"loop", b"unsafe", b"async", b"dyn", b"impl",
+    b"where", b"box",
+];
+
+/// Calls without arguments `expr_path` looks through.
+const PATH_CALLS: &[&[u8]] = &[
+    b"as_ref",
+    b"as_mut",
+    b"deref",
+    b"get_ref",
+    b"as_deref",
+    b"inner",
+];

@@ -437,6 +437,44 @@ mod tests {
         }
     }
 
+    /// Two acquisitions the lock-order lints count make `F_LOCK2`; `try_*`,
+    /// `self.lock()` and receivers that are no path (`v[i]`, `f()`, `x?`)
+    /// do not, though they stay lock calls (`F_LOCK`).
+    #[test]
+    fn lock_edges_count_only_countable_acquisitions() {
+        let p = pf();
+        let bits = |body: &str| p.scan(&format!("fn f() {{ {body} }}")).fns[0].region.facts;
+        let two = |body: &str| bits(body) & (1 << facts::F_LOCK2) != 0;
+        let one = |body: &str| bits(body) & (1 << facts::F_LOCK_COUNTED) != 0;
+        for yes in [
+            "a.lock(); b.lock();",
+            "self.a.lock().unwrap(); self.b.write();",
+            "self.0.read(); (x).lock().await;",
+            "a.as_ref().lock(); *B.blocking_lock();",
+            "if (a).lock().is_ok() { b.lock_arc(); }",
+            "let g = &*x.inner().lock(); m.lock();",
+            "return !(a).lock().is_ok() && b.lock().is_ok();",
+        ] {
+            assert!(two(yes), "{yes}");
+        }
+        for no in [
+            "a.try_lock(); b.lock();",
+            "a.lock(); b.upgradable_read();",
+            "self.lock(); b.lock();",
+            "v[0].lock(); b.lock();",
+            "make().lock(); b.lock();",
+            "x.get(1).lock(); b.lock();",
+            "x?.lock(); b.lock();",
+            "m!(x).lock(); b.lock();",
+            "a.lock(1); b.lock();",
+        ] {
+            assert!(!two(no), "{no}");
+            assert!(one(no), "{no}");
+            assert!(bits(no) & (1 << facts::F_LOCK) != 0, "{no}");
+        }
+        assert!(!one("a.try_lock(); self.lock();"));
+    }
+
     #[test]
     fn awaited_recv_is_not_a_wait() {
         let p = pf();

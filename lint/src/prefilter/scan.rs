@@ -2,7 +2,9 @@
 //! holds (`facts.rs`), the names it mentions (`mentions.rs`), and the
 //! file's async code as one more region (`regions.rs`).
 
-use super::facts::{Positions, FROM_BODY, F_CLOSE_PATH_NAME, F_LOCK, F_LOCK2, POSITIONAL};
+use super::facts::{
+    Positions, FROM_BODY, F_CLOSE_PATH_NAME, F_LOCK, F_LOCK2, F_LOCK_COUNTED, POSITIONAL,
+};
 use super::items::Items;
 use super::regions::{brackets, innermost, regions, Brackets};
 use super::{method_key, name_hash, Prefilter};
@@ -229,7 +231,14 @@ impl Prefilter {
                 .collect()
         });
         let live: &[Vec<usize>] = live_at.as_deref().unwrap_or(&p.at);
-        let bits = |at: &[Vec<usize>], from: usize, body: usize, to: usize| -> u16 {
+        let live_edge: Option<Vec<usize>> = (!in_test.is_empty()).then(|| {
+            p.lock_edge
+                .iter()
+                .copied()
+                .filter(|&k| !is_in(&in_test, k))
+                .collect()
+        });
+        let bits = |at: &[Vec<usize>], edge: &[usize], from: usize, body: usize, to: usize| {
             let mut v = 0u16;
             for f in 0..POSITIONAL {
                 let start = if FROM_BODY[f] { body } else { from };
@@ -237,7 +246,10 @@ impl Prefilter {
                     v |= 1 << f;
                 }
             }
-            if twice_within(&at[F_LOCK], from, to) {
+            if within(edge, from, to) {
+                v |= 1 << F_LOCK_COUNTED;
+            }
+            if twice_within(edge, from, to) {
                 v |= 1 << F_LOCK2;
             }
             v
@@ -318,11 +330,11 @@ impl Prefilter {
             } else {
                 0
             };
-            let facts = bits(&p.at, f, open, close) | named;
+            let facts = bits(&p.at, &p.lock_edge, f, open, close) | named;
             let region = Region {
                 facts,
-                live: match live_at {
-                    Some(_) => bits(live, f, open, close) | named,
+                live: match &live_edge {
+                    Some(edge) => bits(live, edge, f, open, close) | named,
                     None => facts,
                 },
                 mentions: keys_in(buf, f, close),

@@ -45,7 +45,10 @@ pub enum Fact {
     /// one (transitively), resolved like `Wait`.
     LockReach,
     /// A possible edge of the lock-order graph: two lock acquisitions, or
-    /// one and a call of a crate function that may acquire one.
+    /// one and a call of a crate function that may acquire one. The two
+    /// acquisitions are ones the lock-order lints count (`facts.rs`,
+    /// `counted_lock`: no `try_*`, a receiver that can be a path other than
+    /// `self`).
     LockEdge,
     /// `let _ =` / `_ =`.
     LetUnderscore,
