@@ -82,7 +82,11 @@ impl Prefilter {
         // (the model resolves `use` aliases).
         let aliases: Vec<(&[u8], u16)> = (1..n.saturating_sub(1))
             .filter(|&k| {
-                s.is_id(k, b"as") && toks[k - 1].kind == T::Ident && toks[k + 1].kind == T::Ident
+                let t = toks[k];
+                t.end - t.start == 2
+                    && s.is_id(k, b"as")
+                    && toks[k - 1].kind == T::Ident
+                    && toks[k + 1].kind == T::Ident
             })
             .map(|k| (s.id(k + 1), self.word_flags(s.id(k - 1))))
             .filter(|(_, f)| *f != 0)

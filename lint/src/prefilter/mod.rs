@@ -290,8 +290,8 @@ impl Prefilter {
         }
         // Every variant is 3+ bytes long: its first two (lowercase) bytes
         // are in `variant_pairs`, a cheaper test than `at` for most places.
-        (0..=last).any(|i| {
-            let pair = ((id[i] | 0x20) as usize) << 8 | (id[i + 1] | 0x20) as usize;
+        id[..last + 2].windows(2).enumerate().any(|(i, w)| {
+            let pair = ((w[0] | 0x20) as usize) << 8 | (w[1] | 0x20) as usize;
             self.variant_pairs[pair >> 6] & (1 << (pair & 63)) != 0 && at(i)
         })
     }
