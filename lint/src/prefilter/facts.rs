@@ -265,7 +265,7 @@ fn counted_lock(s: &Src, k: usize) -> bool {
         |i: usize| i >= 1 && matches!(toks[i - 1].kind, T::Punct(b'.') | T::PathSep);
     match toks[r].kind {
         // `self.lock()`, `*self.lock()`: the receiver is `self`.
-        T::Ident => !(s.id(r) == b"self" && !after_path_dot(r)),
+        T::Ident => s.id(r) != b"self" || after_path_dot(r),
         // `self.0.lock()`: a tuple field; another literal is no path.
         T::Lit => after_path_dot(r),
         // `v[i].lock()`, `x?.lock()`, `{ .. }.lock()`: no path.
