@@ -22,8 +22,9 @@ pub(super) const F_CONDVAR: usize = 7;
 pub(super) const POSITIONAL: usize = 8;
 /// Not positional: the function's own name (set per function).
 pub(super) const F_CLOSE_PATH_NAME: usize = 8;
-/// Not positional: two or more lock acquisitions the lock-order lints can
-/// count (`counted_lock`) in the range (set per function; an edge of the
+/// Not positional: two lock acquisitions the lock-order lints can count
+/// (`counted_lock`) in the range, the second where the first one's guard
+/// may be alive (`guard_reach`) (set per function; an edge of the
 /// lock-order graph needs two).
 pub(super) const F_LOCK2: usize = 9;
 /// Not positional: one such acquisition in the range (set per function;
@@ -321,3 +322,119 @@ const PATH_CALLS: &[&[u8]] = &[
     b"as_deref",
     b"inner",
 ];
+
+/// For every token closing a bracket group, the token opening it
+/// (`u32::MAX` if none, or if two openers claim it: unbalanced input).
+pub(super) fn openers(s: &Src) -> Vec<u32> {
+    let toks = s.toks;
+    let mut open_of = vec![u32::MAX; toks.len()];
+    let mut claimed = vec![false; toks.len()];
+    for (o, t) in toks.iter().enumerate() {
+        let want = match t.kind {
+            T::Punct(b'(') => b')',
+            T::Punct(b'[') => b']',
+            T::Punct(b'{') => b'}',
+            _ => continue,
+        };
+        let c = s.close_of(o);
+        if c != o && toks[c].kind == T::Punct(want) {
+            open_of[c] = if claimed[c] { u32::MAX } else { o as u32 };
+            claimed[c] = true;
+        }
+    }
+    open_of
+}
+
+/// The last token at which the guard of the lock call at `k` can still be
+/// alive, as the model sees it (`model::build`: a guard bound by `let`
+/// lives to the end of its block, a temporary to the end of its
+/// statement), or `usize::MAX` when the tokens do not tell. A superset:
+/// the block is the innermost `{` group that is surely a block (a function
+/// body, or after `)`, `;`, `=`, `=>`, `|`, `else`, ...; not a struct
+/// literal), the statement ends at the first `;` directly in it after `k`,
+/// and any `let` before `k` in the statement counts as a binding.
+pub(super) fn guard_reach(
+    s: &Src,
+    open_of: &[u32],
+    is_fn_body: impl Fn(usize) -> bool,
+    k: usize,
+) -> usize {
+    const ANY: usize = usize::MAX;
+    let toks = s.toks;
+    // The block, and the group directly in it that holds `k` (or `k`).
+    let mut child = k;
+    let block = loop {
+        let mut j = child;
+        let opener = loop {
+            if j == 0 {
+                return ANY;
+            }
+            j -= 1;
+            match toks[j].kind {
+                T::Punct(b')' | b']' | b'}') => match open_of[j] {
+                    u32::MAX => return ANY,
+                    o => j = o as usize,
+                },
+                T::Punct(b'(' | b'[' | b'{') => break j,
+                _ => {}
+            }
+        };
+        if s.is_p(opener, b'{') && is_block(s, opener, &is_fn_body) {
+            break opener;
+        }
+        child = opener;
+    };
+    let end = s.close_of(block);
+    // A `let` statement: the guard may be bound.
+    let mut j = child;
+    loop {
+        j -= 1;
+        if j == block {
+            break;
+        }
+        match toks[j].kind {
+            T::Punct(b';') => break,
+            T::Punct(b')' | b']' | b'}') => match open_of[j] {
+                u32::MAX => return ANY,
+                o => j = o as usize,
+            },
+            T::Punct(b'(' | b'[' | b'{') => return ANY,
+            T::Ident if s.id(j) == b"let" => return end,
+            _ => {}
+        }
+    }
+    // A temporary: to the end of its statement at most.
+    let mut j = if child == k {
+        k + 1
+    } else {
+        s.close_of(child) + 1
+    };
+    while j < end {
+        match toks[j].kind {
+            T::Punct(b'(' | b'[' | b'{') => j = s.close_of(j) + 1,
+            T::Punct(b';') => return j,
+            _ => j += 1,
+        }
+    }
+    end
+}
+
+/// Is the `{` at `o` surely a block (statements inside), not a struct
+/// literal, a `match` body or a macro's braces? A function body, or after
+/// a token no path ends with.
+fn is_block(s: &Src, o: usize, is_fn_body: impl Fn(usize) -> bool) -> bool {
+    if is_fn_body(o) {
+        return true;
+    }
+    let Some(p) = o.checked_sub(1) else {
+        return false;
+    };
+    match s.toks[p].kind {
+        T::Punct(b')' | b';' | b'{' | b'}' | b'=' | b',' | b'|' | b'(' | b'[') | T::OpEq => true,
+        T::Ident => matches!(
+            s.id(p),
+            b"else" | b"loop" | b"unsafe" | b"async" | b"move" | b"try" | b"const"
+        ),
+        _ => false,
+    }
+}

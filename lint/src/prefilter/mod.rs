@@ -437,9 +437,10 @@ mod tests {
         }
     }
 
-    /// Two acquisitions the lock-order lints count make `F_LOCK2`; `try_*`,
+    /// Two acquisitions the lock-order lints count, the second while the
+    /// first one's guard may be alive, make `F_LOCK2`; `try_*`,
     /// `self.lock()` and receivers that are no path (`v[i]`, `f()`, `x?`)
-    /// do not, though they stay lock calls (`F_LOCK`).
+    /// do not count, though they stay lock calls (`F_LOCK`).
     #[test]
     fn lock_edges_count_only_countable_acquisitions() {
         let p = pf();
@@ -447,26 +448,41 @@ mod tests {
         let two = |body: &str| bits(body) & (1 << facts::F_LOCK2) != 0;
         let one = |body: &str| bits(body) & (1 << facts::F_LOCK_COUNTED) != 0;
         for yes in [
-            "a.lock(); b.lock();",
-            "self.a.lock().unwrap(); self.b.write();",
-            "self.0.read(); (x).lock().await;",
-            "a.as_ref().lock(); *B.blocking_lock();",
+            "let g = a.lock(); b.lock();",
+            "let g = self.a.lock().unwrap(); x(); self.b.write();",
+            "let _g = self.0.read(); (x).lock().await;",
+            "let g = a.as_ref().lock(); *B.blocking_lock();",
             "if (a).lock().is_ok() { b.lock_arc(); }",
             "let g = &*x.inner().lock(); m.lock();",
             "return !(a).lock().is_ok() && b.lock().is_ok();",
+            // Temporaries live to the end of their statement.
+            "match a.lock().unwrap().s { X => b.lock(), _ => {} }",
+            "if let Some(x) = a.lock().unwrap().get() { b.lock(); }",
+            "f(a.lock().unwrap().x).g(|| { y(); b.lock() });",
+            "let v = [a.lock().unwrap().x; 4].map(|_| b.lock());",
+            // A struct literal is no block: its statement goes on.
+            "S { f: a.lock().unwrap().x }.g(b.lock());",
+            "let x = if c { let g = a.lock(); 1 } else { 2 }; if let Ok(y) = (T { f: a.lock().unwrap().x }) { z(); b.lock(); }",
+            // Bound in a nested block: to that block's end.
+            "loop { let g = a.lock(); { b.lock(); } }",
         ] {
             assert!(two(yes), "{yes}");
         }
         for no in [
             "a.try_lock(); b.lock();",
-            "a.lock(); b.upgradable_read();",
-            "self.lock(); b.lock();",
-            "v[0].lock(); b.lock();",
-            "make().lock(); b.lock();",
-            "x.get(1).lock(); b.lock();",
-            "x?.lock(); b.lock();",
-            "m!(x).lock(); b.lock();",
-            "a.lock(1); b.lock();",
+            "let g = a.lock(); b.upgradable_read();",
+            "let g = self.lock(); b.lock();",
+            "let g = v[0].lock(); b.lock();",
+            "let g = make().lock(); b.lock();",
+            "let g = x.get(1).lock(); b.lock();",
+            "let g = x?.lock(); b.lock();",
+            "let g = m!(x).lock(); b.lock();",
+            "let g = a.lock(1); b.lock();",
+            // The first guard is a temporary that ends before the second.
+            "a.lock(); b.lock();",
+            "*a.lock().unwrap() = 1; *b.lock().unwrap() = 2;",
+            "{ let g = a.lock(); } b.lock();",
+            "x(|| { a.lock().unwrap().y(); }); b.lock();",
         ] {
             assert!(!two(no), "{no}");
             assert!(one(no), "{no}");

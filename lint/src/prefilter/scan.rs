@@ -3,7 +3,8 @@
 //! file's async code as one more region (`regions.rs`).
 
 use super::facts::{
-    Positions, FROM_BODY, F_CLOSE_PATH_NAME, F_LOCK, F_LOCK2, F_LOCK_COUNTED, POSITIONAL,
+    guard_reach, openers, Positions, FROM_BODY, F_CLOSE_PATH_NAME, F_LOCK, F_LOCK2, F_LOCK_COUNTED,
+    POSITIONAL,
 };
 use super::items::Items;
 use super::regions::{brackets, innermost, regions, Brackets};
@@ -133,12 +134,6 @@ fn within(at: &[usize], from: usize, to: usize) -> bool {
     at.get(i).is_some_and(|&p| p <= to)
 }
 
-/// Are two or more positions in `at` (ascending) within `from..=to`?
-fn twice_within(at: &[usize], from: usize, to: usize) -> bool {
-    let i = at.partition_point(|&p| p < from);
-    at.get(i + 1).is_some_and(|&p| p <= to)
-}
-
 /// The keys of `it` sorted and deduplicated, in a vector of exactly that
 /// length (`buf` is scratch space: no regrowth, no shrinking copy).
 fn sorted(buf: &mut Vec<u64>, it: impl Iterator<Item = u64>) -> Vec<u64> {
@@ -238,7 +233,28 @@ impl Prefilter {
                 .filter(|&k| !is_in(&in_test, k))
                 .collect()
         });
-        let bits = |at: &[Vec<usize>], edge: &[usize], from: usize, body: usize, to: usize| {
+        // Consecutive counted acquisitions where the second may come while
+        // the first one's guard is alive (a direct pair needs one such).
+        let open_of = if p.lock_edge.len() >= 2 {
+            openers(s)
+        } else {
+            Vec::new()
+        };
+        let is_fn_body = |o: usize| heads.binary_search_by_key(&o, |h| h.open).is_ok();
+        let edge_pairs = |list: &[usize]| -> Vec<(usize, usize)> {
+            list.windows(2)
+                .filter(|w| w[1] <= guard_reach(s, &open_of, is_fn_body, w[0]))
+                .map(|w| (w[0], w[1]))
+                .collect()
+        };
+        let pairs = edge_pairs(&p.lock_edge);
+        let live_pairs = live_edge.as_deref().map(edge_pairs);
+        let bits = |at: &[Vec<usize>],
+                    edge: &[usize],
+                    pairs: &[(usize, usize)],
+                    from: usize,
+                    body: usize,
+                    to: usize| {
             let mut v = 0u16;
             for f in 0..POSITIONAL {
                 let start = if FROM_BODY[f] { body } else { from };
@@ -249,7 +265,9 @@ impl Prefilter {
             if within(edge, from, to) {
                 v |= 1 << F_LOCK_COUNTED;
             }
-            if twice_within(edge, from, to) {
+            // A pair starting in the range: the first one ends soonest.
+            let i = pairs.partition_point(|q| q.0 < from);
+            if pairs.get(i).is_some_and(|q| q.1 <= to) {
                 v |= 1 << F_LOCK2;
             }
             v
@@ -330,12 +348,12 @@ impl Prefilter {
             } else {
                 0
             };
-            let facts = bits(&p.at, &p.lock_edge, f, open, close) | named;
+            let facts = bits(&p.at, &p.lock_edge, &pairs, f, open, close) | named;
             let region = Region {
                 facts,
-                live: match &live_edge {
-                    Some(edge) => bits(live, edge, f, open, close) | named,
-                    None => facts,
+                live: match (&live_edge, &live_pairs) {
+                    (Some(edge), Some(lp)) => bits(live, edge, lp, f, open, close) | named,
+                    _ => facts,
                 },
                 mentions: keys_in(buf, f, close),
                 live_mentions: None,

@@ -48,7 +48,9 @@ pub enum Fact {
     /// one and a call of a crate function that may acquire one. The two
     /// acquisitions are ones the lock-order lints count (`facts.rs`,
     /// `counted_lock`: no `try_*`, a receiver that can be a path other than
-    /// `self`).
+    /// `self`), the second while the first one's guard may be alive
+    /// (`guard_reach`: a temporary to the end of its statement, a `let`
+    /// to the end of its block).
     LockEdge,
     /// `let _ =` / `_ =`.
     LetUnderscore,
