@@ -9,7 +9,7 @@
 /// A token's kind. Operators are single bytes except the few the
 /// prefilter tells apart (`::`, `->`, `==`-like); `nesting_depth` glues
 /// the rest from the bytes.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, Eq, Debug)]
 pub enum T {
     /// An identifier or keyword; a raw identifier's token is the name
     /// without `r#` (see `is_raw`).
@@ -31,6 +31,33 @@ pub enum T {
     BlockComment,
 }
 
+impl PartialEq for T {
+    /// One comparison of the kinds' codes (see `code`), not a match on
+    /// both sides: the scan compares token kinds millions of times.
+    #[inline(always)]
+    fn eq(&self, other: &T) -> bool {
+        self.code() == other.code()
+    }
+}
+
+impl T {
+    /// A number per kind: a punctuation byte itself, the other kinds 256 up.
+    #[inline(always)]
+    fn code(self) -> u16 {
+        match self {
+            T::Punct(c) => c as u16,
+            T::Ident => 256,
+            T::PathSep => 257,
+            T::OpEq => 258,
+            T::Arrow => 259,
+            T::Lit => 260,
+            T::Lifetime => 261,
+            T::LineComment => 262,
+            T::BlockComment => 263,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Tok {
     pub kind: T,
@@ -44,7 +71,9 @@ impl Tok {
     }
 }
 
-/// Byte classes: bit 1 starts an identifier, bit 2 continues one.
+/// Byte classes: bit 1 starts an identifier, bit 2 continues one, bit 4
+/// starts an identifier and nothing else (not `r`, `b`, `c`: raw and byte
+/// strings, raw identifiers).
 const IDENT: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -52,9 +81,38 @@ const IDENT: [u8; 256] = {
         let b = i as u8;
         if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
             t[i] |= 3;
+            if b != b'r' && b != b'b' && b != b'c' {
+                t[i] |= 4;
+            }
         } else if b.is_ascii_digit() {
             t[i] |= 2;
         }
+        i += 1;
+    }
+    t
+};
+
+/// The end of the identifier characters from `j`.
+#[inline(always)]
+fn ident_end(b: &[u8], j: usize) -> usize {
+    match b.get(j..) {
+        Some(rest) => {
+            j + rest
+                .iter()
+                .position(|&x| !is_ident_char(x))
+                .unwrap_or(rest.len())
+        }
+        None => j,
+    }
+}
+
+/// Bytes that may start a two-byte operator token (`::`, `->`, `==`, `+=`, ..).
+const OP2: [bool; 256] = {
+    let mut t = [false; 256];
+    let ops = b":-=<>!+*/%^&|";
+    let mut i = 0;
+    while i < ops.len() {
+        t[ops[i] as usize] = true;
         i += 1;
     }
     t
@@ -92,10 +150,14 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 }
 
 /// The token starting at `i` (not whitespace): its kind, start and end.
-#[inline]
+#[inline(always)]
 fn token_at(b: &[u8], i: usize) -> (T, usize, usize) {
     let n = b.len();
     let c = b[i];
+    // Most tokens are identifiers: those that cannot start a literal first.
+    if IDENT[c as usize] & 4 != 0 {
+        return (T::Ident, i, ident_end(b, i + 1));
+    }
     if c == b'/' && i + 1 < n && b[i + 1] == b'/' {
         let e = memchr::memchr(b'\n', &b[i..]).map_or(n, |j| i + j);
         return (T::LineComment, i, e);
@@ -196,11 +258,7 @@ fn token_at(b: &[u8], i: usize) -> (T, usize, usize) {
         return (T::Ident, s, j);
     }
     if is_ident_start(c) {
-        let mut j = i;
-        while j < n && is_ident_char(b[j]) {
-            j += 1;
-        }
-        return (T::Ident, i, j);
+        return (T::Ident, i, ident_end(b, i + 1));
     }
     if c.is_ascii_digit() {
         let mut j = i;
@@ -210,6 +268,9 @@ fn token_at(b: &[u8], i: usize) -> (T, usize, usize) {
             j += 1;
         }
         return (T::Lit, i, j);
+    }
+    if !OP2[c as usize] {
+        return (T::Punct(c), i, i + 1);
     }
     let next = if i + 1 < n { b[i + 1] } else { 0 };
     match (c, next) {
@@ -239,15 +300,23 @@ pub fn for_each_token(b: &[u8], mut f: impl FnMut(Tok)) {
 }
 
 /// The tokens of `b` without comments.
-#[inline(never)]
 pub fn tokenize(b: &[u8]) -> Vec<Tok> {
-    let mut out = Vec::with_capacity(b.len() / 3 + 16);
+    let mut out = Vec::new();
+    tokenize_into(b, &mut out);
+    out
+}
+
+/// The tokens of `b` without comments, into `out` (cleared first): a
+/// caller lexing many files reuses one buffer.
+#[inline(never)]
+pub fn tokenize_into(b: &[u8], out: &mut Vec<Tok>) {
+    out.clear();
+    out.reserve(b.len() / 3 + 16);
     for_each_token(b, |t| {
         if !matches!(t.kind, T::LineComment | T::BlockComment) {
             out.push(t)
         }
     });
-    out
 }
 
 /// The comments of `s` (line comments without their newline).

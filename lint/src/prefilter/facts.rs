@@ -7,6 +7,7 @@ use super::scan::Src;
 use super::{name_hash, Prefilter, CONDVAR_WAIT, C_FIELD, C_METHOD, C_WORD, LOCK, SCOPEGUARD};
 use super::{W_ALWAYS, W_ANY, W_NOARGS};
 use crate::lex::T;
+use crate::model::locks::LockKind;
 use crate::vocab::{SLEEP, SLEEP_MODULE};
 
 /// Positional facts, one list of token positions per kind (see `bit`).
@@ -21,9 +22,14 @@ pub(super) const F_CONDVAR: usize = 7;
 pub(super) const POSITIONAL: usize = 8;
 /// Not positional: the function's own name (set per function).
 pub(super) const F_CLOSE_PATH_NAME: usize = 8;
-/// Not positional: two or more lock acquisitions in the range (set per
-/// function; an edge of the lock-order graph needs two).
+/// Not positional: two lock acquisitions the lock-order lints can count
+/// (`counted_lock`) in the range, the second where the first one's guard
+/// may be alive (`guard_reach`) (set per function; an edge of the
+/// lock-order graph needs two).
 pub(super) const F_LOCK2: usize = 9;
+/// Not positional: one such acquisition in the range (set per function;
+/// an edge through a call needs one; `F_LOCK` also holds then).
+pub(super) const F_LOCK_COUNTED: usize = 10;
 
 /// Facts counted from a function's body `{` rather than its `fn` keyword
 /// (what the model's events can hold; a default argument has none).
@@ -44,6 +50,9 @@ pub(super) struct Positions {
     /// (hashes), and whether some receiver is not an identifier.
     pub lock_recv: Vec<u64>,
     pub lock_wild: bool,
+    /// The lock acquisitions the lock-order lints can count (token
+    /// positions, a subset of `at[F_LOCK]`): see `counted_lock`.
+    pub lock_edge: Vec<usize>,
     pub take_recv: Vec<u64>,
     pub take_wild: bool,
     pub take_call: bool,
@@ -60,7 +69,9 @@ impl Prefilter {
         let n = toks.len();
         let mut p = Positions::default();
         let has_variant = self.has_variants;
-        let variant = |w: &[u8]| -> bool { has_variant && self.is_variant(w) };
+        let min_variant = self.min_variant;
+        let variant =
+            |w: &[u8]| -> bool { has_variant && w.len() >= min_variant && self.is_variant(w) };
         let flags = |k: usize| -> u16 {
             if k < n && toks[k].kind == T::Ident {
                 self.word_flags(s.id(k))
@@ -72,7 +83,11 @@ impl Prefilter {
         // (the model resolves `use` aliases).
         let aliases: Vec<(&[u8], u16)> = (1..n.saturating_sub(1))
             .filter(|&k| {
-                s.is_id(k, b"as") && toks[k - 1].kind == T::Ident && toks[k + 1].kind == T::Ident
+                let t = toks[k];
+                t.end - t.start == 2
+                    && s.is_id(k, b"as")
+                    && toks[k - 1].kind == T::Ident
+                    && toks[k + 1].kind == T::Ident
             })
             .map(|k| (s.id(k + 1), self.word_flags(s.id(k - 1))))
             .filter(|(_, f)| *f != 0)
@@ -183,6 +198,9 @@ impl Prefilter {
             }
             if after_dot && fl & LOCK != 0 && s.is_p(k + 1, b'(') && s.is_p(k + 2, b')') {
                 p.at[F_LOCK].push(k);
+                if counted_lock(s, k) {
+                    p.lock_edge.push(k);
+                }
                 match recv_of(k) {
                     Some(h) => p.lock_recv.push(h),
                     None => p.lock_wild = true,
@@ -224,5 +242,199 @@ impl Prefilter {
             }
         }
         last.is_some_and(|l| self.is_variant(l))
+    }
+}
+
+/// Can the lock call `.m()` at token `k` be an acquisition that
+/// `double_lock` and `lock_order_inversion` count? Only a `LockKind` that
+/// is not `Other` (no `try_lock`, `try_read`, `upgradable_read`), on a
+/// receiver the model names by a path (`model::path::expr_path`: names,
+/// fields, tuple fields, `(..)`, `&`, `*`, `as_ref()`-like calls) that is
+/// not `self` itself (a method of the impl's own type). A superset: every
+/// receiver it cannot rule out counts.
+fn counted_lock(s: &Src, k: usize) -> bool {
+    let kind = std::str::from_utf8(s.id(k)).map_or(LockKind::Other, LockKind::of);
+    if kind == LockKind::Other {
+        return false;
+    }
+    let toks = s.toks;
+    // `k - 1` is the `.`; `r` ends the receiver.
+    let Some(r) = k.checked_sub(2) else {
+        return true;
+    };
+    let after_path_dot =
+        |i: usize| i >= 1 && matches!(toks[i - 1].kind, T::Punct(b'.') | T::PathSep);
+    match toks[r].kind {
+        // `self.lock()`, `*self.lock()`: the receiver is `self`.
+        T::Ident => s.id(r) != b"self" || after_path_dot(r),
+        // `self.0.lock()`: a tuple field; another literal is no path.
+        T::Lit => after_path_dot(r),
+        // `v[i].lock()`, `x?.lock()`, `{ .. }.lock()`: no path.
+        T::Punct(b']' | b'?' | b'}') => false,
+        T::Punct(b')') => {
+            // The matching `(`: a call's result is no path, except an
+            // `as_ref()`-like call without arguments.
+            let mut depth = 0usize;
+            let mut o = r;
+            loop {
+                match toks[o].kind {
+                    T::Punct(b')') => depth += 1,
+                    T::Punct(b'(') => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                if o == 0 {
+                    return true;
+                }
+                o -= 1;
+            }
+            let callee = |i: usize| toks[i].kind == T::Ident && !NOT_CALLEE.contains(&s.id(i));
+            match o.checked_sub(1) {
+                // `m!(..)`: a macro.
+                Some(c) if c >= 1 && s.is_p(c, b'!') && callee(c - 1) => false,
+                Some(c) if callee(c) => {
+                    o + 1 == r && after_path_dot(c) && PATH_CALLS.contains(&s.id(c))
+                }
+                _ => true,
+            }
+        }
+        _ => true,
+    }
+}
+
+/// Keywords a parenthesised expression may follow (`if (x).lock()..`).
+const NOT_CALLEE: &[&[u8]] = &[
+    b"if", b"while", b"match", b"return", b"in", b"break", b"else", b"yield", b"as", b"mut",
+    b"ref", b"move", b"let", b"for", b"await", b"loop", b"unsafe", b"async", b"dyn", b"impl",
+    b"where", b"box",
+];
+
+/// Calls without arguments `expr_path` looks through.
+const PATH_CALLS: &[&[u8]] = &[
+    b"as_ref",
+    b"as_mut",
+    b"deref",
+    b"get_ref",
+    b"as_deref",
+    b"inner",
+];
+
+/// For every token closing a bracket group, the token opening it
+/// (`u32::MAX` if none, or if two openers claim it: unbalanced input).
+pub(super) fn openers(s: &Src) -> Vec<u32> {
+    let toks = s.toks;
+    let mut open_of = vec![u32::MAX; toks.len()];
+    let mut claimed = vec![false; toks.len()];
+    for (o, t) in toks.iter().enumerate() {
+        let want = match t.kind {
+            T::Punct(b'(') => b')',
+            T::Punct(b'[') => b']',
+            T::Punct(b'{') => b'}',
+            _ => continue,
+        };
+        let c = s.close_of(o);
+        if c != o && toks[c].kind == T::Punct(want) {
+            open_of[c] = if claimed[c] { u32::MAX } else { o as u32 };
+            claimed[c] = true;
+        }
+    }
+    open_of
+}
+
+/// The last token at which the guard of the lock call at `k` can still be
+/// alive, as the model sees it (`model::build`: a guard bound by `let`
+/// lives to the end of its block, a temporary to the end of its
+/// statement), or `usize::MAX` when the tokens do not tell. A superset:
+/// the block is the innermost `{` group that is surely a block (a function
+/// body, or after `)`, `;`, `=`, `=>`, `|`, `else`, ...; not a struct
+/// literal), the statement ends at the first `;` directly in it after `k`,
+/// and any `let` before `k` in the statement counts as a binding.
+pub(super) fn guard_reach(
+    s: &Src,
+    open_of: &[u32],
+    is_fn_body: impl Fn(usize) -> bool,
+    k: usize,
+) -> usize {
+    const ANY: usize = usize::MAX;
+    let toks = s.toks;
+    // The block, and the group directly in it that holds `k` (or `k`).
+    let mut child = k;
+    let block = loop {
+        let mut j = child;
+        let opener = loop {
+            if j == 0 {
+                return ANY;
+            }
+            j -= 1;
+            match toks[j].kind {
+                T::Punct(b')' | b']' | b'}') => match open_of[j] {
+                    u32::MAX => return ANY,
+                    o => j = o as usize,
+                },
+                T::Punct(b'(' | b'[' | b'{') => break j,
+                _ => {}
+            }
+        };
+        if s.is_p(opener, b'{') && is_block(s, opener, &is_fn_body) {
+            break opener;
+        }
+        child = opener;
+    };
+    let end = s.close_of(block);
+    // A `let` statement: the guard may be bound.
+    let mut j = child;
+    loop {
+        j -= 1;
+        if j == block {
+            break;
+        }
+        match toks[j].kind {
+            T::Punct(b';') => break,
+            T::Punct(b')' | b']' | b'}') => match open_of[j] {
+                u32::MAX => return ANY,
+                o => j = o as usize,
+            },
+            T::Punct(b'(' | b'[' | b'{') => return ANY,
+            T::Ident if s.id(j) == b"let" => return end,
+            _ => {}
+        }
+    }
+    // A temporary: to the end of its statement at most.
+    let mut j = if child == k {
+        k + 1
+    } else {
+        s.close_of(child) + 1
+    };
+    while j < end {
+        match toks[j].kind {
+            T::Punct(b'(' | b'[' | b'{') => j = s.close_of(j) + 1,
+            T::Punct(b';') => return j,
+            _ => j += 1,
+        }
+    }
+    end
+}
+
+/// Is the `{` at `o` surely a block (statements inside), not a struct
+/// literal, a `match` body or a macro's braces? A function body, or after
+/// a token no path ends with.
+fn is_block(s: &Src, o: usize, is_fn_body: impl Fn(usize) -> bool) -> bool {
+    if is_fn_body(o) {
+        return true;
+    }
+    let Some(p) = o.checked_sub(1) else {
+        return false;
+    };
+    match s.toks[p].kind {
+        T::Punct(b')' | b';' | b'{' | b'}' | b'=' | b',' | b'|' | b'(' | b'[') | T::OpEq => true,
+        T::Ident => matches!(
+            s.id(p),
+            b"else" | b"loop" | b"unsafe" | b"async" | b"move" | b"try" | b"const"
+        ),
+        _ => false,
     }
 }

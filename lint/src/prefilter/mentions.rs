@@ -7,11 +7,12 @@ use super::scan::Src;
 use super::{method_key, name_hash};
 use crate::lex::T;
 
-/// (token position, key) for every mention, in token order.
-pub(super) fn mentions(s: &Src, impls: &[Impl]) -> Vec<(usize, u64)> {
-    let toks = &s.toks;
+/// (token position, key) for every mention, in token order, into
+/// `mention` (cleared first).
+pub(super) fn mentions(s: &Src, impls: &[Impl], mention: &mut Vec<(usize, u64)>) {
+    let toks = s.toks;
     let n = toks.len();
-    let mut mention: Vec<(usize, u64)> = Vec::with_capacity(n / 4);
+    mention.clear();
     let mut stack: Vec<usize> = Vec::new();
     let mut next_impl = 0;
     for k in 0..n {
@@ -127,5 +128,4 @@ pub(super) fn mentions(s: &Src, impls: &[Impl]) -> Vec<(usize, u64)> {
             mention.push((k, name_hash(w)));
         }
     }
-    mention
 }

@@ -6,7 +6,7 @@
 
 use super::facts::{
     F_CLOSE, F_CLOSE_PATH_NAME, F_CONDVAR, F_FLAG_WRITE, F_GUARD, F_LET_UNDERSCORE, F_LOCK,
-    F_LOCK2, F_TAKE_UNWRAP, F_WAIT,
+    F_LOCK2, F_LOCK_COUNTED, F_TAKE_UNWRAP, F_WAIT,
 };
 use super::scan::{FileScan, LexFn, Region};
 use super::trigger::{Fact, Trigger, Within};
@@ -116,7 +116,9 @@ impl Resolved {
             Fact::ClosePathName => has(F_CLOSE_PATH_NAME),
             Fact::Lock => has(F_LOCK),
             Fact::LockReach => has(F_LOCK) || meets(mentions, &self.may_lock),
-            Fact::LockEdge => has(F_LOCK2) || (has(F_LOCK) && meets(mentions, &self.may_lock)),
+            Fact::LockEdge => {
+                has(F_LOCK2) || (has(F_LOCK_COUNTED) && meets(mentions, &self.may_lock))
+            }
             Fact::LetUnderscore => has(F_LET_UNDERSCORE),
             Fact::CondvarWait => has(F_CONDVAR),
         })
@@ -228,7 +230,7 @@ impl Prefilter {
         }
         // Names that may acquire a lock, for triggers that follow calls to it.
         let may_lock = if needs(Fact::LockReach) || needs(Fact::LockEdge) {
-            pkg.fixpoint(|f| f.region.facts & (1 << F_LOCK) != 0, &mut defs)
+            pkg.fixpoint(|f| f.region.facts & (1 << F_LOCK_COUNTED) != 0, &mut defs)
                 .0
         } else {
             HSet::default()

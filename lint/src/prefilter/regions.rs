@@ -8,7 +8,7 @@ use crate::vocab::TEST_ATTRS;
 /// counting the depth of that kind alone (`close_of`) gives.
 #[cfg(test)]
 fn matching(toks: &[Tok]) -> Vec<u32> {
-    brackets(toks, &[]).close
+    brackets(toks, &[], Vec::new()).close
 }
 
 /// For each position (ascending), the innermost of the properly nested
@@ -64,9 +64,11 @@ pub(super) struct Brackets {
 /// last token): one pass with a stack per bracket kind, which is what
 /// counting the depth of that kind alone (`close_of`) gives. With the
 /// source (`b` non-empty) it also finds async blocks and attributes.
-pub(super) fn brackets(toks: &[Tok], b: &[u8]) -> Brackets {
+/// `m` is a buffer to reuse for `close`.
+pub(super) fn brackets(toks: &[Tok], b: &[u8], mut m: Vec<u32>) -> Brackets {
     let n = toks.len();
-    let mut m = vec![u32::MAX; n];
+    m.clear();
+    m.resize(n, u32::MAX);
     let mut stacks: [Vec<u32>; 3] = [Vec::new(), Vec::new(), Vec::new()];
     let mut depth = 0usize;
     let mut pending: Vec<(usize, usize)> = Vec::new(); // (async token, depth)

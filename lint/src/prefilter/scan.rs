@@ -2,18 +2,22 @@
 //! holds (`facts.rs`), the names it mentions (`mentions.rs`), and the
 //! file's async code as one more region (`regions.rs`).
 
-use super::facts::{Positions, FROM_BODY, F_CLOSE_PATH_NAME, F_LOCK, F_LOCK2, POSITIONAL};
+use super::facts::{
+    guard_reach, openers, Positions, FROM_BODY, F_CLOSE_PATH_NAME, F_LOCK, F_LOCK2, F_LOCK_COUNTED,
+    POSITIONAL,
+};
 use super::items::Items;
-use super::regions::{brackets, has_path_attr, innermost, regions};
+use super::regions::{brackets, has_path_attr, innermost, regions, Brackets};
 use super::{method_key, name_hash, Prefilter};
-use crate::lex::{tokenize, Tok, T};
+use crate::lex::{tokenize_into, Tok, T};
+use std::cell::RefCell;
 
 /// A file's tokens and bracket table, with the lookups every pass uses.
 pub(super) struct Src<'a> {
     pub b: &'a [u8],
-    pub toks: Vec<Tok>,
+    pub toks: &'a [Tok],
     /// For every opening bracket, the token closing it.
-    pub close: Vec<u32>,
+    pub close: &'a [u32],
 }
 
 impl Src<'_> {
@@ -135,33 +139,82 @@ fn within(at: &[usize], from: usize, to: usize) -> bool {
     at.get(i).is_some_and(|&p| p <= to)
 }
 
-/// Are two or more positions in `at` (ascending) within `from..=to`?
-fn twice_within(at: &[usize], from: usize, to: usize) -> bool {
-    let i = at.partition_point(|&p| p < from);
-    at.get(i + 1).is_some_and(|&p| p <= to)
+/// The keys of `it` sorted and deduplicated, in a vector of exactly that
+/// length (`buf` is scratch space: no regrowth, no shrinking copy).
+fn sorted(buf: &mut Vec<u64>, it: impl Iterator<Item = u64>) -> Vec<u64> {
+    buf.clear();
+    buf.extend(it);
+    buf.sort_unstable();
+    buf.dedup();
+    buf.as_slice().to_vec()
 }
 
-fn sorted(mut v: Vec<u64>) -> Vec<u64> {
-    v.sort_unstable();
-    v.dedup();
-    v
+/// Buffers a thread reuses from one file's scan to the next: the tokens,
+/// bracket table and mentions live only while a file is scanned (its
+/// `FileScan` is what stays).
+#[derive(Default)]
+struct Scratch {
+    toks: Vec<Tok>,
+    close: Vec<u32>,
+    mention: Vec<(usize, u64)>,
+    keys: Vec<u64>,
+}
+
+impl Scratch {
+    /// Lets go of buffers a very large file grew (a generated file of
+    /// megabytes would otherwise keep them for the rest of the run).
+    fn trim(&mut self) {
+        const KEEP: usize = 1 << 19;
+        if self.toks.capacity() > KEEP {
+            *self = Scratch::default();
+        }
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 impl Prefilter {
     /// Lexes one file.
     pub fn scan(&self, text: &str) -> FileScan {
+        SCRATCH.with(|c| match c.try_borrow_mut() {
+            Ok(mut sc) => {
+                let fs = self.scan_in(text, &mut sc);
+                sc.trim();
+                fs
+            }
+            Err(_) => self.scan_in(text, &mut Scratch::default()),
+        })
+    }
+
+    fn scan_in(&self, text: &str, sc: &mut Scratch) -> FileScan {
         let b = text.as_bytes();
-        let toks = tokenize(b);
-        let br = brackets(&toks, b);
+        tokenize_into(b, &mut sc.toks);
+        let br = brackets(&sc.toks, b, std::mem::take(&mut sc.close));
         let s = Src {
             b,
-            toks,
-            close: br.close.clone(),
+            toks: &sc.toks,
+            close: &br.close,
         };
+        let fs = self.scan_src(&s, &br, &mut sc.mention, &mut sc.keys);
+        sc.close = br.close;
+        fs
+    }
+
+    fn scan_src(
+        &self,
+        s: &Src,
+        br: &Brackets,
+        mention: &mut Vec<(usize, u64)>,
+        buf: &mut Vec<u64>,
+    ) -> FileScan {
+        let b = s.b;
         let n = s.toks.len();
-        let p: Positions = self.facts(&s);
-        let Items { fns: heads, impls } = self.items(&s);
-        let mention = super::mentions::mentions(&s, &impls);
+        let p: Positions = self.facts(s);
+        let Items { fns: heads, impls } = self.items(s);
+        super::mentions::mentions(s, &impls, mention);
+        let mention = &*mention;
         // Async and test code: a trigger may look only at async code, and
         // skip test code.
         let impl_kw: Vec<(usize, usize)> = impls.iter().map(|im| (im.kw, im.end)).collect();
@@ -169,7 +222,7 @@ impl Prefilter {
             .iter()
             .map(|f| (f.kw, f.open, f.close, f.name))
             .collect();
-        let (in_async, in_test) = regions(&s.toks, b, &br, &fn_spans, &impl_kw);
+        let (in_async, in_test) = regions(s.toks, b, br, &fn_spans, &impl_kw);
         let is_in = |v: &[bool], k: usize| v.get(k).copied().unwrap_or(false);
         // Positions outside test code (the same lists when there is none).
         let live_at: Option<Vec<Vec<usize>>> = (!in_test.is_empty()).then(|| {
@@ -178,7 +231,35 @@ impl Prefilter {
                 .collect()
         });
         let live: &[Vec<usize>] = live_at.as_deref().unwrap_or(&p.at);
-        let bits = |at: &[Vec<usize>], from: usize, body: usize, to: usize| -> u16 {
+        let live_edge: Option<Vec<usize>> = (!in_test.is_empty()).then(|| {
+            p.lock_edge
+                .iter()
+                .copied()
+                .filter(|&k| !is_in(&in_test, k))
+                .collect()
+        });
+        // Consecutive counted acquisitions where the second may come while
+        // the first one's guard is alive (a direct pair needs one such).
+        let open_of = if p.lock_edge.len() >= 2 {
+            openers(s)
+        } else {
+            Vec::new()
+        };
+        let is_fn_body = |o: usize| heads.binary_search_by_key(&o, |h| h.open).is_ok();
+        let edge_pairs = |list: &[usize]| -> Vec<(usize, usize)> {
+            list.windows(2)
+                .filter(|w| w[1] <= guard_reach(s, &open_of, is_fn_body, w[0]))
+                .map(|w| (w[0], w[1]))
+                .collect()
+        };
+        let pairs = edge_pairs(&p.lock_edge);
+        let live_pairs = live_edge.as_deref().map(edge_pairs);
+        let bits = |at: &[Vec<usize>],
+                    edge: &[usize],
+                    pairs: &[(usize, usize)],
+                    from: usize,
+                    body: usize,
+                    to: usize| {
             let mut v = 0u16;
             for f in 0..POSITIONAL {
                 let start = if FROM_BODY[f] { body } else { from };
@@ -186,14 +267,20 @@ impl Prefilter {
                     v |= 1 << f;
                 }
             }
-            if twice_within(&at[F_LOCK], from, to) {
+            if within(edge, from, to) {
+                v |= 1 << F_LOCK_COUNTED;
+            }
+            // A pair starting in the range: the first one ends soonest.
+            let i = pairs.partition_point(|q| q.0 < from);
+            if pairs.get(i).is_some_and(|q| q.1 <= to) {
                 v |= 1 << F_LOCK2;
             }
             v
         };
         let mut fs = FileScan {
-            path_attr: has_path_attr(&s.toks, b, &br),
-            ..Default::default()
+            path_attr: has_path_attr(&s.toks, b, br),
+            fns: Vec::with_capacity(heads.len()),
+            ..FileScan::default()
         };
         // The async code: one region of its own.
         if !in_async.is_empty() {
@@ -212,28 +299,19 @@ impl Prefilter {
                 r.facts |= 1 << F_CLOSE_PATH_NAME;
                 r.live |= 1 << F_CLOSE_PATH_NAME;
             }
-            r.mentions = sorted(
-                mention
-                    .iter()
-                    .filter(|m| is_async(m.0))
-                    .map(|m| m.1)
-                    .collect(),
-            );
+            r.mentions = sorted(buf, mention.iter().filter(|m| is_async(m.0)).map(|m| m.1));
             if !in_test.is_empty() {
                 r.live_mentions = Some(sorted(
-                    mention
-                        .iter()
-                        .filter(|m| live_async(m.0))
-                        .map(|m| m.1)
-                        .collect(),
+                    buf,
+                    mention.iter().filter(|m| live_async(m.0)).map(|m| m.1),
                 ));
             }
             fs.async_code = r;
         }
-        let keys_in = |from: usize, to: usize| -> Vec<u64> {
+        let keys_in = |buf: &mut Vec<u64>, from: usize, to: usize| -> Vec<u64> {
             let lo = mention.partition_point(|&(t, _)| t < from);
             let hi = mention.partition_point(|&(t, _)| t <= to);
-            sorted(mention[lo..hi].iter().map(|&(_, h)| h).collect())
+            sorted(buf, mention[lo..hi].iter().map(|&(_, h)| h))
         };
         // Innermost impl and innermost enclosing fn body of each fn (both
         // lists are in source order and properly nested: one stack walk each).
@@ -276,14 +354,14 @@ impl Prefilter {
             } else {
                 0
             };
-            let facts = bits(&p.at, f, open, close) | named;
+            let facts = bits(&p.at, &p.lock_edge, &pairs, f, open, close) | named;
             let region = Region {
                 facts,
-                live: match live_at {
-                    Some(_) => bits(live, f, open, close) | named,
-                    None => facts,
+                live: match (&live_edge, &live_pairs) {
+                    (Some(edge), Some(lp)) => bits(live, edge, lp, f, open, close) | named,
+                    _ => facts,
                 },
-                mentions: keys_in(f, close),
+                mentions: keys_in(buf, f, close),
                 live_mentions: None,
             };
             fs.any |= region.facts;
@@ -298,7 +376,7 @@ impl Prefilter {
                 }),
             });
         }
-        fs.mentions = sorted(mention.iter().map(|&(_, h)| h).collect());
+        fs.mentions = sorted(buf, mention.iter().map(|&(_, h)| h));
         // Close-method keys: the enclosing impl's type (the model looks a
         // close-state method up under the caller's own self type).
         let mut close_keys: Vec<u64> = Vec::new();
@@ -311,15 +389,15 @@ impl Prefilter {
                 close_keys.push(method_key(t, s.id(k)));
             }
         }
-        fs.plain = sorted(close_keys);
-        fs.impls = sorted(impls.iter().filter_map(|im| im.ty).collect());
+        fs.plain = sorted(buf, close_keys.into_iter());
+        fs.impls = sorted(buf, impls.iter().filter_map(|im| im.ty));
         fs.lock_recv = p.lock_recv;
         fs.lock_wild = p.lock_wild;
         fs.take_recv = p.take_recv;
         fs.take_wild = p.take_wild;
         fs.take_call = p.take_call;
         fs.lock_call = !p.at[F_LOCK].is_empty();
-        fs.decls = sorted(p.decls);
+        fs.decls = sorted(buf, p.decls.into_iter());
         fs.compact();
         fs
     }

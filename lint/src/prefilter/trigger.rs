@@ -42,10 +42,17 @@ pub enum Fact {
     /// (`lock`, `read`, `write`, `blocking_*`, ...).
     Lock,
     /// A lock acquisition, or a call of a crate function that may acquire
-    /// one (transitively), resolved like `Wait`.
+    /// one (transitively), resolved like `Wait`; the functions that may
+    /// acquire one are those with an acquisition the lock-order lints count
+    /// (`facts.rs`, `counted_lock`).
     LockReach,
     /// A possible edge of the lock-order graph: two lock acquisitions, or
-    /// one and a call of a crate function that may acquire one.
+    /// one and a call of a crate function that may acquire one. The two
+    /// acquisitions are ones the lock-order lints count (`facts.rs`,
+    /// `counted_lock`: no `try_*`, a receiver that can be a path other than
+    /// `self`), the second while the first one's guard may be alive
+    /// (`guard_reach`: a temporary to the end of its statement, a `let`
+    /// to the end of its block).
     LockEdge,
     /// `let _ =` / `_ =`.
     LetUnderscore,
