@@ -278,7 +278,7 @@ impl Prefilter {
             v
         };
         let mut fs = FileScan {
-            path_attr: has_path_attr(&s.toks, b, br),
+            path_attr: has_path_attr(s.toks, b, br),
             fns: Vec::with_capacity(heads.len()),
             ..FileScan::default()
         };
