@@ -3,6 +3,7 @@
 //! (`Index::demand`, followed through the parsed functions by `Index::reach`).
 
 use super::plan::Plan;
+use super::regions::PATH_ANY;
 use super::scan::FileScan;
 use super::{meets, method_key, name_hash, HSet, Prefilter, STATS, STAT_DEMANDED};
 use crate::index::{Demand, Reach};
@@ -116,6 +117,18 @@ impl Prefilter {
                 }
             }
         }
+        // The path components of the parsed files (with and without `.rs`).
+        let mut parsed_parts: HSet<u64> = HSet::default();
+        if d.path_decls {
+            for m in models.iter().flatten() {
+                for c in &m.parts {
+                    parsed_parts.insert(name_hash(c.as_bytes()));
+                    if let Some(stem) = c.strip_suffix(".rs") {
+                        parsed_parts.insert(name_hash(stem.as_bytes()));
+                    }
+                }
+            }
+        }
         for (fi, s) in scans.iter().enumerate() {
             let Some(s) = s else { continue };
             if models[fi].is_some() {
@@ -143,7 +156,13 @@ impl Prefilter {
                     .any(|f| f.keys.iter().any(|k| own_waits.contains(k)));
             // A `#[path]` may place a parsed file elsewhere in the module
             // tree (`Index::module_paths`).
-            let path = d.path_decls && s.path_attr;
+            // It matters only if it can name a parsed file or the directory
+            // or module above one: some component of its paths is one of
+            // theirs.
+            let path = d.path_decls
+                && s.path_attrs
+                    .as_ref()
+                    .is_some_and(|v| v.iter().any(|h| *h == PATH_ANY || parsed_parts.contains(h)));
             if veto || lock || take || caller || decl || impls || own_wait || path {
                 out.push(fi);
             }

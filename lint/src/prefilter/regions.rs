@@ -1,5 +1,6 @@
 //! Brackets, async code and test code, lexically (from `crate::lex` tokens).
 
+use super::name_hash;
 use crate::lex::{Tok, T};
 use crate::vocab::TEST_ATTRS;
 
@@ -145,13 +146,46 @@ pub(super) fn brackets(toks: &[Tok], b: &[u8], mut m: Vec<u32>) -> Brackets {
 
 /// A `#[path = ..]` attribute anywhere in the file: it may place a module's
 /// file elsewhere in the module tree (`Index::module_paths`).
-pub(super) fn has_path_attr(toks: &[Tok], b: &[u8], br: &Brackets) -> bool {
-    br.attrs.iter().any(|&k| {
-        toks.get(k + 2)
+pub(super) fn path_attrs(toks: &[Tok], b: &[u8], br: &Brackets) -> Option<Vec<u64>> {
+    let mut out: Option<Vec<u64>> = None;
+    for &k in &br.attrs {
+        let is_path = toks
+            .get(k + 2)
             .is_some_and(|t| t.kind == T::Ident && &b[t.start as usize..t.end as usize] == b"path")
-            && toks.get(k + 3).is_some_and(|t| t.kind == T::Punct(b'='))
-    })
+            && toks.get(k + 3).is_some_and(|t| t.kind == T::Punct(b'='));
+        if !is_path {
+            continue;
+        }
+        let v = out.get_or_insert_with(Vec::new);
+        // The components of a plain string literal, with and without `.rs`;
+        // anything else (a raw or escaped string) matches every file.
+        let lit = toks
+            .get(k + 4)
+            .filter(|t| t.kind == T::Lit)
+            .map(|t| &b[t.start as usize..t.end as usize])
+            .and_then(|l| l.strip_prefix(b"\"").and_then(|l| l.strip_suffix(b"\"")))
+            .filter(|l| !l.contains(&b'\\'));
+        match lit {
+            Some(l) => {
+                for c in l.split(|&c| c == b'/') {
+                    v.push(name_hash(c));
+                    if let Some(stem) = c.strip_suffix(b".rs") {
+                        v.push(name_hash(stem));
+                    }
+                }
+            }
+            None => v.push(PATH_ANY),
+        }
+    }
+    if let Some(v) = &mut out {
+        v.sort_unstable();
+        v.dedup();
+    }
+    out
 }
+
+/// In `FileScan::path_attrs`: a `#[path]` whose target the scan cannot read.
+pub(super) const PATH_ANY: u64 = u64::MAX;
 
 /// The index of the token closing the group opened at `open` (or the end).
 #[cfg(test)]
@@ -355,6 +389,29 @@ mod tests {
                 live,
                 "{src}"
             );
+        }
+    }
+
+    /// A `#[path]` declaration is known by the components of its path; a
+    /// path the scan cannot read matches every file.
+    #[test]
+    fn path_attribute_components() {
+        let p = crate::prefilter::Prefilter::new(&crate::config::Config::defaults(
+            std::path::Path::new("."),
+        ));
+        let h = |s: &str| super::name_hash(s.as_bytes());
+        let comps = |src: &str| p.scan(src).path_attrs;
+        assert_eq!(comps("mod a; fn f() {}"), None);
+        let got = comps("#[path = \"../sys/unix.rs\"] mod imp;").expect("a path attribute");
+        for c in ["..", "sys", "unix.rs", "unix"] {
+            assert!(got.contains(&h(c)), "{c} in {got:?}");
+        }
+        assert!(!got.contains(&super::PATH_ANY));
+        for src in [
+            "#[path = r\"sys/unix.rs\"] mod imp;",
+            "#[path = \"sys\\\\unix.rs\"] mod imp;",
+        ] {
+            assert_eq!(comps(src), Some(vec![super::PATH_ANY]), "{src}");
         }
     }
 

@@ -7,7 +7,7 @@ use super::facts::{
     POSITIONAL,
 };
 use super::items::Items;
-use super::regions::{brackets, has_path_attr, innermost, regions, Brackets};
+use super::regions::{brackets, innermost, path_attrs, regions, Brackets};
 use super::{method_key, name_hash, Prefilter};
 use crate::lex::{tokenize_into, Tok, T};
 use std::cell::RefCell;
@@ -100,8 +100,10 @@ pub struct FileScan {
     pub(super) any: u16,
     /// The async code (async fn bodies, async blocks and closures).
     pub(super) async_code: Region,
-    /// Some `#[path = ..]` attribute (`Demand::path_decls`).
-    pub(super) path_attr: bool,
+    /// With a `#[path = ..]` attribute: the components of the paths it names
+    /// (hashes, with and without `.rs`; `regions::PATH_ANY` when unreadable),
+    /// for `Demand::path_decls`.
+    pub(super) path_attrs: Option<Vec<u64>>,
 }
 
 impl FileScan {
@@ -278,7 +280,7 @@ impl Prefilter {
             v
         };
         let mut fs = FileScan {
-            path_attr: has_path_attr(s.toks, b, br),
+            path_attrs: path_attrs(s.toks, b, br),
             fns: Vec::with_capacity(heads.len()),
             ..FileScan::default()
         };
