@@ -868,6 +868,18 @@ pub fn lint_source(path: &Path, text: &str, config: &Config) -> Report {
 
 /// Lints several in-memory files as one package.
 pub fn lint_sources(files: &[(PathBuf, String)], config: &Config, prefilter: bool) -> Report {
+    lint_sources_asked(files, &vec![true; files.len()], config, prefilter)
+}
+
+/// `lint_sources`, reporting only in the files `asked` marks (the others are
+/// the rest of the package, read for the index: a pre-commit hook's run on
+/// its staged files).
+pub fn lint_sources_asked(
+    files: &[(PathBuf, String)],
+    asked: &[bool],
+    config: &Config,
+    prefilter: bool,
+) -> Report {
     let opts = Options {
         paths: Vec::new(),
         cwd: PathBuf::new(),
@@ -878,9 +890,10 @@ pub fn lint_sources(files: &[(PathBuf, String)], config: &Config, prefilter: boo
     };
     let mut slots: Vec<Slot> = files
         .iter()
-        .map(|(p, t)| Slot {
+        .zip(asked.iter().chain(std::iter::repeat(&true)))
+        .map(|((p, t), &requested)| Slot {
             path: p.clone(),
-            requested: true,
+            requested,
             text: Some(t.clone()),
             lazy: None,
             model: None,
@@ -888,12 +901,12 @@ pub fn lint_sources(files: &[(PathBuf, String)], config: &Config, prefilter: boo
         })
         .collect();
     let mut report = Report {
-        files: slots.len(),
+        files: slots.iter().filter(|s| s.requested).count(),
         ..Default::default()
     };
     let prefilter = Prefilter::new(config);
     analyze_unit(&mut slots, None, &opts, &prefilter, &mut report);
-    for s in &slots {
+    for s in slots.iter().filter(|s| s.requested) {
         match &s.error {
             Some(e) => report.skipped.push(Skipped {
                 path: s.path.clone(),

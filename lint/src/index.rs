@@ -82,6 +82,9 @@ pub struct Demand {
     /// Module paths were asked for: every file with a `#[path]` attribute
     /// could place another (`module_paths`).
     pub path_decls: bool,
+    /// The whole lock-order graph was asked for (`ask_lock_graph`): every
+    /// file where an across-the-package trigger holds could add an edge.
+    pub lock_graph: bool,
 }
 
 /// A question to the index whose answer depends on the files parsed.
@@ -116,6 +119,8 @@ enum Ask {
     /// Module paths were derived: a `#[path]` declaration in any file could
     /// place a parsed file elsewhere in the module tree.
     PathDecls,
+    /// The package's whole lock-order graph (a cycle through an edge).
+    LockGraph,
 }
 
 impl Ask {
@@ -142,6 +147,10 @@ impl Demand {
             Ask::OwnWait(t, m) => self.own_waits.insert((t, m)),
             Ask::PathDecls => {
                 self.path_decls = true;
+                true
+            }
+            Ask::LockGraph => {
+                self.lock_graph = true;
                 true
             }
             Ask::Decls(names) => {

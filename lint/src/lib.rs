@@ -22,4 +22,4 @@ pub mod vocab;
 
 pub use config::Config;
 pub use diag::{Finding, Level, Skipped};
-pub use engine::{lint_source, lint_sources, run, Options, Report};
+pub use engine::{lint_source, lint_sources, lint_sources_asked, run, Options, Report};

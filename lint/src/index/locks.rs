@@ -841,6 +841,7 @@ impl Index {
         {
             return;
         }
+        self.ask(super::Ask::LockGraph);
         self.ask_held_calls(None);
         for id in &self.lk.edge_capable {
             if let Some(names) = self.lk.fn_consulted.get(id) {

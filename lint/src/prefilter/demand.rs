@@ -58,6 +58,10 @@ impl Prefilter {
             let k = method_key(t.as_bytes(), m.as_bytes());
             out.extend(plan.close_defs.get(&k).into_iter().flatten().copied());
         }
+        // The whole lock-order graph: every file where it may have an edge.
+        if d.lock_graph {
+            out.extend(plan.across.iter().copied());
+        }
         out.retain(|&g| models[g].is_none());
         let free: HSet<u64> = d.free.iter().map(|n| name_hash(n.as_bytes())).collect();
         let needles = |paths: &BTreeSet<String>| -> (bool, HSet<u64>) {

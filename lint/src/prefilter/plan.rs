@@ -25,6 +25,9 @@ pub struct Plan {
     /// Files defining a method `T::m` with close vocabulary: a possible
     /// close-state method (`Index::close_method`), by key.
     pub(super) close_defs: HMap<u64, Vec<usize>>,
+    /// Files where a trigger that reads the whole package holds
+    /// (`Trigger::across_the_package`), parsed on `Demand::lock_graph`.
+    pub(super) across: Vec<usize>,
 }
 
 type FnAt = (usize, usize);
@@ -290,22 +293,18 @@ impl Prefilter {
             }
         }
         // Triggers whose findings read the whole package (a lock-order
-        // cycle): once a requested file triggers, every file where the
-        // trigger holds.
+        // cycle): every file where the trigger holds, parsed once a rule
+        // asks for the whole graph (`Demand::lock_graph`; the lock-order
+        // lint asks only from a function with an edge of its own).
         for (_, t) in self.triggers.iter().filter(|(_, t)| t.across_package) {
-            let holds_in = |fi: usize| {
-                let Some(s) = &scans[fi] else { return false };
+            for (fi, s) in scans.iter().enumerate() {
+                let Some(s) = s else { continue };
                 if t.skips_test_code && test_target[fi] {
-                    return false;
+                    continue;
                 }
                 let closed = s.plain.iter().any(|m| close_defs.contains_key(m));
-                resolved.holds_in_file(t, s, closed)
-            };
-            if (0..nf).any(|fi| requested[fi] && holds_in(fi)) {
-                for fi in 0..nf {
-                    if !plan.parse[fi] && holds_in(fi) {
-                        plan.parse[fi] = true;
-                    }
+                if resolved.holds_in_file(t, s, closed) && !plan.across.contains(&fi) {
+                    plan.across.push(fi);
                 }
             }
         }

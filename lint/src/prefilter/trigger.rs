@@ -84,9 +84,9 @@ pub struct Trigger {
     /// (a prefetch: `Index::close_method` also demands them, a round later).
     pub reads_close_state: bool,
     /// A finding in a requested file can depend on regions in every file of
-    /// the package (a lock-order cycle's other edges): once a requested file
-    /// triggers, every file of the package where the trigger holds is
-    /// parsed too.
+    /// the package (a lock-order cycle's other edges): every file of the
+    /// package where the trigger holds is parsed once a rule asks for the
+    /// whole lock graph (`Index::ask_lock_graph`).
     pub across_package: bool,
 }
 

@@ -21,13 +21,16 @@ use crate::model::FnModel;
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     let _ = f;
-    // Every edge of the package counts: the callees of calls made under a
-    // guard, anywhere, and the declarations identity read could add some.
-    cx.index.ask_lock_graph();
-    let (acqs, _) = cx.index.lock_pairs(cx.fid);
-    if acqs.is_empty() {
+    // A cycle is reported at an edge of its own function: its callees under
+    // a guard and the declarations its acquisitions read could add one.
+    cx.index.ask_fn_lock_facts(cx.fid);
+    let (acqs, pairs) = cx.index.lock_pairs(cx.fid);
+    if acqs.is_empty() || pairs.is_empty() {
         return;
     }
+    // With an edge, every edge of the package counts: the callees of calls
+    // made under a guard, anywhere, and the declarations identity read.
+    cx.index.ask_lock_graph();
     for c in cx.index.cycles_in(cx.fid) {
         let last = c.reported();
         let mut labels = Vec::new();
