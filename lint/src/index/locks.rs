@@ -141,8 +141,8 @@ pub struct LockFacts {
     structs: HashSet<String>,
     /// Struct name -> the module paths of its definitions (`a::Conn`).
     struct_paths: HashMap<String, Vec<String>>,
-    /// Lock key -> (function, frame, package-wide, field path) of each site.
-    sites: HashMap<String, Vec<(FnId, FrameId, bool, String)>>,
+    /// Lock key -> the acquisitions resolved to it.
+    sites: HashMap<String, Vec<Site>>,
     acqs: HashMap<FnId, Vec<Acq>>,
     /// Package locks each function takes inline (transitively): key ->
     /// (kind, where).
@@ -155,18 +155,39 @@ pub struct LockFacts {
     cycles: Vec<Cycle>,
     /// File display order (`src/a.rs` before `src/b.rs`).
     order: Vec<String>,
-    /// Type, static and alias names whose declarations were looked up: a
-    /// declaration in a file not parsed yet could change an identity.
-    consulted: std::sync::Mutex<std::collections::BTreeSet<String>>,
     /// Per function: the declarations its acquisitions, and those of the
     /// functions it calls (transitively), were resolved with.
     fn_consulted: HashMap<FnId, BTreeSet<String>>,
-    /// Functions with an acquisition followed by another acquisition or a
-    /// call (whatever the declarations say): only these can hold a guard
-    /// over something.
+    /// Functions where a lock-method call's guard may be alive at another
+    /// one or at a call (`may_pair`, whatever the declarations say): only
+    /// these can hold a guard over something.
     edge_capable: HashSet<FnId>,
     /// `ask_lock_graph` ran (once per index).
     asked_graph: std::sync::atomic::AtomicBool,
+}
+
+/// One acquisition, as `lock_elsewhere` compares them.
+#[derive(Debug)]
+struct Site {
+    id: FnId,
+    frame: FrameId,
+    /// Package-wide (a field of a crate type, a static) or local.
+    package: bool,
+    /// The field path (`inner.state`), empty for a local or `self`.
+    fields: String,
+    /// The declarations its identity was resolved with.
+    names: Vec<String>,
+}
+
+/// What no declaration can change about a lock reference: the last field of
+/// its path, or the local it names. Two references can only be the same
+/// lock (`lock_elsewhere`: equal keys, `keys_match`ing fields, a lock handed
+/// on as a parameter named after its field) when their tails are equal.
+fn tail<'a>(key: &'a str, fields: &'a str) -> &'a str {
+    match fields.rsplit('.').next() {
+        Some(t) if !t.is_empty() => t,
+        _ => key.split('@').next().unwrap_or(key),
+    }
 }
 
 thread_local! {
@@ -212,23 +233,14 @@ impl Index {
         self.lk = lk;
         // Resolve every acquisition.
         let mut acqs: HashMap<FnId, Vec<Acq>> = HashMap::new();
-        let mut sites: HashMap<String, Vec<(FnId, FrameId, bool, String)>> = HashMap::new();
+        let mut sites: HashMap<String, Vec<Site>> = HashMap::new();
         let mut consulted: HashMap<FnId, BTreeSet<String>> = HashMap::new();
         let mut edge_capable = HashSet::new();
         for (fi, fm) in files.iter().enumerate() {
             for (i, f) in fm.fns.iter().enumerate() {
                 let id = (fi, i);
-                let first = f
-                    .events
-                    .iter()
-                    .position(|e| matches!(&e.kind, EventKind::Lock(l) if l.path != "?"));
-                if let Some(k) = first {
-                    if f.events[k + 1..]
-                        .iter()
-                        .any(|e| matches!(e.kind, EventKind::Lock(_) | EventKind::Call(_)))
-                    {
-                        edge_capable.insert(id);
-                    }
+                if self.may_pair(f) {
+                    edge_capable.insert(id);
                 }
                 let mut v = Vec::new();
                 for e in &f.events {
@@ -240,14 +252,18 @@ impl Index {
                     }
                     let (r, names) = self.collecting(|| self.lock_ref(id, f, &l.path, e.pos));
                     if !names.is_empty() {
-                        consulted.entry(id).or_default().extend(names);
+                        consulted
+                            .entry(id)
+                            .or_default()
+                            .extend(names.iter().cloned());
                     }
-                    sites.entry(r.key.clone()).or_default().push((
+                    sites.entry(r.key.clone()).or_default().push(Site {
                         id,
-                        e.frame,
-                        r.package,
-                        r.fields.clone(),
-                    ));
+                        frame: e.frame,
+                        package: r.package,
+                        fields: r.fields.clone(),
+                        names: names.into_iter().collect(),
+                    });
                     // A `#[cfg(test)]` statement is test code too.
                     if self.is_test_code(id) || e.test || !plausible(r.sure, l.kind) {
                         continue;
@@ -413,6 +429,36 @@ impl Index {
         self.lk.cycles = self.find_cycles();
     }
 
+    /// Could `f` hold a guard over another acquisition or a call, whatever
+    /// the declarations say? The test the nested-pairs pass makes, over
+    /// every lock-method call (declarations only decide which of them are
+    /// locks and which lock each is; a guard's extent is syntax).
+    fn may_pair(&self, f: &FnModel) -> bool {
+        f.events.iter().any(|a| {
+            let EventKind::Lock(l) = &a.kind else {
+                return false;
+            };
+            if l.path == "?" || l.kind == LockKind::Other {
+                return false;
+            }
+            let end = self.guard_end(f, l, a.pos, a.block);
+            f.events.iter().any(|e| {
+                !e.test
+                    && e.pos > a.pos
+                    && e.pos < end
+                    && runs_here(f, e.frame, a.frame)
+                    && f.block_within(e.block, a.block)
+                    && match &e.kind {
+                        EventKind::Lock(b) => {
+                            b.kind != LockKind::Other && !f.locks.cfg_exclusive(a.pos, e.pos)
+                        }
+                        EventKind::Call(_) => f.locks.call_end(e.pos).is_none_or(|c| end >= c),
+                        _ => false,
+                    }
+            })
+        })
+    }
+
     /// Where the guard of acquisition `l` (at `pos` in `block`) stops being alive.
     fn guard_end(&self, f: &FnModel, l: &LockAcq, pos: u32, block: usize) -> u32 {
         let mut end = l.live_end;
@@ -531,10 +577,6 @@ impl Index {
                 s.insert(name.to_string());
             }
         });
-        let mut c = self.lk.consulted.lock().unwrap_or_else(|e| e.into_inner());
-        if !c.contains(name) {
-            c.insert(name.to_string());
-        }
     }
 
     /// Runs `f`, returning the declarations it consulted too.
@@ -570,19 +612,6 @@ impl Index {
         let (out, names) = self.collecting(|| self.place_type_names(f, path, pos));
         self.ask_names(names.into_iter().collect());
         out
-    }
-
-    /// Records, for the prefilter, the declarations lock identity read.
-    pub fn ask_lock_decls(&self) {
-        let names: Vec<String> = self
-            .lk
-            .consulted
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .cloned()
-            .collect();
-        self.ask(super::Ask::Decls(names));
     }
 
     fn lock_ref_depth(&self, id: FnId, f: &FnModel, path: &str, pos: u32, depth: u32) -> LockRef {
@@ -1017,34 +1046,41 @@ impl Index {
         pos: u32,
     ) -> Option<FnId> {
         self.ask(super::Ask::Lock(lock_key(path).to_string()));
-        self.ask_lock_decls();
-        let r = self.lock_ref(from, f, path, pos);
+        let (r, mut names) = self.collecting(|| self.lock_ref(from, f, path, pos));
+        let want = tail(&r.key, &r.fields);
         let loose = |package: bool, fields: &str| !package && !fields.is_empty();
         let mut best: Option<FnId> = None;
         for (k, sites) in &self.lk.sites {
-            for (id, fr, package, fields) in sites {
+            for site in sites {
+                if tail(k, &site.fields) != want {
+                    continue;
+                }
+                // A declaration not parsed yet could change this site's
+                // identity (never its tail).
+                names.extend(site.names.iter().cloned());
                 let same = *k == r.key;
-                let similar = (loose(r.package, &r.fields) || loose(*package, fields))
+                let similar = (loose(r.package, &r.fields) || loose(site.package, &site.fields))
                     && !r.fields.is_empty()
-                    && !fields.is_empty()
-                    && keys_match(fields, &r.fields);
+                    && !site.fields.is_empty()
+                    && keys_match(&site.fields, &r.fields);
                 // A lock handed to another function as a parameter named
                 // after its field (`run(&self.shutdown)` locking `shutdown`).
                 let handed = r.package
-                    && !*package
-                    && fields.is_empty()
+                    && !site.package
+                    && site.fields.is_empty()
                     && k.split('@').next() == r.fields.rsplit('.').next();
                 let similar = similar || handed;
-                let hit = if *id == from {
-                    (same || similar) && *fr != frame
+                let hit = if site.id == from {
+                    (same || similar) && site.frame != frame
                 } else {
                     (same && r.package) || similar
                 };
-                if hit && best.is_none_or(|b| *id < b) {
-                    best = Some(*id);
+                if hit && best.is_none_or(|b| site.id < b) {
+                    best = Some(site.id);
                 }
             }
         }
+        self.ask_names(names.into_iter().collect());
         best
     }
 }
