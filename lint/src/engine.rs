@@ -369,7 +369,8 @@ fn analyze_unit(
             let models: Vec<Option<&FileModel>> = slots.iter().map(|s| s.model.as_ref()).collect();
             let demand = index.demand();
             let reach = index.reach(&all_models, &demand);
-            let mut more = prefilter.demanded(&plan, &demand, &reach, &models, &scans);
+            let paths: Vec<&Path> = slots.iter().map(|s| s.path.as_path()).collect();
+            let mut more = prefilter.demanded(&plan, &demand, &reach, &models, &scans, &paths);
             more.retain(|&i| !want[i]);
             phase("demand", &mut t);
             if !more.is_empty() {

@@ -49,8 +49,9 @@ impl Witness {
 /// differently (the prefilter parses those and the engine runs again).
 #[derive(Default, Debug)]
 pub struct Demand {
-    /// Free calls answered "waits": a same-named definition not parsed yet
-    /// may veto the call (`call_waits`).
+    /// Free calls answered "waits", as called (`m::f` or `f`): a same-named
+    /// definition not parsed yet (in a module `m`) may veto the call
+    /// (`call_waits`).
     pub free: BTreeSet<String>,
     /// Lock keys asked about (`lock_elsewhere`).
     pub locks: BTreeSet<String>,
@@ -166,6 +167,7 @@ impl Demand {
 /// parsed yet, could change an answer.
 #[derive(Default, Debug)]
 pub struct Reach {
+    /// Free calls, as called (`m::f` or `f`).
     pub free: BTreeSet<String>,
     pub methods: BTreeSet<(String, String)>,
     pub types: BTreeSet<String>,
@@ -529,8 +531,10 @@ fn target_names(
     methods: &mut BTreeSet<(String, String)>,
 ) {
     match t {
+        // As called (`m::f` or `f`): a qualified call resolves only to the
+        // definitions in a module `m` (`Index::resolve`).
         CallTarget::Free(n) => {
-            free.insert(bare_name(n).to_string());
+            free.insert(n.clone());
         }
         CallTarget::TypeFn(ty, m) => {
             methods.insert((bare_name(ty).to_string(), m.clone()));
@@ -986,7 +990,7 @@ impl Index {
         if first.is_some() {
             // A same-named definition not parsed yet could veto this answer.
             if let CallTarget::Free(name) = target {
-                self.ask(Ask::Free(bare_name(name).to_string()));
+                self.ask(Ask::Free(name.clone()));
             }
         }
         first

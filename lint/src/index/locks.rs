@@ -851,7 +851,7 @@ impl Index {
                 self.ask(super::Ask::LockTarget(*from, t.clone()));
                 if let (CallTarget::Free(n), true) = (t, takes) {
                     // Another same-named definition may veto the answer.
-                    self.ask(super::Ask::Free(super::bare_name(n).to_string()));
+                    self.ask(super::Ask::Free(n.clone()));
                 }
             }
         }

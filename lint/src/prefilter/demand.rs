@@ -5,10 +5,11 @@
 use super::plan::Plan;
 use super::regions::PATH_ANY;
 use super::scan::FileScan;
-use super::{meets, method_key, name_hash, HSet, Prefilter, STATS, STAT_DEMANDED};
+use super::{meets, method_key, name_hash, HMap, HSet, Prefilter, STATS, STAT_DEMANDED};
 use crate::index::{Demand, Reach};
 use crate::model::FileModel;
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::atomic::Ordering;
 
 impl Prefilter {
@@ -25,11 +26,25 @@ impl Prefilter {
         reach: &Reach,
         models: &[Option<&FileModel>],
         scans: &[Option<FileScan>],
+        paths: &[&Path],
     ) -> Vec<usize> {
         let mut out = Vec::new();
+        let in_module = InModule::new(scans, paths);
         // What the rules' questions reach: the may-wait definitions of the
         // calls (by key), the Drop impls and constructors of guard types.
-        let mut keys: Vec<u64> = reach.free.iter().map(|n| name_hash(n.as_bytes())).collect();
+        // A call `m::f` reaches only the `f`s that may be in a module `m`.
+        for n in reach.free.iter().chain(&reach.lock_free) {
+            let (k, module) = free_key(n);
+            out.extend(
+                plan.defs
+                    .get(&k)
+                    .into_iter()
+                    .flatten()
+                    .map(|&(g, _)| g)
+                    .filter(|&g| in_module.holds(g, module)),
+            );
+        }
+        let mut keys: Vec<u64> = Vec::new();
         keys.extend(
             reach
                 .methods
@@ -37,8 +52,8 @@ impl Prefilter {
                 .map(|(t, m)| method_key(t.as_bytes(), m.as_bytes())),
         );
         // The lock lints' calls under a guard: the may-lock definitions they
-        // reach (`Plan::defs` holds them when a trigger follows locks).
-        keys.extend(reach.lock_free.iter().map(|n| name_hash(n.as_bytes())));
+        // reach (`Plan::defs` holds them when a trigger follows locks; the
+        // free ones above).
         keys.extend(
             reach
                 .lock_methods
@@ -63,7 +78,7 @@ impl Prefilter {
             out.extend(plan.across.iter().copied());
         }
         out.retain(|&g| models[g].is_none());
-        let free: HSet<u64> = d.free.iter().map(|n| name_hash(n.as_bytes())).collect();
+        let free: Vec<(u64, Option<u64>)> = d.free.iter().map(|n| free_key(n)).collect();
         let needles = |paths: &BTreeSet<String>| -> (bool, HSet<u64>) {
             let segs: Vec<String> = paths.iter().map(|p| last_segment(p)).collect();
             (
@@ -139,9 +154,12 @@ impl Prefilter {
                 continue;
             }
             let veto = !free.is_empty()
-                && s.fns
-                    .iter()
-                    .any(|f| f.drop_for.is_none() && f.keys.iter().any(|k| free.contains(k)));
+                && free.iter().any(|&(k, module)| {
+                    s.fns
+                        .iter()
+                        .any(|f| f.drop_for.is_none() && f.keys.contains(&k))
+                        && in_module.holds(fi, module)
+                });
             let lock = !d.locks.is_empty()
                 && s.lock_call
                 && (lock_any || s.lock_wild || meets(&s.lock_recv, &lock_h));
@@ -175,6 +193,65 @@ impl Prefilter {
         out.dedup();
         STATS[STAT_DEMANDED].fetch_add(out.len(), Ordering::Relaxed);
         out
+    }
+}
+
+/// The key of a free call as called (`m::f` or `f`): `f`'s, and the hash
+/// of the module `m` it names.
+fn free_key(n: &str) -> (u64, Option<u64>) {
+    match n.split_once("::") {
+        Some((m, f)) => (
+            name_hash(f.rsplit("::").next().unwrap_or(f).as_bytes()),
+            Some(name_hash(m.as_bytes())),
+        ),
+        None => (name_hash(n.as_bytes()), None),
+    }
+}
+
+/// May a function of file `g` be in a module `m`? `Index::resolve` keeps,
+/// for a call `m::f`, the `f`s whose module path (from the file's path,
+/// `#[path]` placements and inline modules) names `m`. Over-approximated per
+/// file: it declares a `mod m`, or some component of its path is `m`. A
+/// `#[path]` places a file below the module of the file declaring it, under
+/// a name that file declares: when some file with a `#[path]` attribute may
+/// itself be in `m` (or declares `mod m`), any file may be.
+struct InModule<'a> {
+    scans: &'a [Option<FileScan>],
+    paths: &'a [&'a Path],
+    /// Per module asked: does a file with a `#[path]` attribute name it?
+    placed: std::cell::RefCell<HMap<u64, bool>>,
+}
+
+impl<'a> InModule<'a> {
+    fn new(scans: &'a [Option<FileScan>], paths: &'a [&'a Path]) -> Self {
+        InModule {
+            scans,
+            paths,
+            placed: Default::default(),
+        }
+    }
+
+    fn holds(&self, g: usize, module: Option<u64>) -> bool {
+        let Some(m) = module else { return true };
+        if self.names(g, m) {
+            return true;
+        }
+        *self.placed.borrow_mut().entry(m).or_insert_with(|| {
+            self.scans.iter().enumerate().any(|(d, s)| {
+                s.as_ref().is_some_and(|s| s.path_attrs.is_some()) && self.names(d, m)
+            })
+        })
+    }
+
+    /// Does file `g` declare a `mod m`, or name `m` in its path?
+    fn names(&self, g: usize, m: u64) -> bool {
+        self.scans[g].as_ref().is_none_or(|s| s.mods.contains(&m))
+            || self.paths.get(g).is_none_or(|p| {
+                p.iter().any(|c| {
+                    let c = c.as_encoded_bytes();
+                    name_hash(c) == m || c.strip_suffix(b".rs").is_some_and(|s| name_hash(s) == m)
+                })
+            })
     }
 }
 

@@ -60,6 +60,8 @@ pub(super) struct Positions {
     /// Names declared by `struct`/`enum`/`union`/`type`/`static`/`const`
     /// (hashes): lock identity reads these declarations.
     pub decls: Vec<u64>,
+    /// Names of the modules declared in the file (`mod m;`, `mod m {..}`).
+    pub mods: Vec<u64>,
 }
 
 impl Prefilter {
@@ -167,6 +169,9 @@ impl Prefilter {
                     if d < n && toks[d].kind == T::Ident {
                         p.decls.push(name_hash(s.id(d)));
                     }
+                }
+                b"mod" if k + 1 < n && toks[k + 1].kind == T::Ident => {
+                    p.mods.push(name_hash(s.id(k + 1)));
                 }
                 b"let" if k + 1 < n && toks[k + 1].kind == T::Ident && s.id(k + 1) == b"_" => {
                     p.at[F_LET_UNDERSCORE].push(k);

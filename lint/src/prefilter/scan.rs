@@ -94,6 +94,9 @@ pub struct FileScan {
     pub(super) lock_call: bool,
     /// Type, static and alias names the file declares (hashes, sorted).
     pub(super) decls: Vec<u64>,
+    /// Modules the file declares (hashes, sorted): with its path, the
+    /// modules a function of the file may be in (`m::f` resolves there).
+    pub(super) mods: Vec<u64>,
     /// Types with an `impl` block in this file.
     pub(super) impls: Vec<u64>,
     /// The union of the functions' facts (a quick reject per trigger).
@@ -123,6 +126,7 @@ impl FileScan {
             &mut self.take_recv,
             &mut self.impls,
             &mut self.decls,
+            &mut self.mods,
         ] {
             v.shrink_to_fit();
         }
@@ -400,6 +404,7 @@ impl Prefilter {
         fs.take_call = p.take_call;
         fs.lock_call = !p.at[F_LOCK].is_empty();
         fs.decls = sorted(buf, p.decls.into_iter());
+        fs.mods = sorted(buf, p.mods.into_iter());
         fs.compact();
         fs
     }
