@@ -207,7 +207,15 @@ impl Prefilter {
                     p.lock_edge.push(k);
                 }
                 match recv_of(k) {
-                    Some(h) => p.lock_recv.push(h),
+                    Some(h) => {
+                        p.lock_recv.push(h);
+                        // `let m = &c.inner; m.lock()`: a bare local may be
+                        // an alias of a place (the model's `Decl::Alias`),
+                        // whose lock is the place's.
+                        if k < 3 || !(s.is_p(k - 3, b'.') || toks[k - 3].kind == T::PathSep) {
+                            alias_fields(s, k - 2, &mut p.lock_recv);
+                        }
+                    }
                     None => p.lock_wild = true,
                 }
                 // `*self.closed.lock().. = true`: a write through a lock on a close field.
@@ -441,5 +449,41 @@ fn is_block(s: &Src, o: usize, is_fn_body: impl Fn(usize) -> bool) -> bool {
             b"else" | b"loop" | b"unsafe" | b"async" | b"move" | b"try" | b"const"
         ),
         _ => false,
+    }
+}
+
+/// The fields named in the initializers of `let [mut] x = ..;` for the local
+/// `x` at token `at` (hashes into `out`): every identifier after a `.` up to
+/// the statement's `;`, a superset of the place an alias names.
+fn alias_fields(s: &Src, at: usize, out: &mut Vec<u64>) {
+    let toks = s.toks;
+    let n = toks.len();
+    let name = s.id(at);
+    for k in 0..n {
+        if !s.is_id(k, b"let") {
+            continue;
+        }
+        let mut q = k + 1;
+        if s.is_id(q, b"mut") {
+            q += 1;
+        }
+        if !(s.is_id(q, name) && s.is_p(q + 1, b'=')) {
+            continue;
+        }
+        let mut depth = 0i32;
+        for (j, t) in toks.iter().enumerate().skip(q + 2) {
+            match t.kind {
+                T::Punct(b'(' | b'[' | b'{') => depth += 1,
+                T::Punct(b')' | b']' | b'}') => {
+                    depth -= 1;
+                    if depth < 0 {
+                        break;
+                    }
+                }
+                T::Punct(b';') if depth == 0 => break,
+                T::Ident if s.is_p(j - 1, b'.') => out.push(name_hash(s.id(j))),
+                _ => {}
+            }
+        }
     }
 }
