@@ -4,7 +4,9 @@
 //! receivers of locks and takes (for demand).
 
 use super::scan::Src;
-use super::{name_hash, Prefilter, CONDVAR_WAIT, C_FIELD, C_METHOD, C_WORD, LOCK, SCOPEGUARD};
+use super::{
+    name_hash, HMap, Prefilter, CONDVAR_WAIT, C_FIELD, C_METHOD, C_WORD, LOCK, SCOPEGUARD,
+};
 use super::{W_ALWAYS, W_ANY, W_NOARGS};
 use crate::lex::T;
 use crate::model::locks::LockKind;
@@ -94,6 +96,12 @@ impl Prefilter {
             .map(|k| (s.id(k + 1), self.word_flags(s.id(k - 1))))
             .filter(|(_, f)| *f != 0)
             .collect();
+        // A receiver identifier that is not a field or a path segment.
+        let bare = |r: usize| r == 0 || !(s.is_p(r - 1, b'.') || toks[r - 1].kind == T::PathSep);
+        // Bare locals before `.lock()`-like calls and `.take()`: the places
+        // they may alias are receivers too (`alias_fields`).
+        let mut lock_alias: Vec<u64> = Vec::new();
+        let mut take_alias: Vec<u64> = Vec::new();
         let recv_of = |k: usize| -> Option<u64> {
             (k >= 2 && toks[k - 2].kind == T::Ident).then(|| name_hash(s.id(k - 2)))
         };
@@ -180,7 +188,14 @@ impl Prefilter {
                 b"take" if after_dot && s.is_p(k + 1, b'(') && s.is_p(k + 2, b')') => {
                     p.take_call = true;
                     match recv_of(k) {
-                        Some(h) => p.take_recv.push(h),
+                        Some(h) => {
+                            p.take_recv.push(h);
+                            // `for w in self.workers.iter_mut() { w.take() }`:
+                            // the model takes the place `w` stands for.
+                            if bare(k - 2) {
+                                take_alias.push(h);
+                            }
+                        }
                         None => p.take_wild = true,
                     }
                     if s.is_p(k + 3, b'.')
@@ -212,8 +227,8 @@ impl Prefilter {
                         // `let m = &c.inner; m.lock()`: a bare local may be
                         // an alias of a place (the model's `Decl::Alias`),
                         // whose lock is the place's.
-                        if k < 3 || !(s.is_p(k - 3, b'.') || toks[k - 3].kind == T::PathSep) {
-                            alias_fields(s, k - 2, &mut p.lock_recv);
+                        if bare(k - 2) {
+                            lock_alias.push(h);
                         }
                     }
                     None => p.lock_wild = true,
@@ -230,6 +245,17 @@ impl Prefilter {
         }
         p.at[F_FLAG_WRITE].sort_unstable();
         p.at[F_FLAG_WRITE].dedup();
+        if !lock_alias.is_empty() || !take_alias.is_empty() {
+            let aliases = alias_fields(s);
+            for (names, out) in [
+                (&lock_alias, &mut p.lock_recv),
+                (&take_alias, &mut p.take_recv),
+            ] {
+                for h in names {
+                    out.extend(aliases.get(h).into_iter().flatten().copied());
+                }
+            }
+        }
         for v in [&mut p.lock_recv, &mut p.take_recv] {
             v.sort_unstable();
             v.dedup();
@@ -452,27 +478,22 @@ fn is_block(s: &Src, o: usize, is_fn_body: impl Fn(usize) -> bool) -> bool {
     }
 }
 
-/// The fields named in the initializers of `let [mut] x = ..;` for the local
-/// `x` at token `at` (hashes into `out`): every identifier after a `.` up to
-/// the statement's `;`, a superset of the place an alias names.
-fn alias_fields(s: &Src, at: usize, out: &mut Vec<u64>) {
+/// What each local may be an alias of, as the model resolves one
+/// (`Decl::Alias` of a `let`, a `for` binding over a place): by the local's
+/// name, every identifier of the initializer of `let [mut] x = ..;` and of
+/// the iterable of `for .. x .. in ..` (hashes), a superset of the place's
+/// field names.
+fn alias_fields(s: &Src) -> HMap<u64, Vec<u64>> {
     let toks = s.toks;
     let n = toks.len();
-    let name = s.id(at);
-    for k in 0..n {
-        if !s.is_id(k, b"let") {
-            continue;
-        }
-        let mut q = k + 1;
-        if s.is_id(q, b"mut") {
-            q += 1;
-        }
-        if !(s.is_id(q, name) && s.is_p(q + 1, b'=')) {
-            continue;
-        }
+    // The identifiers from `from` up to a `;` (or, with `to_brace`, a `{`)
+    // outside brackets, or the end of the enclosing bracket.
+    let idents = |from: usize, to_brace: bool| -> Vec<u64> {
+        let mut out = Vec::new();
         let mut depth = 0i32;
-        for (j, t) in toks.iter().enumerate().skip(q + 2) {
+        for (j, t) in toks.iter().enumerate().skip(from) {
             match t.kind {
+                T::Punct(b'{') if to_brace && depth == 0 => break,
                 T::Punct(b'(' | b'[' | b'{') => depth += 1,
                 T::Punct(b')' | b']' | b'}') => {
                     depth -= 1;
@@ -481,9 +502,40 @@ fn alias_fields(s: &Src, at: usize, out: &mut Vec<u64>) {
                     }
                 }
                 T::Punct(b';') if depth == 0 => break,
-                T::Ident if s.is_p(j - 1, b'.') => out.push(name_hash(s.id(j))),
+                T::Ident => out.push(name_hash(s.id(j))),
                 _ => {}
             }
         }
+        out
+    };
+    let mut map: HMap<u64, Vec<u64>> = HMap::default();
+    for k in 0..n {
+        if s.is_id(k, b"let") {
+            let mut q = k + 1;
+            if s.is_id(q, b"mut") {
+                q += 1;
+            }
+            if q < n && toks[q].kind == T::Ident && s.is_p(q + 1, b'=') {
+                let v = idents(q + 2, false);
+                map.entry(name_hash(s.id(q))).or_default().extend(v);
+            }
+        } else if s.is_id(k, b"for") {
+            // The pattern, up to `in` (not an `impl .. for T {` nor `for<'a>`).
+            for j in k + 1..n {
+                if s.is_id(j, b"in") {
+                    let v = idents(j + 1, true);
+                    for b in (k + 1..j).filter(|&b| toks[b].kind == T::Ident) {
+                        map.entry(name_hash(s.id(b)))
+                            .or_default()
+                            .extend(v.iter().copied());
+                    }
+                    break;
+                }
+                if matches!(toks[j].kind, T::Punct(b'{' | b';' | b'<')) {
+                    break;
+                }
+            }
+        }
     }
+    map
 }
