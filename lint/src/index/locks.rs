@@ -12,7 +12,7 @@
 
 use super::{keys_match, lock_key, FnId, Index, Witness};
 use crate::model::locks::{Decl, LockKind};
-use crate::model::{CallTarget, EventKind, FileModel, FnModel, FrameId, LockAcq};
+use crate::model::{CallTarget, Event, EventKind, FileModel, FnModel, FrameId, LockAcq};
 use crate::span::Span;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
@@ -373,35 +373,19 @@ impl Index {
                     continue;
                 }
                 for e in &f.events {
-                    if e.test || e.pos <= a.pos || e.pos >= a.end {
-                        continue;
-                    }
-                    // Runs while the guard lives: inline in its frame (not in a
-                    // `move` closure stored for later), in its block (not in a
-                    // sibling branch).
-                    if !runs_here(f, e.frame, a.frame) || !f.block_within(e.block, a.block) {
+                    if !nests_under(f, a.pos, a.frame, a.block, a.end, e) {
                         continue;
                     }
                     match &e.kind {
                         EventKind::Lock(_) => {
                             if let Some(bi) = v.iter().position(|b| b.pos == e.pos) {
-                                // `cfg(x)`/`cfg(not(x))` alternatives never both run.
-                                if v[bi].kind != LockKind::Other
-                                    && !f.locks.cfg_exclusive(a.pos, e.pos)
-                                {
-                                    out.push(Pair {
-                                        outer: ai,
-                                        inner: Inner::Direct(bi),
-                                    });
-                                }
+                                out.push(Pair {
+                                    outer: ai,
+                                    inner: Inner::Direct(bi),
+                                });
                             }
                         }
                         EventKind::Call(c) => {
-                            // A guard moved into the call's arguments is the
-                            // callee's: it is not held across the call.
-                            if f.locks.call_end(e.pos).is_some_and(|end| a.end < end) {
-                                continue;
-                            }
                             let takes = self.call_takes_quiet(id, f, &c.target, c.awaited);
                             held_calls.push((id, c.target.clone(), !takes.is_empty()));
                             for (k, kind, w) in takes {
@@ -430,9 +414,9 @@ impl Index {
     }
 
     /// Could `f` hold a guard over another acquisition or a call, whatever
-    /// the declarations say? The test the nested-pairs pass makes, over
-    /// every lock-method call (declarations only decide which of them are
-    /// locks and which lock each is; a guard's extent is syntax).
+    /// the declarations say? The nested-pairs pass's test (`nests_under`),
+    /// over every lock-method call (declarations only decide which of them
+    /// are locks and which lock each is; a guard's extent is syntax).
     fn may_pair(&self, f: &FnModel) -> bool {
         f.events.iter().any(|a| {
             let EventKind::Lock(l) = &a.kind else {
@@ -442,20 +426,9 @@ impl Index {
                 return false;
             }
             let end = self.guard_end(f, l, a.pos, a.block);
-            f.events.iter().any(|e| {
-                !e.test
-                    && e.pos > a.pos
-                    && e.pos < end
-                    && runs_here(f, e.frame, a.frame)
-                    && f.block_within(e.block, a.block)
-                    && match &e.kind {
-                        EventKind::Lock(b) => {
-                            b.kind != LockKind::Other && !f.locks.cfg_exclusive(a.pos, e.pos)
-                        }
-                        EventKind::Call(_) => f.locks.call_end(e.pos).is_none_or(|c| end >= c),
-                        _ => false,
-                    }
-            })
+            f.events
+                .iter()
+                .any(|e| nests_under(f, a.pos, a.frame, a.block, end, e))
         })
     }
 
@@ -1094,6 +1067,28 @@ fn plausible(sure: Sure, kind: LockKind) -> bool {
         (_, LockKind::Other) | (Sure::No, _) => false,
         (Sure::Mutex, LockKind::Mutex) | (Sure::Maybe, LockKind::Mutex) => true,
         (Sure::RwLock, LockKind::Read | LockKind::Write) => true,
+        _ => false,
+    }
+}
+
+/// Can event `e` nest under the guard of a lock call at `pos` (in `frame`
+/// and `block`, alive until `end`)? It runs while the guard lives: after
+/// it and before `end`, inline in its frame (not in a `move` closure stored
+/// for later), in its block (not in a sibling branch), not in a
+/// `#[cfg(test)]` statement. And it is another lock call that can count
+/// (not `try_*`-like, not a `cfg(x)`/`cfg(not(x))` alternative of this
+/// one), or a call the guard is not moved into (a guard in the call's
+/// arguments is the callee's).
+fn nests_under(f: &FnModel, pos: u32, frame: FrameId, block: usize, end: u32, e: &Event) -> bool {
+    if e.test || e.pos <= pos || e.pos >= end {
+        return false;
+    }
+    if !runs_here(f, e.frame, frame) || !f.block_within(e.block, block) {
+        return false;
+    }
+    match &e.kind {
+        EventKind::Lock(b) => b.kind != LockKind::Other && !f.locks.cfg_exclusive(pos, e.pos),
+        EventKind::Call(_) => f.locks.call_end(e.pos).is_none_or(|c| end >= c),
         _ => false,
     }
 }
