@@ -5,7 +5,7 @@
 use super::plan::Plan;
 use super::regions::PATH_ANY;
 use super::scan::FileScan;
-use super::{meets, method_key, name_hash, HMap, HSet, Prefilter, STATS, STAT_DEMANDED};
+use super::{meets, method_key, name_hash, part_keys, HMap, HSet, Prefilter, STATS, STAT_DEMANDED};
 use crate::index::{Demand, Reach};
 use crate::model::FileModel;
 use std::collections::BTreeSet;
@@ -141,10 +141,7 @@ impl Prefilter {
         if d.path_decls {
             for m in models.iter().flatten() {
                 for c in &m.parts {
-                    parsed_parts.insert(name_hash(c.as_bytes()));
-                    if let Some(stem) = c.strip_suffix(".rs") {
-                        parsed_parts.insert(name_hash(stem.as_bytes()));
-                    }
+                    parsed_parts.extend(part_keys(c.as_bytes()));
                 }
             }
         }
@@ -247,10 +244,8 @@ impl<'a> InModule<'a> {
     fn names(&self, g: usize, m: u64) -> bool {
         self.scans[g].as_ref().is_none_or(|s| s.mods.contains(&m))
             || self.paths.get(g).is_none_or(|p| {
-                p.iter().any(|c| {
-                    let c = c.as_encoded_bytes();
-                    name_hash(c) == m || c.strip_suffix(b".rs").is_some_and(|s| name_hash(s) == m)
-                })
+                p.iter()
+                    .any(|c| part_keys(c.as_encoded_bytes()).any(|h| h == m))
             })
     }
 }

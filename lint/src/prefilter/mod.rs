@@ -82,6 +82,12 @@ pub fn name_hash(s: &[u8]) -> u64 {
     h
 }
 
+/// The keys a path component is known by: itself, and its module name
+/// without `.rs` (`conn.rs` -> `conn.rs`, `conn`).
+pub(super) fn part_keys(c: &[u8]) -> impl Iterator<Item = u64> {
+    std::iter::once(name_hash(c)).chain(c.strip_suffix(b".rs").map(name_hash))
+}
+
 /// Key of a method `T::m` (also `*::m`: any type's `m`).
 fn method_key(ty: &[u8], m: &[u8]) -> u64 {
     let mut h = name_hash(ty);

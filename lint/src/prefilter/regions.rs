@@ -1,6 +1,6 @@
 //! Brackets, async code and test code, lexically (from `crate::lex` tokens).
 
-use super::name_hash;
+use super::part_keys;
 use crate::lex::{Tok, T};
 use crate::vocab::TEST_ATTRS;
 
@@ -168,10 +168,7 @@ pub(super) fn path_attrs(toks: &[Tok], b: &[u8], br: &Brackets) -> Option<Vec<u6
         match lit {
             Some(l) => {
                 for c in l.split(|&c| c == b'/') {
-                    v.push(name_hash(c));
-                    if let Some(stem) = c.strip_suffix(b".rs") {
-                        v.push(name_hash(stem));
-                    }
+                    v.extend(part_keys(c));
                 }
             }
             None => v.push(PATH_ANY),
@@ -399,7 +396,7 @@ mod tests {
         let p = crate::prefilter::Prefilter::new(&crate::config::Config::defaults(
             std::path::Path::new("."),
         ));
-        let h = |s: &str| super::name_hash(s.as_bytes());
+        let h = |s: &str| crate::prefilter::name_hash(s.as_bytes());
         let comps = |src: &str| p.scan(src).path_attrs;
         assert_eq!(comps("mod a; fn f() {}"), None);
         let got = comps("#[path = \"../sys/unix.rs\"] mod imp;").expect("a path attribute");
