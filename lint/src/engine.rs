@@ -691,7 +691,8 @@ pub fn pool(jobs: usize) -> rayon::ThreadPool {
 pub fn run(opts: &Options) -> Report {
     let start = Instant::now();
     let ex = discover::build_excludes(&opts.config.exclude).unwrap_or_default();
-    let disc = discover::discover(&opts.paths, &opts.cwd, &opts.config.root, &ex);
+    let pool = pool(opts.jobs);
+    let disc = pool.install(|| discover::discover(&opts.paths, &opts.cwd, &opts.config.root, &ex));
     phase_done("discover", start);
     let mut report = Report {
         missing: disc.missing,
@@ -699,7 +700,6 @@ pub fn run(opts: &Options) -> Report {
     };
     report.skipped.extend(disc.skipped);
     let prefilter = Prefilter::new(&opts.config);
-    let pool = pool(opts.jobs);
     // Units run in parallel too (each also parallel inside), so many small
     // packages keep every thread busy; each builds its own partial report,
     // merged afterwards (no shared lock in the hot path), then sorted.
