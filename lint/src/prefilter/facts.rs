@@ -55,6 +55,8 @@ pub(super) struct Positions {
     /// The lock acquisitions the lock-order lints can count (token
     /// positions, a subset of `at[F_LOCK]`): see `counted_lock`.
     pub lock_edge: Vec<usize>,
+    /// Per `lock_edge` entry, the names its lock may end in (`lock_tails`).
+    pub edge_tails: Vec<Vec<u64>>,
     pub take_recv: Vec<u64>,
     pub take_wild: bool,
     pub take_call: bool,
@@ -102,6 +104,8 @@ impl Prefilter {
         // they may alias are receivers too (`alias_fields`).
         let mut lock_alias: Vec<u64> = Vec::new();
         let mut take_alias: Vec<u64> = Vec::new();
+        // Counted acquisitions (index into `edge_tails`) on a bare local.
+        let mut edge_alias: Vec<(usize, u64)> = Vec::new();
         let recv_of = |k: usize| -> Option<u64> {
             (k >= 2 && toks[k - 2].kind == T::Ident).then(|| name_hash(s.id(k - 2)))
         };
@@ -220,6 +224,11 @@ impl Prefilter {
                 p.at[F_LOCK].push(k);
                 if counted_lock(s, k) {
                     p.lock_edge.push(k);
+                    let (tail, bare) = lock_tail(s, k);
+                    p.edge_tails.push(vec![tail]);
+                    if let Some(h) = bare {
+                        edge_alias.push((p.edge_tails.len() - 1, h));
+                    }
                 }
                 match recv_of(k) {
                     Some(h) => {
@@ -245,7 +254,7 @@ impl Prefilter {
         }
         p.at[F_FLAG_WRITE].sort_unstable();
         p.at[F_FLAG_WRITE].dedup();
-        if !lock_alias.is_empty() || !take_alias.is_empty() {
+        if !lock_alias.is_empty() || !take_alias.is_empty() || !edge_alias.is_empty() {
             let aliases = alias_fields(s);
             for (names, out) in [
                 (&lock_alias, &mut p.lock_recv),
@@ -254,6 +263,13 @@ impl Prefilter {
                 for h in names {
                     out.extend(aliases.get(h).into_iter().flatten().copied());
                 }
+            }
+            // A bare local's lock is the lock of the place it may alias.
+            for &(i, h) in &edge_alias {
+                let tails = &mut p.edge_tails[i];
+                tails.extend(aliases.get(&h).into_iter().flatten().copied());
+                tails.sort_unstable();
+                tails.dedup();
             }
         }
         for v in [&mut p.lock_recv, &mut p.take_recv] {
@@ -343,6 +359,76 @@ fn counted_lock(s: &Src, k: usize) -> bool {
         }
         _ => true,
     }
+}
+
+/// Stands for a lock whose name the tokens do not tell: it may be any lock.
+pub(super) const TAIL_ANY: u64 = u64::MAX - 1;
+
+/// The names the lock of the counted acquisition `.m()` at token `k` may
+/// end in: the last name of the path the model identifies the lock by
+/// (`Index::lock_ref`: owner type plus field path, a static, a local), read
+/// off the receiver (`self.inner.state.lock()` -> `state`, `FOO.lock()` ->
+/// `FOO`, `(*self.m).lock()` and `self.m.as_ref().lock()` -> `m`); for a
+/// bare local, the names of the places it may alias are added later
+/// (`alias_fields`). `TAIL_ANY` when the tokens do not tell (a tuple field).
+fn lock_tail(s: &Src, k: usize) -> (u64, Option<u64>) {
+    match k.checked_sub(2).and_then(|r| tail_ident(s, r)) {
+        Some(i) => {
+            let h = name_hash(s.id(i));
+            let bare = !(i >= 1 && (s.is_p(i - 1, b'.') || s.toks[i - 1].kind == T::PathSep));
+            (h, bare.then_some(h))
+        }
+        None => (TAIL_ANY, None),
+    }
+}
+
+/// The identifier ending the path of the receiver that ends at token `r`,
+/// looking through parentheses, `*`/`&` inside them and the calls
+/// `expr_path` looks through (`PATH_CALLS`).
+fn tail_ident(s: &Src, mut r: usize) -> Option<usize> {
+    let toks = s.toks;
+    for _ in 0..16 {
+        match toks[r].kind {
+            T::Ident => return Some(r),
+            T::Punct(b')') => {
+                // The matching `(`.
+                let mut depth = 0usize;
+                let mut o = r;
+                loop {
+                    match toks[o].kind {
+                        T::Punct(b')') => depth += 1,
+                        T::Punct(b'(') => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    o = o.checked_sub(1)?;
+                }
+                let callee = |c: usize| toks[c].kind == T::Ident && !NOT_CALLEE.contains(&s.id(c));
+                match o.checked_sub(1) {
+                    // `x.as_ref()`: the path of `x`.
+                    Some(c)
+                        if o + 1 == r
+                            && c >= 2
+                            && callee(c)
+                            && s.is_p(c - 1, b'.')
+                            && PATH_CALLS.contains(&s.id(c)) =>
+                    {
+                        r = c - 2
+                    }
+                    // `(x)`, `(*x)`, `(&x)`: the path of `x`.
+                    Some(c) if r > o + 1 && !callee(c) => r -= 1,
+                    None if r > o + 1 => r -= 1,
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Keywords a parenthesised expression may follow (`if (x).lock()..`).

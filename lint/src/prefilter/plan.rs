@@ -4,11 +4,12 @@
 //! name-level fixpoint over the package's functions; the definitions it
 //! finds are parsed later, when the rules' questions reach them (`demand.rs`).
 
+use super::facts::TAIL_ANY;
 use super::facts::{
     F_CLOSE, F_CLOSE_PATH_NAME, F_CONDVAR, F_FLAG_WRITE, F_GUARD, F_LET_UNDERSCORE, F_LOCK,
     F_LOCK2, F_LOCK_COUNTED, F_TAKE_UNWRAP, F_WAIT,
 };
-use super::scan::{FileScan, LexFn, Region};
+use super::scan::{FileScan, LexFn, LockNames, Region};
 use super::trigger::{Fact, Trigger, Within};
 use super::{meets, stat, HMap, HSet, Prefilter, STAT_CLOSE_DEFS};
 use std::collections::HashSet;
@@ -93,11 +94,253 @@ impl Package<'_> {
     }
 }
 
+impl Package<'_> {
+    /// The lock names each key of the may-lock functions `fns` may take
+    /// (its own acquisitions' names and those of the keys it mentions, to
+    /// a fixpoint), and the graph of lock names those functions make.
+    fn lock_names(&self, fns: &HashSet<FnAt>, graph: bool) -> LockNameSets {
+        let mut ids: Vec<FnAt> = fns.iter().copied().collect();
+        ids.sort_unstable();
+        let mut ns = LockNameSets::default();
+        for &id in &ids {
+            for l in self.at(id).region.locks.iter() {
+                for &t in &l.tails {
+                    ns.name_bit(t);
+                }
+            }
+        }
+        // Graphs only need the pairs' names too.
+        if graph {
+            for (_, _, f) in self.fns() {
+                for l in f.region.locks.iter() {
+                    for &(a, b) in &l.pairs {
+                        ns.name_bit(a);
+                        ns.name_bit(b);
+                    }
+                    for &t in &l.tails {
+                        ns.name_bit(t);
+                    }
+                }
+            }
+        }
+        let w = ns.names.len().div_ceil(64).max(1);
+        ns.words = w;
+        let keys_of = |f: &LexFn| match f.drop_for {
+            Some(d) => vec![d],
+            None => f.keys.clone(),
+        };
+        for &id in &ids {
+            for k in keys_of(self.at(id)) {
+                let next = ns.sets.len() / w;
+                ns.by_key.entry(k).or_insert_with(|| next);
+                if ns.by_key[&k] == next {
+                    ns.sets.resize(ns.sets.len() + w, 0);
+                }
+            }
+        }
+        let own = |ns: &LockNameSets, f: &LexFn| -> Vec<u64> {
+            let mut acc = vec![0u64; w];
+            for l in f.region.locks.iter() {
+                for t in &l.tails {
+                    let i = ns.bit[t];
+                    acc[i / 64] |= 1 << (i % 64);
+                }
+            }
+            acc
+        };
+        let fn_keys: Vec<(Vec<usize>, Vec<usize>)> = ids
+            .iter()
+            .map(|&id| {
+                let f = self.at(id);
+                let keys = keys_of(f).iter().map(|k| ns.by_key[k]).collect();
+                let calls = f
+                    .region
+                    .mentions
+                    .iter()
+                    .filter_map(|m| ns.by_key.get(m).copied())
+                    .collect();
+                (keys, calls)
+            })
+            .collect();
+        let owns: Vec<Vec<u64>> = ids.iter().map(|&id| own(&ns, self.at(id))).collect();
+        loop {
+            let mut changed = false;
+            for (x, (keys, calls)) in fn_keys.iter().enumerate() {
+                let mut acc = owns[x].clone();
+                for &c in calls {
+                    for (a, b) in acc.iter_mut().zip(&ns.sets[c * w..(c + 1) * w]) {
+                        *a |= b;
+                    }
+                }
+                for &k in keys {
+                    for (a, b) in ns.sets[k * w..(k + 1) * w].iter_mut().zip(&acc) {
+                        if *a | b != *a {
+                            *a |= b;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        if graph {
+            let n = ns.names.len();
+            ns.out = vec![0u64; n * w];
+            for (_, _, f) in self.fns() {
+                let Some(l) = f.region.locks.as_deref() else {
+                    continue;
+                };
+                let mut called = vec![0u64; w];
+                for c in f.region.mentions.iter().filter_map(|m| ns.by_key.get(m)) {
+                    for (a, b) in called.iter_mut().zip(&ns.sets[c * w..(c + 1) * w]) {
+                        *a |= b;
+                    }
+                }
+                for t in &l.tails {
+                    let i = ns.bit[t];
+                    for (a, b) in ns.out[i * w..(i + 1) * w].iter_mut().zip(&called) {
+                        *a |= b;
+                    }
+                }
+                for (a, b) in &l.pairs {
+                    let (i, j) = (ns.bit[a], ns.bit[b]);
+                    ns.out[i * w + j / 64] |= 1 << (j % 64);
+                }
+            }
+        }
+        ns
+    }
+}
+
+/// Lock names (`facts::lock_tail`) as bits: what each may-lock key may
+/// take through calls, and the package's graph of lock names.
+#[derive(Default)]
+struct LockNameSets {
+    /// Name -> bit, and bit -> name.
+    bit: HMap<u64, usize>,
+    names: Vec<u64>,
+    /// Words per set.
+    words: usize,
+    /// Key -> set index; the sets, `words` words each.
+    by_key: HMap<u64, usize>,
+    sets: Vec<u64>,
+    /// The graph: per name, the set of names that may be taken while it
+    /// is held (an edge `a -> b`), `words` words each. The model's graph
+    /// maps into it (a lock's identity ends in its name), so a cycle there
+    /// is a closed walk here: an edge on no cycle here is on none there.
+    out: Vec<u64>,
+}
+
+impl LockNameSets {
+    fn name_bit(&mut self, t: u64) -> usize {
+        let next = self.names.len();
+        let i = *self.bit.entry(t).or_insert(next);
+        if i == next {
+            self.names.push(t);
+        }
+        i
+    }
+
+    /// The set of names a call by `key` may take.
+    fn of(&self, key: u64) -> Option<&[u64]> {
+        let w = self.words;
+        self.by_key
+            .get(&key)
+            .map(|&c| &self.sets[c * w..(c + 1) * w])
+    }
+
+    fn has(set: &[u64], i: usize) -> bool {
+        set.get(i / 64).is_some_and(|x| x & (1 << (i % 64)) != 0)
+    }
+
+    /// May a lock ending in one of `tails` be taken again through a call by
+    /// one of `mentions`? `TAIL_ANY` on either side may be any name.
+    fn calls_take(&self, tails: &[u64], mentions: &[u64]) -> bool {
+        let any = self.bit.get(&TAIL_ANY).copied();
+        mentions.iter().filter_map(|&m| self.of(m)).any(|set| {
+            set.iter().any(|&x| x != 0)
+                && (tails.contains(&TAIL_ANY)
+                    || any.is_some_and(|i| Self::has(set, i))
+                    || tails
+                        .iter()
+                        .any(|t| self.bit.get(t).is_some_and(|&i| Self::has(set, i))))
+        })
+    }
+
+    /// May the edge `a -> b` lie on a cycle: is `a` reachable from `b`?
+    /// From any name, the edges of `TAIL_ANY` may follow (it may be that
+    /// name), and an edge to it reaches every name.
+    fn on_cycle(&self, a: u64, b: u64) -> bool {
+        if a == b || a == TAIL_ANY || b == TAIL_ANY {
+            return true;
+        }
+        let (Some(&ia), Some(&ib)) = (self.bit.get(&a), self.bit.get(&b)) else {
+            return true;
+        };
+        let w = self.words;
+        let any = self.bit.get(&TAIL_ANY).copied();
+        let row = |i: usize| &self.out[i * w..(i + 1) * w];
+        let mut seen = vec![0u64; w];
+        let mut work = vec![ib];
+        seen[ib / 64] |= 1 << (ib % 64);
+        while let Some(x) = work.pop() {
+            let rows = std::iter::once(row(x)).chain(any.map(row));
+            for r in rows {
+                if Self::has(r, ia) || any.is_some_and(|i| Self::has(r, i)) {
+                    return true;
+                }
+                for (wi, &bits) in r.iter().enumerate() {
+                    let mut new = bits & !seen[wi];
+                    seen[wi] |= new;
+                    while new != 0 {
+                        work.push(wi * 64 + new.trailing_zeros() as usize);
+                        new &= new - 1;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// Does `l` have an edge that may lie on a cycle: one of its pairs, or
+    /// one of its names to a name a call by one of `mentions` may take?
+    fn cyclic(&self, l: &LockNames, mentions: &[u64]) -> bool {
+        if l.pairs.iter().any(|&(a, b)| self.on_cycle(a, b)) {
+            return true;
+        }
+        let w = self.words;
+        let mut called = vec![0u64; w];
+        for set in mentions.iter().filter_map(|&m| self.of(m)) {
+            for (a, b) in called.iter_mut().zip(set) {
+                *a |= b;
+            }
+        }
+        l.tails.iter().any(|&a| {
+            called.iter().enumerate().any(|(wi, &bits)| {
+                let mut bits = bits;
+                while bits != 0 {
+                    let j = wi * 64 + bits.trailing_zeros() as usize;
+                    if self.on_cycle(a, self.names[j]) {
+                        return true;
+                    }
+                    bits &= bits - 1;
+                }
+                false
+            })
+        })
+    }
+}
+
 /// What the triggers' indirect facts resolve against.
 struct Resolved {
     may_wait: HSet<u64>,
     guard_keys: HSet<u64>,
     may_lock: HSet<u64>,
+    /// The lock names (`facts::lock_tail`) each may-lock key may take,
+    /// through calls; and the package's graph of lock names.
+    lock_names: LockNameSets,
 }
 
 impl Resolved {
@@ -124,6 +367,16 @@ impl Resolved {
             }
             Fact::LetUnderscore => has(F_LET_UNDERSCORE),
             Fact::CondvarWait => has(F_CONDVAR),
+            Fact::LockSame => r.locks.as_deref().is_some_and(|l| {
+                l.pairs
+                    .iter()
+                    .any(|&(a, b)| a == b || a == TAIL_ANY || b == TAIL_ANY)
+                    || self.lock_names.calls_take(&l.tails, mentions)
+            }),
+            Fact::LockCycle => r
+                .locks
+                .as_deref()
+                .is_some_and(|l| self.lock_names.cyclic(l, mentions)),
         })
     }
 }
@@ -151,7 +404,7 @@ fn own_bits(t: &Trigger) -> u16 {
             Fact::FlagWrite => 1 << F_FLAG_WRITE,
             Fact::TakeUnwrap => 1 << F_TAKE_UNWRAP,
             Fact::ClosePathName => 1 << F_CLOSE_PATH_NAME,
-            Fact::Lock | Fact::LockEdge => 1 << F_LOCK,
+            Fact::Lock | Fact::LockEdge | Fact::LockSame | Fact::LockCycle => 1 << F_LOCK,
             Fact::LetUnderscore => 1 << F_LET_UNDERSCORE,
             Fact::CondvarWait => 1 << F_CONDVAR,
             Fact::Wait | Fact::WaitGuard | Fact::CloseState | Fact::LockReach => 0,
@@ -232,18 +485,22 @@ impl Prefilter {
             }
         }
         // Names that may acquire a lock, for triggers that follow calls to it.
-        let may_lock = if needs(Fact::LockReach) || needs(Fact::LockEdge) {
+        let by_name = needs(Fact::LockSame) || needs(Fact::LockCycle);
+        let (may_lock, lock_fns) = if by_name || needs(Fact::LockReach) || needs(Fact::LockEdge) {
             pkg.fixpoint(|f| f.region.facts & (1 << F_LOCK_COUNTED) != 0, &mut defs)
-                .0
         } else {
-            HSet::default()
+            Default::default()
         };
-        drop(pkg);
-        let resolved = Resolved {
+        let mut resolved = Resolved {
             may_wait,
             guard_keys,
             may_lock,
+            lock_names: LockNameSets::default(),
         };
+        if by_name {
+            resolved.lock_names = pkg.lock_names(&lock_fns, needs(Fact::LockCycle));
+        }
+        drop(pkg);
         // Close-state methods: methods whose body has close vocabulary
         // (parsed with the candidates of a lint reading close state, and on
         // demand when a rule asks `Index::close_method`).

@@ -47,6 +47,21 @@ pub(super) struct Region {
     pub mentions: Vec<u64>,
     /// Mention keys outside test code, when they differ from `mentions`.
     pub live_mentions: Option<Vec<u64>>,
+    /// The counted lock acquisitions in the range, by name (`LockNames`).
+    pub locks: Option<Box<LockNames>>,
+}
+
+/// The counted lock acquisitions of a function by the names their locks
+/// may end in (`facts::lock_tail`; `facts::TAIL_ANY`: any lock): what the
+/// lock-order graph of names (`plan.rs`) is built from.
+#[derive(Debug, Default)]
+pub(super) struct LockNames {
+    /// Every name an acquisition in the range may take (sorted).
+    pub tails: Vec<u64>,
+    /// (first, second) for two acquisitions where the second may come while
+    /// the first one's guard is alive (`guard_reach`), every name of each
+    /// (sorted, deduplicated).
+    pub pairs: Vec<(u64, u64)>,
 }
 
 impl Region {
@@ -259,6 +274,39 @@ impl Prefilter {
                 .collect()
         };
         let pairs = edge_pairs(&p.lock_edge);
+        // Every pair (not only consecutive ones) where the second may come
+        // while the first one's guard is alive, by index into `lock_edge`.
+        let mut all_pairs: Vec<(usize, usize)> = Vec::new();
+        for i in 0..p.lock_edge.len() {
+            let mut reach = None;
+            for j in i + 1..p.lock_edge.len() {
+                let r = *reach
+                    .get_or_insert_with(|| guard_reach(s, &open_of, is_fn_body, p.lock_edge[i]));
+                if p.lock_edge[j] > r {
+                    break;
+                }
+                all_pairs.push((i, j));
+            }
+        }
+        let lock_names = |from: usize, to: usize| -> Option<Box<LockNames>> {
+            let lo = p.lock_edge.partition_point(|&k| k < from);
+            let hi = p.lock_edge.partition_point(|&k| k <= to);
+            if lo == hi {
+                return None;
+            }
+            let mut tails: Vec<u64> = p.edge_tails[lo..hi].iter().flatten().copied().collect();
+            tails.sort_unstable();
+            tails.dedup();
+            let mut pairs: Vec<(u64, u64)> = Vec::new();
+            for &(i, j) in all_pairs.iter().filter(|&&(i, j)| i >= lo && j < hi) {
+                for &a in &p.edge_tails[i] {
+                    pairs.extend(p.edge_tails[j].iter().map(|&b| (a, b)));
+                }
+            }
+            pairs.sort_unstable();
+            pairs.dedup();
+            Some(Box::new(LockNames { tails, pairs }))
+        };
         let live_pairs = live_edge.as_deref().map(edge_pairs);
         let bits = |at: &[Vec<usize>],
                     edge: &[usize],
@@ -369,6 +417,7 @@ impl Prefilter {
                 },
                 mentions: keys_in(buf, f, close),
                 live_mentions: None,
+                locks: lock_names(f, close),
             };
             fs.any |= region.facts;
             fs.fns.push(LexFn {

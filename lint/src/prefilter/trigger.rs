@@ -54,6 +54,17 @@ pub enum Fact {
     /// (`guard_reach`: a temporary to the end of its statement, a `let`
     /// to the end of its block).
     LockEdge,
+    /// A possible edge from a lock to itself (a double lock): two counted
+    /// acquisitions as for `LockEdge` whose locks may be one (their
+    /// receivers' paths may end in the same name: `facts::lock_tail`), or
+    /// one and a call of a crate function that may acquire a lock ending in
+    /// that name (transitively).
+    LockSame,
+    /// A possible edge of the lock-order graph (as for `LockEdge`) that may
+    /// lie on a cycle of it: in the package's graph of lock names (an edge
+    /// `a -> b` for every such pair, direct or through calls), `a` can be
+    /// reached from `b`.
+    LockCycle,
     /// `let _ =` / `_ =`.
     LetUnderscore,
     /// A `Condvar` wait: `.m(..)` with `m` in `vocab::CONDVAR_WAITS`.

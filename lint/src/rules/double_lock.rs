@@ -9,7 +9,7 @@ pub const LINT: Lint = declare_lint! {
     level: Deny,
     summary: "a lock is acquired again while a guard of it is still alive in the same function (directly or through a call): the thread deadlocks on itself",
     help: "bind what you need from the first guard and drop it before locking again, or pass the guard to the callee instead of locking there",
-    trigger: Trigger::in_fn(&[Fact::LockEdge]).skipping_test_code(),
+    trigger: Trigger::in_fn(&[Fact::LockEdge, Fact::LockSame]).skipping_test_code(),
     check: check,
 };
 use crate::index::Inner;

@@ -11,7 +11,7 @@ pub const LINT: Lint = declare_lint! {
     summary: "two locks are taken in opposite orders by different functions (a cycle in the package's lock-order graph): threads running them can deadlock",
     help: "take the locks in one global order everywhere, or release the first before taking the second",
     // The cycle's other edges may sit in files not asked for.
-    trigger: Trigger::in_fn(&[Fact::LockEdge])
+    trigger: Trigger::in_fn(&[Fact::LockEdge, Fact::LockCycle])
         .skipping_test_code()
         .across_the_package(),
     check: check,
