@@ -176,13 +176,22 @@ pub struct Reach {
     pub lock_methods: BTreeSet<(String, String)>,
 }
 
+/// Resolutions by caller and target (`Index::build_memo`).
+type ResolveMemo = HashMap<(FnId, CallTarget), Vec<FnId>>;
+
 #[derive(Default)]
 pub struct Index {
     /// Questions asked by the rules whose answers depend on the files parsed.
     asked: Mutex<Demand>,
     /// Set once the rules run: their calls and guard types are recorded.
     rules_asking: AtomicBool,
-    methods: HashMap<(String, String), Vec<FnId>>,
+    /// While the index builds (its wait fixpoint resolves every call again
+    /// on each round): the resolutions made so far, by caller and target.
+    /// Nothing it reads changes during the build; the rules never use it.
+    build_memo: Mutex<Option<ResolveMemo>>,
+    /// Methods by type (bare name), then name: looked up by `&str` pairs
+    /// on every resolution, without building a key.
+    methods: HashMap<String, HashMap<String, Vec<FnId>>>,
     free: HashMap<String, Vec<FnId>>,
     /// Types defined (struct/enum/union) per file.
     waits: HashMap<FnId, Witness>,
@@ -553,7 +562,13 @@ fn type_keys_match(a: &str, b: &str) -> bool {
     if a.starts_with("?::") || b.starts_with("?::") {
         return bare_name(a) == bare_name(b);
     }
-    a == b || a.ends_with(&format!("::{b}")) || b.ends_with(&format!("::{a}"))
+    a == b || ends_with_seg(a, b, "::") || ends_with_seg(b, a, "::")
+}
+
+/// Does `a` end with `sep` then `b` (`x::Conn` with `Conn`), without
+/// building `format!("{sep}{b}")` (resolution asks this per candidate)?
+fn ends_with_seg(a: &str, b: &str, sep: &str) -> bool {
+    a.len() >= b.len() + sep.len() && a.ends_with(b) && a[..a.len() - b.len()].ends_with(sep)
 }
 
 /// `fn forget(mut self) { ..; mem::forget(self) }`: drop never runs after it.
@@ -585,7 +600,7 @@ fn pick_by_type(want: &str, cands: Vec<(FnId, &str)>) -> Vec<FnId> {
 }
 
 fn keys_match(a: &str, b: &str) -> bool {
-    a == b || a.ends_with(&format!(".{b}")) || b.ends_with(&format!(".{a}"))
+    a == b || ends_with_seg(a, b, ".") || ends_with_seg(b, a, ".")
 }
 
 impl Index {
@@ -600,6 +615,7 @@ impl Index {
             file_mods: module_paths(files),
             ..Default::default()
         };
+        *ix.build_memo.get_mut().unwrap_or_else(|e| e.into_inner()) = Some(HashMap::new());
         if files.iter().any(|fm| !fm.fns.is_empty()) {
             // A file not parsed yet may place a parsed one (`#[path]`).
             ix.ask(Ask::PathDecls);
@@ -663,7 +679,9 @@ impl Index {
                 match &f.self_ty {
                     Some(t) => {
                         ix.methods
-                            .entry((t.clone(), f.name.clone()))
+                            .entry(t.clone())
+                            .or_default()
+                            .entry(f.name.clone())
                             .or_default()
                             .push(id);
                         if f.returns_self {
@@ -746,6 +764,7 @@ impl Index {
             }
         }
         ix.build_locks(files, edition);
+        *ix.build_memo.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
         ix
     }
 
@@ -787,11 +806,35 @@ impl Index {
     /// The functions a call may reach. Candidates in the caller's own file
     /// win over same-named ones elsewhere.
     pub fn resolve(&self, from: FnId, f: &FnModel, target: &CallTarget) -> Vec<FnId> {
-        self.ask(Ask::Target(from, target.clone()));
+        if self.rules_asking.load(Ordering::Relaxed) {
+            self.ask(Ask::Target(from, target.clone()));
+        }
         self.resolve_quiet(from, f, target)
     }
 
     fn resolve_quiet(&self, from: FnId, f: &FnModel, target: &CallTarget) -> Vec<FnId> {
+        let mut memo = self.build_memo.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(m) = memo.as_mut() else {
+            drop(memo);
+            return self.resolve_uncached(from, f, target);
+        };
+        if let Some(ids) = m.get(&(from, target.clone())) {
+            return ids.clone();
+        }
+        drop(memo);
+        let ids = self.resolve_uncached(from, f, target);
+        if let Some(m) = self
+            .build_memo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            m.insert((from, target.clone()), ids.clone());
+        }
+        ids
+    }
+
+    fn resolve_uncached(&self, from: FnId, f: &FnModel, target: &CallTarget) -> Vec<FnId> {
         let ids: Vec<FnId> = match target {
             CallTarget::SelfMethod(name) => {
                 let mut v = Vec::new();
@@ -800,7 +843,7 @@ impl Index {
                 }
                 // Default methods of the implemented trait.
                 if let Some(tr) = &f.trait_name {
-                    if let Some(ids) = self.methods.get(&(tr.clone(), name.clone())) {
+                    if let Some(ids) = self.methods_named(tr, name) {
                         v.extend(ids);
                     }
                 }
@@ -834,14 +877,14 @@ impl Index {
     /// impl type, or a name resolved through `from`'s module and imports).
     fn methods_of_type(&self, from: FnId, f: &FnModel, ty: &str, name: &str) -> Vec<FnId> {
         let bare = bare_name(ty);
-        let Some(ids) = self.methods.get(&(bare.to_string(), name.to_string())) else {
+        let Some(ids) = self.methods_named(bare, name) else {
             return Vec::new();
         };
         let want = if ty.contains("::") {
             // A path as resolved by the model (`crate::a::Pool`).
-            let mods = self.mods_of.get(&from).cloned().unwrap_or_default();
+            let mods = self.mods_of.get(&from).map_or(&[][..], Vec::as_slice);
             let segs: Vec<String> = ty.split("::").map(str::to_string).collect();
-            absolute_path(&segs, &mods, &[]).join("::")
+            absolute_path(&segs, mods, &[]).join("::")
         } else {
             self.type_key_from(from, f, ty)
         };
@@ -854,11 +897,19 @@ impl Index {
                 )
             })
             .collect();
-        let hit = cands.iter().any(|(_, k)| type_keys_match(k, &want));
-        if !hit && !cands.is_empty() {
+        let picked = pick_by_type(&want, cands);
+        // No candidate of the wanted type: every impl of the name is asked.
+        if !ids.is_empty()
+            && !picked.iter().any(|id| {
+                type_keys_match(
+                    self.ty_keys.get(id).map(|s| s.as_str()).unwrap_or(bare),
+                    &want,
+                )
+            })
+        {
             self.ask(Ask::TypeImpls(bare.to_string(), name.to_string()));
         }
-        pick_by_type(&want, cands)
+        picked
     }
 
     /// The module path of the type a bare name `ty` means in `from`.
@@ -868,13 +919,18 @@ impl Index {
                 return k.clone();
             }
         }
-        let mods = self.mods_of.get(&from).cloned().unwrap_or_default();
+        let mods = self.mods_of.get(&from).map_or(&[][..], Vec::as_slice);
         let uses = self
             .file_uses
             .get(from.0)
             .map(|u| u.as_slice())
             .unwrap_or(&[]);
-        absolute_path(&[ty.to_string()], &mods, uses).join("::")
+        absolute_path(&[ty.to_string()], mods, uses).join("::")
+    }
+
+    /// The methods `name` of type (or trait) `ty` (bare name).
+    fn methods_named(&self, ty: &str, name: &str) -> Option<&Vec<FnId>> {
+        self.methods.get(ty).and_then(|m| m.get(name))
     }
 
     /// Test code: a test fn (`#[test]`, in `#[cfg(test)]`), or any fn of an
@@ -913,10 +969,7 @@ impl Index {
             return Vec::new();
         };
         self.ask(Ask::OwnWait(bare_name(ty).to_string(), w.name.clone()));
-        if !self
-            .methods
-            .contains_key(&(bare_name(ty).to_string(), w.name.clone()))
-        {
+        if self.methods_named(bare_name(ty), &w.name).is_none() {
             return Vec::new();
         }
         let std_import = self.file_uses.get(from.0).is_some_and(|u| {
