@@ -343,6 +343,67 @@ mod tests {
         p
     }
 
+    /// The variant test agrees with the model's (`Vocab::is_close_variant`)
+    /// for the default variants and others of three bytes or more (the pair
+    /// and three-byte filters) and for shorter ones (every position), on
+    /// words built around each variant, whole, upper-cased and cut short.
+    #[test]
+    fn variant_filters_agree_with_the_vocabulary() {
+        let mut words: Vec<String> = [
+            "state",
+            "test",
+            "stream",
+            "is_closed",
+            "CLOSED",
+            "ClOsEd",
+            "closing_soon",
+            "shut",
+            "Shutdown",
+            "SHUTDOWN_NOW",
+            "stopped",
+            "xterminatedy",
+            "terminat",
+            "st",
+            "te",
+            "cl",
+            "_closed_",
+            "non_ascii_é_closed",
+            "closedclosed",
+            "Clo5ed",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let sets: [&[&str]; 3] = [
+            &["closed", "closing", "shutdown", "stopped", "terminated"],
+            &["end", "down_x"],
+            &["up", "off"],
+        ];
+        for set in sets {
+            for v in set {
+                for pre in ["", "a", "_", "Xy", "q_Q"] {
+                    for post in ["", "z", "_9", "Abc"] {
+                        words.push(format!("{pre}{v}{post}"));
+                        words.push(format!("{pre}{}{post}", v.to_ascii_uppercase()));
+                        words.push(format!("{pre}{}{post}", &v[..v.len() - 1]));
+                    }
+                }
+            }
+        }
+        for set in sets {
+            let mut config = Config::defaults(std::path::Path::new("."));
+            config.vocab.close_state_variants = set.iter().map(|s| s.to_string()).collect();
+            let p = Prefilter::new(&config);
+            for w in &words {
+                assert_eq!(
+                    p.is_variant(w.as_bytes()),
+                    config.vocab.is_close_variant(w),
+                    "{w:?} with variants {set:?}"
+                );
+            }
+        }
+    }
+
     /// Which of `files` the first round parses (all requested, none test targets).
     fn planned(p: &Prefilter, files: &[&str]) -> Vec<bool> {
         let scans: Vec<Option<FileScan>> = files.iter().map(|t| Some(p.scan(t))).collect();
