@@ -177,7 +177,7 @@ pub struct Reach {
 }
 
 /// Resolutions by caller and target (`Index::build_memo`).
-type ResolveMemo = HashMap<(FnId, CallTarget), Vec<FnId>>;
+type ResolveMemo = HashMap<FnId, HashMap<CallTarget, Vec<FnId>>>;
 
 #[derive(Default)]
 pub struct Index {
@@ -818,7 +818,7 @@ impl Index {
             drop(memo);
             return self.resolve_uncached(from, f, target);
         };
-        if let Some(ids) = m.get(&(from, target.clone())) {
+        if let Some(ids) = m.get(&from).and_then(|t| t.get(target)) {
             return ids.clone();
         }
         drop(memo);
@@ -829,7 +829,9 @@ impl Index {
             .unwrap_or_else(|e| e.into_inner())
             .as_mut()
         {
-            m.insert((from, target.clone()), ids.clone());
+            m.entry(from)
+                .or_default()
+                .insert(target.clone(), ids.clone());
         }
         ids
     }

@@ -306,6 +306,14 @@ impl Index {
         self.lk.takes = takes;
         self.lk.fn_consulted = consulted;
         self.lk.edge_capable = edge_capable;
+        // A function whose callees changed nothing since it was last
+        // computed computes the same again: it is skipped (`done_at`, when it
+        // was last computed; `changed_at`, when its takes or names last
+        // changed; a clock of both). Each round ends as a full one would.
+        let mut clock: u64 = 0;
+        let mut done_at: HashMap<FnId, u64> = HashMap::new();
+        let mut changed_at: HashMap<FnId, u64> = HashMap::new();
+        let mut callees: HashMap<FnId, Vec<FnId>> = HashMap::new();
         for _round in 0..8 {
             let mut changed = false;
             for (fi, fm) in files.iter().enumerate() {
@@ -314,6 +322,14 @@ impl Index {
                     if self.is_test_code(id) {
                         continue;
                     }
+                    if let (Some(&d), Some(cs)) = (done_at.get(&id), callees.get(&id)) {
+                        if cs.iter().all(|c| changed_at.get(c).is_none_or(|&t| t < d)) {
+                            continue;
+                        }
+                    }
+                    clock += 1;
+                    done_at.insert(id, clock);
+                    let mut my_callees: Vec<FnId> = Vec::new();
                     let mut add: Vec<(String, LockKind, Witness)> = Vec::new();
                     let mut names: BTreeSet<String> = BTreeSet::new();
                     for e in &f.events {
@@ -328,33 +344,45 @@ impl Index {
                         }
                         // What the callees' acquisitions were resolved with.
                         for to in self.resolve_quiet(id, f, &c.target) {
+                            if to != id {
+                                my_callees.push(to);
+                            }
                             if let Some(s) = self.lk.fn_consulted.get(&to) {
                                 names.extend(s.iter().cloned());
                             }
                         }
                     }
+                    callees.entry(id).or_insert(my_callees);
+                    let mut mine_changed = false;
                     if !names.is_empty() {
                         let mine = self.lk.fn_consulted.entry(id).or_default();
                         let n = mine.len();
                         mine.extend(names);
-                        changed |= mine.len() != n;
+                        mine_changed |= mine.len() != n;
                     }
-                    if add.is_empty() {
-                        continue;
-                    }
-                    let m = self.lk.takes.entry(id).or_default();
+                    let mut m = if add.is_empty() {
+                        None
+                    } else {
+                        Some(self.lk.takes.entry(id).or_default())
+                    };
                     for (k, kind, w) in add {
+                        let Some(m) = m.as_mut() else { break };
                         match m.get_mut(&k) {
                             None => {
                                 m.insert(k, (kind, w));
-                                changed = true;
+                                mine_changed = true;
                             }
                             Some(e) if e.0 == LockKind::Read && kind != LockKind::Read => {
                                 *e = (kind, w);
-                                changed = true;
+                                mine_changed = true;
                             }
                             _ => {}
                         }
+                    }
+                    if mine_changed {
+                        clock += 1;
+                        changed_at.insert(id, clock);
+                        changed = true;
                     }
                 }
             }
