@@ -329,24 +329,9 @@ fn counted_lock(s: &Src, k: usize) -> bool {
         T::Punct(b')') => {
             // The matching `(`: a call's result is no path, except an
             // `as_ref()`-like call without arguments.
-            let mut depth = 0usize;
-            let mut o = r;
-            loop {
-                match toks[o].kind {
-                    T::Punct(b')') => depth += 1,
-                    T::Punct(b'(') => {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-                if o == 0 {
-                    return true;
-                }
-                o -= 1;
-            }
+            let Some(o) = paren_open(s, r) else {
+                return true;
+            };
             let callee = |i: usize| toks[i].kind == T::Ident && !NOT_CALLEE.contains(&s.id(i));
             match o.checked_sub(1) {
                 // `m!(..)`: a macro.
@@ -382,6 +367,25 @@ fn lock_tail(s: &Src, k: usize) -> (u64, Option<u64>) {
     }
 }
 
+/// The `(` matching the `)` at token `r` (none when unbalanced).
+fn paren_open(s: &Src, r: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut o = r;
+    loop {
+        match s.toks[o].kind {
+            T::Punct(b')') => depth += 1,
+            T::Punct(b'(') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(o);
+                }
+            }
+            _ => {}
+        }
+        o = o.checked_sub(1)?;
+    }
+}
+
 /// The identifier ending the path of the receiver that ends at token `r`,
 /// looking through parentheses, `*`/`&` inside them and the calls
 /// `expr_path` looks through (`PATH_CALLS`).
@@ -391,22 +395,7 @@ fn tail_ident(s: &Src, mut r: usize) -> Option<usize> {
         match toks[r].kind {
             T::Ident => return Some(r),
             T::Punct(b')') => {
-                // The matching `(`.
-                let mut depth = 0usize;
-                let mut o = r;
-                loop {
-                    match toks[o].kind {
-                        T::Punct(b')') => depth += 1,
-                        T::Punct(b'(') => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    o = o.checked_sub(1)?;
-                }
+                let o = paren_open(s, r)?;
                 let callee = |c: usize| toks[c].kind == T::Ident && !NOT_CALLEE.contains(&s.id(c));
                 match o.checked_sub(1) {
                     // `x.as_ref()`: the path of `x`.
