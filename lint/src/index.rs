@@ -899,19 +899,11 @@ impl Index {
                 )
             })
             .collect();
-        let picked = pick_by_type(&want, cands);
-        // No candidate of the wanted type: every impl of the name is asked.
-        if !ids.is_empty()
-            && !picked.iter().any(|id| {
-                type_keys_match(
-                    self.ty_keys.get(id).map(|s| s.as_str()).unwrap_or(bare),
-                    &want,
-                )
-            })
-        {
+        let hit = cands.iter().any(|(_, k)| type_keys_match(k, &want));
+        if !hit && !cands.is_empty() {
             self.ask(Ask::TypeImpls(bare.to_string(), name.to_string()));
         }
-        picked
+        pick_by_type(&want, cands)
     }
 
     /// The module path of the type a bare name `ty` means in `from`.

@@ -360,23 +360,20 @@ impl Index {
                         mine.extend(names);
                         mine_changed |= mine.len() != n;
                     }
-                    let mut m = if add.is_empty() {
-                        None
-                    } else {
-                        Some(self.lk.takes.entry(id).or_default())
-                    };
-                    for (k, kind, w) in add {
-                        let Some(m) = m.as_mut() else { break };
-                        match m.get_mut(&k) {
-                            None => {
-                                m.insert(k, (kind, w));
-                                mine_changed = true;
+                    if !add.is_empty() {
+                        let m = self.lk.takes.entry(id).or_default();
+                        for (k, kind, w) in add {
+                            match m.get_mut(&k) {
+                                None => {
+                                    m.insert(k, (kind, w));
+                                    mine_changed = true;
+                                }
+                                Some(e) if e.0 == LockKind::Read && kind != LockKind::Read => {
+                                    *e = (kind, w);
+                                    mine_changed = true;
+                                }
+                                _ => {}
                             }
-                            Some(e) if e.0 == LockKind::Read && kind != LockKind::Read => {
-                                *e = (kind, w);
-                                mine_changed = true;
-                            }
-                            _ => {}
                         }
                     }
                     if mine_changed {

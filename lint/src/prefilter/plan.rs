@@ -73,12 +73,7 @@ impl Package<'_> {
                 continue;
             }
             let f = self.at(id);
-            // `Drop::drop` is never called by name: its type is what waits.
-            let keys = match f.drop_for {
-                Some(t) => vec![t],
-                None => f.keys.clone(),
-            };
-            for nm in keys {
+            for nm in call_keys(f) {
                 let d = defs.entry(nm).or_default();
                 if !d.contains(&id) {
                     d.push(id);
@@ -92,6 +87,39 @@ impl Package<'_> {
         }
         (names, fns)
     }
+}
+
+/// The keys a call reaches `f` by; `Drop::drop` is never called by name:
+/// its type is what a mention reaches.
+fn call_keys(f: &LexFn) -> Vec<u64> {
+    match f.drop_for {
+        Some(t) => vec![t],
+        None => f.keys.clone(),
+    }
+}
+
+/// `dst |= src` for two bit sets of one length; did `dst` change?
+fn or_into(dst: &mut [u64], src: &[u64]) -> bool {
+    let mut changed = false;
+    for (a, &b) in dst.iter_mut().zip(src) {
+        changed |= *a | b != *a;
+        *a |= b;
+    }
+    changed
+}
+
+/// The positions of the set bits of `set`.
+fn bits(set: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    set.iter().enumerate().flat_map(|(wi, &w)| {
+        let mut w = w;
+        std::iter::from_fn(move || {
+            (w != 0).then(|| {
+                let j = wi * 64 + w.trailing_zeros() as usize;
+                w &= w - 1;
+                j
+            })
+        })
+    })
 }
 
 impl Package<'_> {
@@ -125,60 +153,40 @@ impl Package<'_> {
         }
         let w = ns.names.len().div_ceil(64).max(1);
         ns.words = w;
-        let keys_of = |f: &LexFn| match f.drop_for {
-            Some(d) => vec![d],
-            None => f.keys.clone(),
-        };
         for &id in &ids {
-            for k in keys_of(self.at(id)) {
-                let next = ns.sets.len() / w;
-                ns.by_key.entry(k).or_insert_with(|| next);
-                if ns.by_key[&k] == next {
+            for k in call_keys(self.at(id)) {
+                if let std::collections::hash_map::Entry::Vacant(e) = ns.by_key.entry(k) {
+                    e.insert(ns.sets.len() / w);
                     ns.sets.resize(ns.sets.len() + w, 0);
                 }
             }
         }
-        let own = |ns: &LockNameSets, f: &LexFn| -> Vec<u64> {
-            let mut acc = vec![0u64; w];
-            for l in f.region.locks.iter() {
-                for t in &l.tails {
-                    let i = ns.bit[t];
-                    acc[i / 64] |= 1 << (i % 64);
-                }
-            }
-            acc
-        };
-        let fn_keys: Vec<(Vec<usize>, Vec<usize>)> = ids
+        // Per may-lock function: its keys' sets, the sets of the keys it
+        // mentions, and its own names.
+        let fns_sets: Vec<(Vec<usize>, Vec<usize>, Vec<u64>)> = ids
             .iter()
             .map(|&id| {
                 let f = self.at(id);
-                let keys = keys_of(f).iter().map(|k| ns.by_key[k]).collect();
+                let keys = call_keys(f).iter().map(|k| ns.by_key[k]).collect();
                 let calls = f
                     .region
                     .mentions
                     .iter()
                     .filter_map(|m| ns.by_key.get(m).copied())
                     .collect();
-                (keys, calls)
+                let tails = f.region.locks.iter().flat_map(|l| &l.tails);
+                (keys, calls, ns.set_of(tails))
             })
             .collect();
-        let owns: Vec<Vec<u64>> = ids.iter().map(|&id| own(&ns, self.at(id))).collect();
         loop {
             let mut changed = false;
-            for (x, (keys, calls)) in fn_keys.iter().enumerate() {
-                let mut acc = owns[x].clone();
+            for (keys, calls, own) in &fns_sets {
+                let mut acc = own.clone();
                 for &c in calls {
-                    for (a, b) in acc.iter_mut().zip(&ns.sets[c * w..(c + 1) * w]) {
-                        *a |= b;
-                    }
+                    or_into(&mut acc, &ns.sets[c * w..(c + 1) * w]);
                 }
                 for &k in keys {
-                    for (a, b) in ns.sets[k * w..(k + 1) * w].iter_mut().zip(&acc) {
-                        if *a | b != *a {
-                            *a |= b;
-                            changed = true;
-                        }
-                    }
+                    changed |= or_into(&mut ns.sets[k * w..(k + 1) * w], &acc);
                 }
             }
             if !changed {
@@ -186,23 +194,15 @@ impl Package<'_> {
             }
         }
         if graph {
-            let n = ns.names.len();
-            ns.out = vec![0u64; n * w];
+            ns.out = vec![0u64; ns.names.len() * w];
             for (_, _, f) in self.fns() {
                 let Some(l) = f.region.locks.as_deref() else {
                     continue;
                 };
-                let mut called = vec![0u64; w];
-                for c in f.region.mentions.iter().filter_map(|m| ns.by_key.get(m)) {
-                    for (a, b) in called.iter_mut().zip(&ns.sets[c * w..(c + 1) * w]) {
-                        *a |= b;
-                    }
-                }
+                let called = ns.called(&f.region.mentions);
                 for t in &l.tails {
                     let i = ns.bit[t];
-                    for (a, b) in ns.out[i * w..(i + 1) * w].iter_mut().zip(&called) {
-                        *a |= b;
-                    }
+                    or_into(&mut ns.out[i * w..(i + 1) * w], &called);
                 }
                 for (a, b) in &l.pairs {
                     let (i, j) = (ns.bit[a], ns.bit[b]);
@@ -251,6 +251,25 @@ impl LockNameSets {
             .map(|&c| &self.sets[c * w..(c + 1) * w])
     }
 
+    /// The set of `names` (each has a bit).
+    fn set_of<'a>(&self, names: impl IntoIterator<Item = &'a u64>) -> Vec<u64> {
+        let mut set = vec![0u64; self.words];
+        for t in names {
+            let i = self.bit[t];
+            set[i / 64] |= 1 << (i % 64);
+        }
+        set
+    }
+
+    /// The names the calls by `mentions` may take.
+    fn called(&self, mentions: &[u64]) -> Vec<u64> {
+        let mut set = vec![0u64; self.words];
+        for s in mentions.iter().filter_map(|&m| self.of(m)) {
+            or_into(&mut set, s);
+        }
+        set
+    }
+
     fn has(set: &[u64], i: usize) -> bool {
         set.get(i / 64).is_some_and(|x| x & (1 << (i % 64)) != 0)
     }
@@ -291,14 +310,9 @@ impl LockNameSets {
                 if Self::has(r, ia) || any.is_some_and(|i| Self::has(r, i)) {
                     return true;
                 }
-                for (wi, &bits) in r.iter().enumerate() {
-                    let mut new = bits & !seen[wi];
-                    seen[wi] |= new;
-                    while new != 0 {
-                        work.push(wi * 64 + new.trailing_zeros() as usize);
-                        new &= new - 1;
-                    }
-                }
+                let new: Vec<u64> = r.iter().zip(&seen).map(|(&b, &s)| b & !s).collect();
+                or_into(&mut seen, &new);
+                work.extend(bits(&new));
             }
         }
         false
@@ -310,26 +324,10 @@ impl LockNameSets {
         if l.pairs.iter().any(|&(a, b)| self.on_cycle(a, b)) {
             return true;
         }
-        let w = self.words;
-        let mut called = vec![0u64; w];
-        for set in mentions.iter().filter_map(|&m| self.of(m)) {
-            for (a, b) in called.iter_mut().zip(set) {
-                *a |= b;
-            }
-        }
-        l.tails.iter().any(|&a| {
-            called.iter().enumerate().any(|(wi, &bits)| {
-                let mut bits = bits;
-                while bits != 0 {
-                    let j = wi * 64 + bits.trailing_zeros() as usize;
-                    if self.on_cycle(a, self.names[j]) {
-                        return true;
-                    }
-                    bits &= bits - 1;
-                }
-                false
-            })
-        })
+        let called = self.called(mentions);
+        l.tails
+            .iter()
+            .any(|&a| bits(&called).any(|j| self.on_cycle(a, self.names[j])))
     }
 }
 

@@ -259,34 +259,39 @@ impl Prefilter {
                 .filter(|&k| !is_in(&in_test, k))
                 .collect()
         });
-        // Consecutive counted acquisitions where the second may come while
-        // the first one's guard is alive (a direct pair needs one such).
-        let open_of = if p.lock_edge.len() >= 2 {
-            openers(s)
+        // Where each counted acquisition's guard may still be alive (only
+        // read when there are two).
+        let reach: Vec<usize> = if p.lock_edge.len() >= 2 {
+            let open_of = openers(s);
+            let is_fn_body = |o: usize| heads.binary_search_by_key(&o, |h| h.open).is_ok();
+            p.lock_edge
+                .iter()
+                .map(|&k| guard_reach(s, &open_of, is_fn_body, k))
+                .collect()
         } else {
             Vec::new()
         };
-        let is_fn_body = |o: usize| heads.binary_search_by_key(&o, |h| h.open).is_ok();
+        let reach_of = |k: usize| {
+            p.lock_edge
+                .binary_search(&k)
+                .map_or(usize::MAX, |i| reach[i])
+        };
+        // Consecutive counted acquisitions where the second may come while
+        // the first one's guard is alive (a direct pair needs one such).
         let edge_pairs = |list: &[usize]| -> Vec<(usize, usize)> {
             list.windows(2)
-                .filter(|w| w[1] <= guard_reach(s, &open_of, is_fn_body, w[0]))
+                .filter(|w| w[1] <= reach_of(w[0]))
                 .map(|w| (w[0], w[1]))
                 .collect()
         };
         let pairs = edge_pairs(&p.lock_edge);
         // Every pair (not only consecutive ones) where the second may come
-        // while the first one's guard is alive, by index into `lock_edge`.
+        // while the first one's guard is alive, by index into `lock_edge`
+        // (in order of the first).
         let mut all_pairs: Vec<(usize, usize)> = Vec::new();
-        for i in 0..p.lock_edge.len() {
-            let mut reach = None;
-            for j in i + 1..p.lock_edge.len() {
-                let r = *reach
-                    .get_or_insert_with(|| guard_reach(s, &open_of, is_fn_body, p.lock_edge[i]));
-                if p.lock_edge[j] > r {
-                    break;
-                }
-                all_pairs.push((i, j));
-            }
+        for (i, &r) in reach.iter().enumerate() {
+            let later = p.lock_edge[i + 1..].iter().take_while(|&&k| k <= r).count();
+            all_pairs.extend((i + 1..=i + later).map(|j| (i, j)));
         }
         let lock_names = |from: usize, to: usize| -> Option<Box<LockNames>> {
             let lo = p.lock_edge.partition_point(|&k| k < from);
@@ -298,7 +303,12 @@ impl Prefilter {
             tails.sort_unstable();
             tails.dedup();
             let mut pairs: Vec<(u64, u64)> = Vec::new();
-            for &(i, j) in all_pairs.iter().filter(|&&(i, j)| i >= lo && j < hi) {
+            let first = all_pairs.partition_point(|&(i, _)| i < lo);
+            for &(i, j) in all_pairs[first..]
+                .iter()
+                .take_while(|&&(i, _)| i < hi)
+                .filter(|&&(_, j)| j < hi)
+            {
                 for &a in &p.edge_tails[i] {
                     pairs.extend(p.edge_tails[j].iter().map(|&b| (a, b)));
                 }
