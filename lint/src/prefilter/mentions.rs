@@ -13,6 +13,27 @@ pub(super) fn mentions(s: &Src, impls: &[Impl], mention: &mut Vec<(usize, u64)>)
     let toks = s.toks;
     let n = toks.len();
     mention.clear();
+    // `use a::B as C;`: a mention of `C` is one of `B` too (`C::m`, `C(..)`).
+    let mut aliases: Vec<(&[u8], &[u8])> = Vec::new();
+    for k in 0..n {
+        if toks[k].kind != T::Ident || s.id(k) != b"use" {
+            continue;
+        }
+        let mut j = k + 1;
+        while j + 2 < n && !s.is_p(j, b';') {
+            if toks[j].kind == T::Ident && s.is_id(j + 1, b"as") && toks[j + 2].kind == T::Ident {
+                aliases.push((s.id(j + 2), s.id(j)));
+            }
+            j += 1;
+        }
+    }
+    let alias_of = |w: &[u8]| aliases.iter().find(|a| a.0 == w).map(|a| a.1);
+    let named = |mention: &mut Vec<(usize, u64)>, k: usize, w: &[u8]| {
+        mention.push((k, name_hash(w)));
+        if let Some(o) = alias_of(w) {
+            mention.push((k, name_hash(o)));
+        }
+    };
     let mut stack: Vec<usize> = Vec::new();
     let mut next_impl = 0;
     for k in 0..n {
@@ -56,6 +77,9 @@ pub(super) fn mentions(s: &Src, impls: &[Impl], mention: &mut Vec<(usize, u64)>)
                     }
                 } else if x.first().is_some_and(|c| c.is_ascii_uppercase()) {
                     mention.push((k, method_key(x, w)));
+                    if let Some(o) = alias_of(x) {
+                        mention.push((k, method_key(o, w)));
+                    }
                 } else {
                     // `m::f` (not `std::..::f`): a free fn; `m::T::f` is
                     // caught by the uppercase arm.
@@ -73,10 +97,10 @@ pub(super) fn mentions(s: &Src, impls: &[Impl], mention: &mut Vec<(usize, u64)>)
                         && !upper
                         && matches!(next, Some(T::Punct(b'(') | T::Punct(b')') | T::Punct(b',')))
                     {
-                        mention.push((k, name_hash(w)));
+                        named(mention, k, w);
                     }
                     if upper && matches!(next, Some(T::Punct(b'{') | T::Punct(b'(') | T::PathSep)) {
-                        mention.push((k, name_hash(w)));
+                        named(mention, k, w);
                     }
                 }
             } else {
@@ -120,12 +144,12 @@ pub(super) fn mentions(s: &Src, impls: &[Impl], mention: &mut Vec<(usize, u64)>)
         let next = toks.get(k + 1).map(|t| t.kind);
         if upper {
             if matches!(next, Some(T::Punct(b'{') | T::Punct(b'(') | T::PathSep)) {
-                mention.push((k, name_hash(w)));
+                named(mention, k, w);
             }
         } else if matches!(next, Some(T::Punct(b'(') | T::Punct(b')') | T::Punct(b','))) {
             // Called, or passed as a fn path (`guard(v, f)`); a receiver
             // (`x.m()`), a module prefix or a macro is not a call target.
-            mention.push((k, name_hash(w)));
+            named(mention, k, w);
         }
     }
 }
