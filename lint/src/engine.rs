@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::diag::{Finding, Label, Level, Skipped};
 use crate::discover::{self, Unit};
 use crate::index::Index;
-use crate::model::{build_file_model, FileModel};
+use crate::model::{build_file_model_blanked, FileModel};
 use crate::prefilter::{FileScan, Plan, Prefilter};
 use crate::rules::{Cx, Lint, RawFinding};
 use rayon::prelude::*;
@@ -63,6 +63,9 @@ pub struct Report {
     pub internal_errors: usize,
     /// Command-line paths that do not exist.
     pub missing: Vec<PathBuf>,
+    /// Files analysed except for function bodies with a syntax error
+    /// (each body left out, the rest of the file analysed), one per error.
+    pub partly: Vec<Skipped>,
 }
 
 /// One file's text, or why it has none.
@@ -169,7 +172,15 @@ pub use depth::{nesting_depth, Depth};
 /// Parse and model one file, never panicking out: a file nested or chained
 /// beyond the limits is refused with a reason, a panic is caught and reported
 /// as an internal error, and parsing always runs on a deep stack.
-pub fn model_file(text: &str, config: &Config) -> Result<FileModel, String> {
+/// `blank`: insides of function bodies left out (`Plan::blank`); the
+/// prefilter's lexer delimits a body with a syntax error, which is then
+/// left out too (`build_file_model_blanked`).
+pub fn model_file(
+    text: &str,
+    config: &Config,
+    blank: &[(u32, u32)],
+    prefilter: &Prefilter,
+) -> Result<FileModel, String> {
     let depth = nesting_depth(text);
     if depth.nest > MAX_NESTING {
         return Err(format!(
@@ -186,7 +197,9 @@ pub fn model_file(text: &str, config: &Config) -> Result<FileModel, String> {
     let analyse = || {
         catch_unwind(AssertUnwindSafe(|| {
             test_panic_hook(text);
-            build_file_model(text, &config.vocab)
+            build_file_model_blanked(text, &config.vocab, blank, &|| {
+                prefilter.scan(text).bodies()
+            })
         }))
     };
     // The pool's threads have deep stacks; library callers (`lint_sources`
@@ -323,6 +336,13 @@ fn analyze_unit(
     } else {
         Plan::default()
     };
+    // Per file, the insides of function bodies its parse leaves out (the
+    // plan's first round); a file parsed so is whole only once demanded.
+    let mut blank: Vec<Vec<(u32, u32)>> = if filtered {
+        plan.blank.clone()
+    } else {
+        vec![Vec::new(); slots.len()]
+    };
     for (i, ahead) in ahead {
         let Some((was, text, result)) = ahead else {
             continue;
@@ -333,6 +353,7 @@ fn analyze_unit(
         if plan.parse.get(i) == Some(&true) && s.lazy == Some(Some(was)) && s.error.is_none() {
             s.text = Some(text);
             report.syn_parsed += 1;
+            blank[i].clear();
             install(s, result, root, report);
         }
     }
@@ -351,7 +372,7 @@ fn analyze_unit(
     // Parse, index, run the rules; then parse what the rules' questions to
     // the index demand (files that could answer differently) and run again.
     let per_file = loop {
-        parse_wanted(slots, &want, root, opts, report);
+        parse_wanted(slots, &want, &blank, root, opts, prefilter, report);
         phase("parse", &mut t);
         if opts.parse_only {
             return;
@@ -370,12 +391,23 @@ fn analyze_unit(
             let demand = index.demand();
             let reach = index.reach(&all_models, &demand);
             let paths: Vec<&Path> = slots.iter().map(|s| s.path.as_path()).collect();
-            let mut more = prefilter.demanded(&plan, &demand, &reach, &models, &scans, &paths);
-            more.retain(|&i| !want[i]);
+            let parsed: Vec<Option<&[(u32, u32)]>> = (0..slots.len())
+                .map(|i| want[i].then_some(blank[i].as_slice()))
+                .collect();
+            let mut more =
+                prefilter.demanded(&plan, &demand, &reach, &models, &parsed, &scans, &paths);
+            more.retain(|&i| !(want[i] && blank[i].is_empty()));
             phase("demand", &mut t);
             if !more.is_empty() {
                 for i in more {
+                    if want[i] {
+                        // Parsed with bodies left out: parsed again whole.
+                        if slots[i].model.take().is_some() {
+                            report.syn_parsed -= 1;
+                        }
+                    }
                     want[i] = true;
+                    blank[i].clear();
                 }
                 continue;
             }
@@ -484,8 +516,10 @@ fn run_rules(
 fn parse_wanted(
     slots: &mut [Slot],
     want: &[bool],
+    blank: &[Vec<(u32, u32)>],
     root: Option<&Path>,
     opts: &Options,
+    prefilter: &Prefilter,
     report: &mut Report,
 ) {
     let config = &opts.config;
@@ -511,7 +545,7 @@ fn parse_wanted(
             if opts.parse_only {
                 return (i, syn_parse_only(text));
             }
-            (i, model_file(text, config))
+            (i, model_file(text, config, &blank[i], prefilter))
         })
         .collect();
     report.syn_parsed += results.len();
@@ -574,7 +608,7 @@ fn parse_ahead(path: &Path, root: Option<&Path>, prefilter: &Prefilter, config: 
     if alone.parse.first() != Some(&true) {
         return None;
     }
-    let result = model_file(&text, config);
+    let result = model_file(&text, config, &[], prefilter);
     Some((was, text, result))
 }
 
@@ -636,6 +670,7 @@ fn path_parts(path: &Path, root: Option<&Path>) -> Vec<String> {
 
 static EMPTY: FileModel = FileModel {
     parts: Vec::new(),
+    broken: Vec::new(),
     structs: Vec::new(),
     uses: Vec::new(),
     fns: Vec::new(),
@@ -761,6 +796,7 @@ pub fn run(opts: &Options) -> Report {
     for part in parts {
         report.findings.extend(part.findings);
         report.skipped.extend(part.skipped);
+        report.partly.extend(part.partly);
         report.files += part.files;
         report.parsed += part.parsed;
         report.prefiltered += part.prefiltered;
@@ -823,6 +859,12 @@ fn run_unit(unit: Unit, opts: &Options, prefilter: &Prefilter, report: &mut Repo
             None if s.model.is_some() => report.parsed += 1,
             None => report.prefiltered += 1,
         }
+        for e in s.model.iter().flat_map(|m| &m.broken) {
+            report.partly.push(Skipped {
+                path: s.path.clone(),
+                reason: e.clone(),
+            });
+        }
     }
 }
 
@@ -845,7 +887,7 @@ fn finalize(report: &mut Report, cwd: &Path) {
             }
         }
     }
-    for s in &mut report.skipped {
+    for s in report.skipped.iter_mut().chain(&mut report.partly) {
         s.path = rel(&s.path);
     }
     report.sources = std::mem::take(&mut report.sources)
@@ -860,6 +902,7 @@ fn finalize(report: &mut Report, cwd: &Path) {
         .dedup_by(|a, b| a.path == b.path && a.span == b.span && a.lint == b.lint);
     report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     report.skipped.dedup_by(|a, b| a.path == b.path);
+    report.partly.sort_by(|a, b| a.path.cmp(&b.path));
 }
 
 /// Lints one source string as a single-file unit (tests, editors).
@@ -915,6 +958,12 @@ pub fn lint_sources_asked(
             }),
             None if s.model.is_some() => report.parsed += 1,
             None => report.prefiltered += 1,
+        }
+        for e in s.model.iter().flat_map(|m| &m.broken) {
+            report.partly.push(Skipped {
+                path: s.path.clone(),
+                reason: e.clone(),
+            });
         }
     }
     finalize(&mut report, Path::new(""));

@@ -86,6 +86,10 @@ pub struct Demand {
     /// The whole lock-order graph was asked for (`ask_lock_graph`): every
     /// file where an across-the-package trigger holds could add an edge.
     pub lock_graph: bool,
+    /// Files a question read whole (the calls, structs or parameter uses
+    /// of the asking function's own file): a parse of such a file that left
+    /// function bodies out (`Plan::keep`) could answer differently.
+    pub files: BTreeSet<usize>,
 }
 
 /// A question to the index whose answer depends on the files parsed.
@@ -122,6 +126,8 @@ enum Ask {
     PathDecls,
     /// The package's whole lock-order graph (a cycle through an edge).
     LockGraph,
+    /// Everything one file holds (same-file questions).
+    File(usize),
 }
 
 impl Ask {
@@ -158,6 +164,7 @@ impl Demand {
                 self.decls.extend(names);
                 true
             }
+            Ask::File(g) => self.files.insert(g),
         };
     }
 }
@@ -1267,6 +1274,7 @@ impl Index {
     /// How the file of `id` calls a close method `name` on receivers other
     /// than `self`: (on values the caller owns, on other places).
     pub fn close_calls_in_file(&self, id: FnId, name: &str) -> (usize, usize) {
+        self.ask(Ask::File(id.0));
         self.close_calls
             .get(id.0)
             .and_then(|m| m.get(name))
@@ -1278,6 +1286,7 @@ impl Index {
     /// thread, task, channel, socket or child process? `None` when the
     /// file defines no such struct (then nothing is known).
     pub fn owns_resource(&self, from: FnId, ty: &str) -> Option<bool> {
+        self.ask(Ask::File(from.0));
         self.owners.get(from.0)?.get(ty).copied()
     }
 
@@ -1354,6 +1363,9 @@ impl Index {
             .into_iter()
             .filter(|id| id.0 == from.0)
             .collect();
+        if !cands.is_empty() {
+            self.ask(Ask::File(from.0));
+        }
         !cands.is_empty()
             && cands.iter().all(|id| {
                 self.param_uses.get(id).is_some_and(|u| {

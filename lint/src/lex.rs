@@ -306,6 +306,26 @@ pub fn tokenize(b: &[u8]) -> Vec<Tok> {
     out
 }
 
+/// Does every bracket of `b` close the one opened last (and every one
+/// close)? Then a function body is delimited by its braces, for syn too.
+pub fn balanced(b: &[u8]) -> bool {
+    let mut open: Vec<u8> = Vec::new();
+    let mut ok = true;
+    for_each_token(b, |t| match t.kind {
+        T::Punct(c @ (b'(' | b'[' | b'{')) => open.push(c),
+        T::Punct(c @ (b')' | b']' | b'}')) => {
+            let want = match c {
+                b')' => b'(',
+                b']' => b'[',
+                _ => b'{',
+            };
+            ok &= open.pop() == Some(want);
+        }
+        _ => {}
+    });
+    ok && open.is_empty()
+}
+
 /// The tokens of `b` without comments, into `out` (cleared first): a
 /// caller lexing many files reuses one buffer.
 #[inline(never)]

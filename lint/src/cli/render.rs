@@ -67,6 +67,13 @@ pub fn skipped(report: &Report) {
     for s in &report.skipped {
         eprintln!("warning: skipped {}: {}", s.path.display(), s.reason);
     }
+    for s in &report.partly {
+        eprintln!(
+            "warning: {}: {} (that function body was left out; the rest of the file was analysed)",
+            s.path.display(),
+            s.reason
+        );
+    }
 }
 
 pub fn render(

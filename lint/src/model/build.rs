@@ -41,60 +41,147 @@ impl std::fmt::Display for BuildError {
 
 /// Parses `text` (a whole file as stored) and models every function in it.
 pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildError> {
+    build_file_model_blanked(text, vocab, &[], &|| Vec::new())
+}
+
+/// At most this many function bodies with a syntax error are left out of
+/// a file's model before the whole file counts as not parsed.
+pub const MAX_BROKEN_BODIES: usize = 16;
+
+/// `build_file_model`, with the byte ranges `blank` (insides of function
+/// bodies) replaced by spaces before parsing: the prefilter's plan leaves
+/// out the bodies no lint needs (offsets, and so every span, stay put).
+///
+/// A syntax error inside a function body (`bodies` gives every body's byte
+/// range, braces included, asked only on an error) blanks that body and
+/// the file is parsed again, so a file with a broken function still has a
+/// model of the rest; the errors are in `FileModel::broken`. Both ways of
+/// parsing a file (whole, or with bodies blanked) so end with the same
+/// model of every body they keep.
+pub fn build_file_model_blanked(
+    text: &str,
+    vocab: &Vocab,
+    blank: &[(u32, u32)],
+    bodies: &dyn Fn() -> Vec<(u32, u32)>,
+) -> Result<FileModel, BuildError> {
     let (base, src) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (3u32, rest),
         None => (0u32, text),
     };
     // Blank a shebang line rather than cutting it, so byte offsets stay put.
-    let owned;
-    let src = if src.starts_with("#!") && !src[2..].trim_start().starts_with('[') {
-        let end = src.find('\n').unwrap_or(src.len());
-        owned = format!("{}{}", " ".repeat(end), &src[end..]);
-        owned.as_str()
+    let shebang = src.starts_with("#!") && !src[2..].trim_start().starts_with('[');
+    // Bodies are delimited by the shared lexer's brackets: only in a file
+    // where every bracket closes the one it should.
+    let mut balanced: Option<bool> = None;
+    let mut is_balanced = || *balanced.get_or_insert_with(|| crate::lex::balanced(text.as_bytes()));
+    let blank = if blank.is_empty() || is_balanced() {
+        blank
     } else {
-        src
+        &[]
     };
-    let result = match syn::parse_file(src) {
-        Ok(file) => {
-            let li = LineIndex::new(text, base);
-            let mut fm = FileModel {
-                allow_comments: scan_allow_comments(text),
-                ..Default::default()
-            };
-            let mut uses = Vec::new();
-            collect_uses(&file.items, &mut uses);
-            let mut impl_methods = Vec::new();
-            collect_impl_methods(&file.items, &mut impl_methods);
-            let mut cx = ItemCx {
-                types: &mut fm.locks,
-                vocab,
-                li: &li,
-                uses: &uses,
-                impl_methods: &impl_methods,
-                out: &mut fm.fns,
-                structs: &mut fm.structs,
-                mods: Vec::new(),
-                in_test: false,
-                scope: None,
-            };
-            let allows = attr_allows(&file.attrs);
-            cx.items(&file.items, None, None, &allows);
-            collect_mod_decls(&file.items, &mut Vec::new(), &mut fm.mod_decls);
-            drop(file);
-            fm.uses = uses;
-            Ok(fm)
+    let mut owned: Option<Vec<u8>> = None;
+    if shebang || !blank.is_empty() {
+        let mut b = src.as_bytes().to_vec();
+        if shebang {
+            let end = src.find('\n').unwrap_or(src.len());
+            b[..end].fill(b' ');
         }
-        Err(e) => {
-            let lc = e.span().start();
-            Err(BuildError::Parse {
-                line: lc.line,
-                column: lc.column + 1,
-                message: e.to_string(),
-            })
+        blank_bytes(&mut b, blank, base);
+        owned = Some(b);
+    }
+    let mut broken: Vec<BuildError> = Vec::new();
+    let mut all_bodies: Option<Vec<(u32, u32)>> = None;
+    let mut fixed: Vec<(u32, u32)> = Vec::new();
+    let result = loop {
+        let parsed = {
+            let src = match &owned {
+                // Only whole ASCII-delimited ranges are replaced by spaces.
+                Some(b) => std::str::from_utf8(b).unwrap_or(src),
+                None => src,
+            };
+            syn::parse_file(src)
+        };
+        match parsed {
+            Ok(file) => {
+                let li = LineIndex::new(text, base);
+                let mut fm = FileModel {
+                    allow_comments: scan_allow_comments(text),
+                    broken: broken.iter().map(|e| e.to_string()).collect(),
+                    ..Default::default()
+                };
+                let mut uses = Vec::new();
+                collect_uses(&file.items, &mut uses);
+                let mut impl_methods = Vec::new();
+                collect_impl_methods(&file.items, &mut impl_methods);
+                let mut cx = ItemCx {
+                    types: &mut fm.locks,
+                    vocab,
+                    li: &li,
+                    uses: &uses,
+                    impl_methods: &impl_methods,
+                    out: &mut fm.fns,
+                    structs: &mut fm.structs,
+                    mods: Vec::new(),
+                    in_test: false,
+                    scope: None,
+                };
+                let allows = attr_allows(&file.attrs);
+                cx.items(&file.items, None, None, &allows);
+                collect_mod_decls(&file.items, &mut Vec::new(), &mut fm.mod_decls);
+                drop(file);
+                fm.uses = uses;
+                break Ok(fm);
+            }
+            Err(e) => {
+                let lc = e.span().start();
+                let at = e.span().byte_range().start as u32 + base;
+                let err = BuildError::Parse {
+                    line: lc.line,
+                    column: lc.column + 1,
+                    message: e.to_string(),
+                };
+                // The innermost body holding the error, once.
+                let all = all_bodies.get_or_insert_with(|| {
+                    if is_balanced() {
+                        bodies()
+                    } else {
+                        Vec::new()
+                    }
+                });
+                let inner = all
+                    .iter()
+                    .filter(|&&(a, b)| a < at && at < b && b > a + 2)
+                    .min_by_key(|&&(a, b)| b - a)
+                    .map(|&(a, b)| (a + 1, b - 1));
+                match inner {
+                    Some(r) if broken.len() < MAX_BROKEN_BODIES && !fixed.contains(&r) => {
+                        fixed.push(r);
+                        let b = owned.get_or_insert_with(|| src.as_bytes().to_vec());
+                        blank_bytes(b, &[r], base);
+                        broken.push(err);
+                    }
+                    _ => break Err(err),
+                }
+            }
         }
     };
     proc_macro2::extra::invalidate_current_thread_spans();
     result
+}
+
+/// Replaces the bytes of `ranges` (offsets into the text, `base` bytes
+/// before `b` starts) with spaces, keeping newlines (line numbers of a
+/// later error stay right).
+fn blank_bytes(b: &mut [u8], ranges: &[(u32, u32)], base: u32) {
+    for &(a, z) in ranges {
+        let a = (a.saturating_sub(base) as usize).min(b.len());
+        let z = (z.saturating_sub(base) as usize).min(b.len());
+        for x in &mut b[a..z.max(a)] {
+            if *x != b'\n' {
+                *x = b' ';
+            }
+        }
+    }
 }
 
 /// `// synclint:allow(a, b) reason` comments, by line (comments as the shared

@@ -9,7 +9,7 @@ mod extent;
 pub mod locks;
 mod path;
 
-pub use build::{build_file_model, BuildError};
+pub use build::{build_file_model, build_file_model_blanked, BuildError, MAX_BROKEN_BODIES};
 
 use crate::span::Span;
 
@@ -21,6 +21,9 @@ pub struct FileModel {
     pub fns: Vec<FnModel>,
     /// `// synclint:allow(a, b)` comments: (line, lint names).
     pub allow_comments: Vec<(u32, Vec<String>)>,
+    /// Syntax errors inside function bodies: each such body was left out
+    /// and the rest of the file modelled (`build_file_model_blanked`).
+    pub broken: Vec<String>,
     /// Path components relative to the package root (`src/sync/mpsc.rs`),
     /// set by the engine: Cargo targets and module names for resolution.
     pub parts: Vec<String>,

@@ -2,9 +2,10 @@
 //! files not parsed yet that could change an answer the index gave
 //! (`Index::demand`, followed through the parsed functions by `Index::reach`).
 
+use super::facts::{F_LOCK, F_LOCK_COUNTED};
 use super::plan::Plan;
 use super::regions::PATH_ANY;
-use super::scan::FileScan;
+use super::scan::{FileScan, LexFn};
 use super::{meets, method_key, name_hash, part_keys, HMap, HSet, Prefilter, STATS, STAT_DEMANDED};
 use crate::index::{Demand, Reach};
 use crate::model::FileModel;
@@ -19,16 +20,25 @@ impl Prefilter {
     /// waiting free function may veto it; other acquisitions of a lock asked
     /// about; other takes of a field a `Drop` takes and other `self.m()`
     /// callers of a close method.
+    ///
+    /// `parsed[g]`: `None` if file `g` is not parsed, else the insides of
+    /// the bodies its parse left out (`Plan::blank`; empty: whole). Such a
+    /// file is demanded (parsed again, whole) only where an answer could
+    /// come from a body it left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn demanded(
         &self,
         plan: &Plan,
         d: &Demand,
         reach: &Reach,
         models: &[Option<&FileModel>],
+        parsed: &[Option<&[(u32, u32)]>],
         scans: &[Option<FileScan>],
         paths: &[&Path],
     ) -> Vec<usize> {
-        let mut out = Vec::new();
+        // Files, and (for a file parsed with bodies left out) the function
+        // whose body an answer needs (`None`: any part of the file).
+        let mut out: Vec<(usize, Option<usize>)> = Vec::new();
         let in_module = InModule::new(scans, paths);
         // What the rules' questions reach: the may-wait definitions of the
         // calls (by key), the Drop impls and constructors of guard types.
@@ -40,8 +50,8 @@ impl Prefilter {
                     .get(&k)
                     .into_iter()
                     .flatten()
-                    .map(|&(g, _)| g)
-                    .filter(|&g| in_module.holds(g, module)),
+                    .filter(|&&(g, _)| in_module.holds(g, module))
+                    .map(|&(g, i)| (g, Some(i))),
             );
         }
         let mut keys: Vec<u64> = Vec::new();
@@ -63,21 +73,41 @@ impl Prefilter {
         for t in &reach.types {
             let h = name_hash(t.as_bytes());
             keys.push(h);
-            out.extend(plan.impl_of.get(&h).into_iter().flatten().copied());
+            out.extend(
+                plan.impl_of
+                    .get(&h)
+                    .into_iter()
+                    .flatten()
+                    .map(|&g| (g, None)),
+            );
         }
         for k in keys {
-            out.extend(plan.defs.get(&k).into_iter().flatten().map(|&(g, _)| g));
+            out.extend(
+                plan.defs
+                    .get(&k)
+                    .into_iter()
+                    .flatten()
+                    .map(|&(g, i)| (g, Some(i))),
+            );
         }
         // Possible close-state methods a rule asked about.
         for (t, m) in &d.close_methods {
             let k = method_key(t.as_bytes(), m.as_bytes());
-            out.extend(plan.close_defs.get(&k).into_iter().flatten().copied());
+            for &g in plan.close_defs.get(&k).into_iter().flatten() {
+                out.extend(fns_where(scans, parsed, g, |f| f.close_key == Some(k)));
+            }
         }
-        // The whole lock-order graph: every file where it may have an edge.
+        // Same-file questions read the whole file.
+        out.extend(d.files.iter().map(|&g| (g, None)));
+        // The whole lock-order graph: every file where it may have an edge
+        // (an edge needs a counted acquisition).
         if d.lock_graph {
-            out.extend(plan.across.iter().copied());
+            for &g in &plan.across {
+                out.extend(fns_where(scans, parsed, g, |f| {
+                    f.region.facts & (1 << F_LOCK_COUNTED) != 0
+                }));
+            }
         }
-        out.retain(|&g| models[g].is_none());
         let free: Vec<(u64, Option<u64>)> = d.free.iter().map(|n| free_key(n)).collect();
         let needles = |paths: &BTreeSet<String>| -> (bool, HSet<u64>) {
             let segs: Vec<String> = paths.iter().map(|p| last_segment(p)).collect();
@@ -147,32 +177,57 @@ impl Prefilter {
         }
         for (fi, s) in scans.iter().enumerate() {
             let Some(s) = s else { continue };
-            if models[fi].is_some() {
-                continue;
-            }
+            // A file parsed whole answers everything; one parsed with
+            // bodies left out, what is outside them.
+            let left_out: &[(u32, u32)] = match parsed[fi] {
+                Some([]) => continue,
+                Some(b) => b,
+                None => &[],
+            };
+            let partial = parsed[fi].is_some();
+            let out_of = |at: u32| !partial || left_out.iter().any(|&(x, y)| x <= at && at < y);
+            // Functions the parse lacks (body and all) or lacks the body of.
+            let gone = |f: &LexFn| out_of(f.body.0);
+            let bodyless = |f: &LexFn| out_of(f.body.0 + 1);
             let veto = !free.is_empty()
                 && free.iter().any(|&(k, module)| {
                     s.fns
                         .iter()
-                        .any(|f| f.drop_for.is_none() && f.keys.contains(&k))
+                        .any(|f| f.drop_for.is_none() && f.keys.contains(&k) && bodyless(f))
                         && in_module.holds(fi, module)
                 });
             let lock = !d.locks.is_empty()
                 && s.lock_call
-                && (lock_any || s.lock_wild || meets(&s.lock_recv, &lock_h));
+                && (lock_any || s.lock_wild || meets(&s.lock_recv, &lock_h))
+                && (!partial
+                    || s.fns
+                        .iter()
+                        .any(|f| f.region.facts & (1 << F_LOCK) != 0 && bodyless(f)));
             let take = !d.takes.is_empty()
                 && s.take_call
                 && meets(&s.impls, &take_types)
                 && (take_any || s.take_wild || meets(&s.take_recv, &take_h));
-            let caller = !callers.is_empty() && meets(&s.mentions, &callers);
-            let decl = !decls.is_empty() && meets(&s.decls, &decls);
+            let caller = !callers.is_empty()
+                && meets(&s.mentions, &callers)
+                && (!partial
+                    || s.fns
+                        .iter()
+                        .any(|f| bodyless(f) && meets(&f.region.mentions, &callers)));
+            let decl = !decls.is_empty()
+                && meets(&s.decls, &decls)
+                && (!partial
+                    || s.body_decls
+                        .iter()
+                        .any(|&(h, at)| out_of(at) && decls.contains(&h)));
             // Every definition of a method a call was resolved to as the
-            // method of "the only type of that name" (`Index::methods_of_type`).
-            let impls = !type_impls.is_empty() && s.fns.iter().any(|f| meets(&f.keys, &type_impls));
+            // method of "the only type of that name" (`Index::methods_of_type`):
+            // only its existence counts.
+            let impls = !type_impls.is_empty()
+                && s.fns.iter().any(|f| meets(&f.keys, &type_impls) && gone(f));
             let own_wait = !own_waits.is_empty()
                 && s.fns
                     .iter()
-                    .any(|f| f.keys.iter().any(|k| own_waits.contains(k)));
+                    .any(|f| f.keys.iter().any(|k| own_waits.contains(k)) && bodyless(f));
             // A `#[path]` may place a parsed file elsewhere in the module
             // tree (`Index::module_paths`).
             // It matters only if it can name a parsed file or the directory
@@ -183,13 +238,43 @@ impl Prefilter {
                     .as_ref()
                     .is_some_and(|v| v.iter().any(|h| *h == PATH_ANY || parsed_parts.contains(h)));
             if veto || lock || take || caller || decl || impls || own_wait || path {
-                out.push(fi);
+                out.push((fi, None));
             }
         }
+        // A file parsed with bodies left out is demanded only for what they hold.
+        let mut out: Vec<usize> = out
+            .into_iter()
+            .filter(|&(g, i)| match parsed[g] {
+                None => true,
+                Some([]) => false,
+                Some(left_out) => i.is_none_or(|i| {
+                    let a = scans[g].as_ref().map_or(0, |s| s.fns[i].body.0);
+                    left_out.iter().any(|&(x, y)| x <= a + 1 && a < y)
+                }),
+            })
+            .map(|(g, _)| g)
+            .collect();
         out.sort_unstable();
         out.dedup();
         STATS[STAT_DEMANDED].fetch_add(out.len(), Ordering::Relaxed);
         out
+    }
+}
+
+/// In a file parsed with bodies left out, the functions where `f` holds;
+/// any other file, whole.
+fn fns_where(
+    scans: &[Option<FileScan>],
+    parsed: &[Option<&[(u32, u32)]>],
+    g: usize,
+    f: impl Fn(&LexFn) -> bool,
+) -> Vec<(usize, Option<usize>)> {
+    match (&scans[g], parsed[g]) {
+        (Some(s), Some(_)) => (0..s.fns.len())
+            .filter(|&i| f(&s.fns[i]))
+            .map(|i| (g, Some(i)))
+            .collect(),
+        _ => vec![(g, None)],
     }
 }
 

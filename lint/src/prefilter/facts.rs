@@ -64,6 +64,8 @@ pub(super) struct Positions {
     /// Names declared by `struct`/`enum`/`union`/`type`/`static`/`const`
     /// (hashes): lock identity reads these declarations.
     pub decls: Vec<u64>,
+    /// The token of each of `decls`.
+    pub decl_at: Vec<usize>,
     /// Names of the modules declared in the file (`mod m;`, `mod m {..}`).
     pub mods: Vec<u64>,
 }
@@ -180,6 +182,7 @@ impl Prefilter {
                     let d = if s.id(k + 1) == b"mut" { k + 2 } else { k + 1 };
                     if d < n && toks[d].kind == T::Ident {
                         p.decls.push(name_hash(s.id(d)));
+                        p.decl_at.push(d);
                     }
                 }
                 b"mod" if k + 1 < n && toks[k + 1].kind == T::Ident => {

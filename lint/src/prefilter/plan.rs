@@ -18,6 +18,11 @@ use std::collections::HashSet;
 #[derive(Debug, Default)]
 pub struct Plan {
     pub parse: Vec<bool>,
+    /// Per file parsed, the byte ranges (inside function bodies) to blank
+    /// before parsing it: the bodies of functions where no trigger holds
+    /// (nor in a function nested in them). Empty: the whole file. A file
+    /// parsed so is, for the later rounds (`demanded`), not parsed yet.
+    pub blank: Vec<Vec<(u32, u32)>>,
     /// Functions that may wait (or lock, when a trigger needs `LockReach`),
     /// by the keys a call reaches them by (a `Drop::drop` under its type).
     pub(super) defs: HMap<u64, Vec<(usize, usize)>>,
@@ -393,6 +398,57 @@ impl Resolved {
     }
 }
 
+impl Resolved {
+    /// `holds_in_file` for a trigger within a function, marking in `keep`
+    /// every function where it holds.
+    fn holds_in_fns(&self, t: &Trigger, s: &FileScan, closed: bool, keep: &mut [bool]) -> bool {
+        let own = own_bits(t);
+        if s.any & own != own {
+            return false;
+        }
+        let mut on = false;
+        for (k, f) in keep.iter_mut().zip(&s.fns) {
+            if self.holds(t, &f.region, closed) {
+                *k = true;
+                on = true;
+            }
+        }
+        on
+    }
+}
+
+/// The byte ranges to blank in a file whose functions `keep` says where a
+/// trigger holds: the insides of the outermost bodies that are neither
+/// kept nor enclose a kept function (a body holds every function nested
+/// in it; a kept body is kept whole). `fns` are in source order, their bodies nested or disjoint.
+fn blank_ranges(fns: &[LexFn], mut keep: Vec<bool>) -> Vec<(u32, u32)> {
+    let mut open: Vec<usize> = Vec::new();
+    for (x, f) in fns.iter().enumerate() {
+        while open.last().is_some_and(|&g| fns[g].body.1 <= f.body.0) {
+            open.pop();
+        }
+        if keep[x] {
+            for &g in &open {
+                keep[g] = true;
+            }
+        }
+        open.push(x);
+    }
+    let mut out = Vec::new();
+    let mut until = 0;
+    for (f, k) in fns.iter().zip(&keep) {
+        let (a, b) = f.body;
+        if a < until {
+            continue;
+        }
+        if !*k && b > a + 2 {
+            out.push((a + 1, b - 1));
+        }
+        until = b;
+    }
+    out
+}
+
 /// The facts a trigger needs that a function's own range must show (a
 /// quick reject on the file's union of them).
 fn own_bits(t: &Trigger) -> u16 {
@@ -427,6 +483,7 @@ impl Prefilter {
         {
             return Plan {
                 parse: scans.iter().map(|s| s.is_some()).collect(),
+                blank: vec![Vec::new(); nf],
                 ..Plan::default()
             };
         }
@@ -516,8 +573,13 @@ impl Prefilter {
         }
         let mut plan = Plan {
             parse: vec![false; nf],
+            blank: vec![Vec::new(); nf],
             ..Plan::default()
         };
+        // Per file parsed: the functions where some trigger holds (`None`:
+        // the whole file, for a trigger on the async code or a close-state
+        // method file).
+        let mut kept: Vec<Option<Vec<bool>>> = vec![None; nf];
         for (fi, s) in scans.iter().enumerate() {
             let Some(s) = s else { continue };
             if !requested[fi] {
@@ -525,17 +587,29 @@ impl Prefilter {
             }
             let closed = s.plain.iter().any(|m| close_defs.contains_key(m));
             let mut close_state = false;
+            let mut keep = vec![false; s.fns.len()];
+            let mut whole = false;
             for (li, t) in &self.triggers {
                 // A lint that skips test code never reports in a test target.
                 if t.skips_test_code && test_target[fi] {
                     continue;
                 }
-                let on = resolved.holds_in_file(t, s, closed);
+                let on = match t.within {
+                    Within::Fn => resolved.holds_in_fns(t, s, closed, &mut keep),
+                    _ => {
+                        let on = resolved.holds_in_file(t, s, closed);
+                        whole |= on;
+                        on
+                    }
+                };
                 stat(*li, on);
                 if on {
                     plan.parse[fi] = true;
                     close_state |= t.reads_close_state;
                 }
+            }
+            if plan.parse[fi] && !whole {
+                kept[fi] = Some(keep);
             }
             if close_state {
                 // Close-state methods the checks may call.
@@ -543,8 +617,14 @@ impl Prefilter {
                     for &g in close_defs.get(m).into_iter().flatten() {
                         stat(STAT_CLOSE_DEFS, !plan.parse[g]);
                         plan.parse[g] = true;
+                        kept[g] = None;
                     }
                 }
+            }
+        }
+        for (fi, keep) in kept.into_iter().enumerate() {
+            if let (Some(keep), Some(s)) = (keep, &scans[fi]) {
+                plan.blank[fi] = blank_ranges(&s.fns, keep);
             }
         }
         // Triggers whose findings read the whole package (a lock-order

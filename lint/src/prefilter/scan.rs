@@ -87,6 +87,8 @@ pub(super) struct LexFn {
     /// Its signature names a callable (`Fn`, `FnMut`, `FnOnce`, `fn(..)`):
     /// a closure handed to it may run inside it (`Index::handed_runs`).
     pub takes_callable: bool,
+    /// The body's byte range, braces included (what `Plan::blank` blanks).
+    pub body: (u32, u32),
 }
 
 /// What the lexer learned about one file.
@@ -109,6 +111,9 @@ pub struct FileScan {
     pub(super) lock_call: bool,
     /// Type, static and alias names the file declares (hashes, sorted).
     pub(super) decls: Vec<u64>,
+    /// Those of them declared inside a function body, with the byte
+    /// offset of the name (`demanded`: in a body a parse left out?).
+    pub(super) body_decls: Vec<(u64, u32)>,
     /// Modules the file declares (hashes, sorted): with its path, the
     /// modules a function of the file may be in (`m::f` resolves there).
     pub(super) mods: Vec<u64>,
@@ -151,6 +156,12 @@ impl FileScan {
     /// Functions with a body found in the file.
     pub fn fn_count(&self) -> usize {
         self.fns.len()
+    }
+
+    /// The byte range of every function body (braces included), in
+    /// source order.
+    pub fn bodies(&self) -> Vec<(u32, u32)> {
+        self.fns.iter().map(|f| f.body).collect()
     }
 }
 
@@ -439,6 +450,7 @@ impl Prefilter {
                     s.toks[k].kind == T::Ident
                         && matches!(s.id(k), b"Fn" | b"FnMut" | b"FnOnce" | b"fn")
                 }),
+                body: (s.toks[open].start, s.toks[close].end),
             });
         }
         fs.mentions = sorted(buf, mention.iter().map(|&(_, h)| h));
@@ -462,6 +474,23 @@ impl Prefilter {
         fs.take_wild = p.take_wild;
         fs.take_call = p.take_call;
         fs.lock_call = !p.at[F_LOCK].is_empty();
+        // Declarations inside a body: outermost bodies are disjoint and in order.
+        let mut outer: Vec<(usize, usize)> = Vec::new();
+        for h in &heads {
+            if outer.last().is_none_or(|&(_, c)| c < h.open) {
+                outer.push((h.open, h.close));
+            }
+        }
+        fs.body_decls = p
+            .decl_at
+            .iter()
+            .zip(&p.decls)
+            .filter(|&(&k, _)| {
+                let i = outer.partition_point(|&(o, _)| o < k);
+                i > 0 && k < outer[i - 1].1
+            })
+            .map(|(&k, &h)| (h, s.toks[k].start))
+            .collect();
         fs.decls = sorted(buf, p.decls.into_iter());
         fs.mods = sorted(buf, p.mods.into_iter());
         fs.compact();

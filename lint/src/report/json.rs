@@ -12,6 +12,9 @@ struct Doc<'a> {
     tool: Tool,
     findings: Vec<JFinding<'a>>,
     skipped: Vec<JSkipped<'a>>,
+    /// Files analysed except for a function body with a syntax error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    partly_analysed: Vec<JSkipped<'a>>,
     summary: Summary,
 }
 
@@ -97,6 +100,14 @@ pub fn render(report: &Report) -> String {
         findings: report.findings.iter().map(finding).collect(),
         skipped: report
             .skipped
+            .iter()
+            .map(|s| JSkipped {
+                path: path_str(&s.path),
+                reason: &s.reason,
+            })
+            .collect(),
+        partly_analysed: report
+            .partly
             .iter()
             .map(|s| JSkipped {
                 path: path_str(&s.path),

@@ -426,10 +426,17 @@ pub fn log(report: &Report, cx: &Context) -> Log {
     let notifications = report
         .skipped
         .iter()
-        .map(|s| Notification {
+        .map(|s| (s, "skipped"))
+        .chain(
+            report
+                .partly
+                .iter()
+                .map(|s| (s, "function body not analysed")),
+        )
+        .map(|(s, what)| Notification {
             level: "warning",
             message: Message {
-                text: format!("skipped: {}", s.reason),
+                text: format!("{what}: {}", s.reason),
             },
             locations: vec![NotificationLocation {
                 physical_location: ArtifactOnly {
