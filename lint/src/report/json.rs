@@ -90,6 +90,16 @@ fn finding(f: &Finding) -> JFinding<'_> {
     }
 }
 
+/// Files with why (skipped, or analysed in part).
+fn files(list: &[crate::diag::Skipped]) -> Vec<JSkipped<'_>> {
+    list.iter()
+        .map(|s| JSkipped {
+            path: path_str(&s.path),
+            reason: &s.reason,
+        })
+        .collect()
+}
+
 pub fn render(report: &Report) -> String {
     let doc = Doc {
         version: 1,
@@ -98,22 +108,8 @@ pub fn render(report: &Report) -> String {
             version: env!("CARGO_PKG_VERSION"),
         },
         findings: report.findings.iter().map(finding).collect(),
-        skipped: report
-            .skipped
-            .iter()
-            .map(|s| JSkipped {
-                path: path_str(&s.path),
-                reason: &s.reason,
-            })
-            .collect(),
-        partly_analysed: report
-            .partly
-            .iter()
-            .map(|s| JSkipped {
-                path: path_str(&s.path),
-                reason: &s.reason,
-            })
-            .collect(),
+        skipped: files(&report.skipped),
+        partly_analysed: files(&report.partly),
         summary: Summary {
             files: report.files,
             parsed: report.parsed,
