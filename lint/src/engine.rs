@@ -336,10 +336,23 @@ fn analyze_unit(
     } else {
         Plan::default()
     };
-    // Per file, the insides of function bodies its parse leaves out (the
-    // plan's first round); a file parsed so is whole only once demanded.
+    // Per file, the functions whose bodies its parse keeps (`None`: all;
+    // the plan's first round, then what later rounds demand), and the
+    // insides of the bodies it leaves out.
+    let mut keep: Vec<Option<Vec<bool>>> = if filtered {
+        plan.keep.clone()
+    } else {
+        vec![None; slots.len()]
+    };
+    let blank_of = |keep: &Option<Vec<bool>>, scan: &Option<FileScan>| match scan {
+        Some(s) => s.blank_ranges(keep.as_deref()),
+        None => Vec::new(),
+    };
     let mut blank: Vec<Vec<(u32, u32)>> = if filtered {
-        plan.blank.clone()
+        keep.iter()
+            .zip(&scans)
+            .map(|(k, s)| blank_of(k, s))
+            .collect()
     } else {
         vec![Vec::new(); slots.len()]
     };
@@ -353,6 +366,7 @@ fn analyze_unit(
         if plan.parse.get(i) == Some(&true) && s.lazy == Some(Some(was)) && s.error.is_none() {
             s.text = Some(text);
             report.syn_parsed += 1;
+            keep[i] = None;
             blank[i].clear();
             install(s, result, root, report);
         }
@@ -396,18 +410,33 @@ fn analyze_unit(
                 .collect();
             let mut more =
                 prefilter.demanded(&plan, &demand, &reach, &models, &parsed, &scans, &paths);
-            more.retain(|&i| !(want[i] && blank[i].is_empty()));
+            more.retain(|&(i, _)| slots[i].error.is_none() && !(want[i] && blank[i].is_empty()));
             phase("demand", &mut t);
             if !more.is_empty() {
-                for i in more {
-                    if want[i] {
-                        // Parsed with bodies left out: parsed again whole.
-                        if slots[i].model.take().is_some() {
-                            report.syn_parsed -= 1;
+                for (i, fns) in more {
+                    // The functions needed: added to those a parse of the
+                    // file kept (then parsed again), or the first ones kept.
+                    // A round that adds no function parses it whole (every
+                    // round makes progress).
+                    keep[i] = match (fns, keep[i].take()) {
+                        (Some(fns), Some(mut k)) if want[i] => {
+                            let was = k.clone();
+                            fns.iter().for_each(|&j| k[j] = true);
+                            (k != was).then_some(k)
                         }
+                        (Some(fns), _) if !want[i] => {
+                            let n = scans[i].as_ref().map_or(0, |s| s.fn_count());
+                            let mut k = vec![false; n];
+                            fns.iter().for_each(|&j| k[j] = true);
+                            Some(k)
+                        }
+                        _ => None,
+                    };
+                    if want[i] && slots[i].model.take().is_some() {
+                        report.syn_parsed -= 1;
                     }
                     want[i] = true;
-                    blank[i].clear();
+                    blank[i] = blank_of(&keep[i], &scans[i]);
                 }
                 continue;
             }

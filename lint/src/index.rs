@@ -90,6 +90,9 @@ pub struct Demand {
     /// of the asking function's own file): a parse of such a file that left
     /// function bodies out (`Plan::keep`) could answer differently.
     pub files: BTreeSet<usize>,
+    /// Files whose declarations (structs) a question read: one inside a
+    /// function body a parse left out could answer differently.
+    pub file_decls: BTreeSet<usize>,
 }
 
 /// A question to the index whose answer depends on the files parsed.
@@ -128,6 +131,8 @@ enum Ask {
     LockGraph,
     /// Everything one file holds (same-file questions).
     File(usize),
+    /// The declarations of one file (`owns_resource`).
+    FileDecls(usize),
 }
 
 impl Ask {
@@ -165,6 +170,7 @@ impl Demand {
                 true
             }
             Ask::File(g) => self.files.insert(g),
+            Ask::FileDecls(g) => self.file_decls.insert(g),
         };
     }
 }
@@ -1286,7 +1292,7 @@ impl Index {
     /// thread, task, channel, socket or child process? `None` when the
     /// file defines no such struct (then nothing is known).
     pub fn owns_resource(&self, from: FnId, ty: &str) -> Option<bool> {
-        self.ask(Ask::File(from.0));
+        self.ask(Ask::FileDecls(from.0));
         self.owners.get(from.0)?.get(ty).copied()
     }
 

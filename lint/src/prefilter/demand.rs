@@ -35,7 +35,7 @@ impl Prefilter {
         parsed: &[Option<&[(u32, u32)]>],
         scans: &[Option<FileScan>],
         paths: &[&Path],
-    ) -> Vec<usize> {
+    ) -> Vec<(usize, Option<Vec<usize>>)> {
         // Files, and (for a file parsed with bodies left out) the function
         // whose body an answer needs (`None`: any part of the file).
         let mut out: Vec<(usize, Option<usize>)> = Vec::new();
@@ -94,16 +94,25 @@ impl Prefilter {
         for (t, m) in &d.close_methods {
             let k = method_key(t.as_bytes(), m.as_bytes());
             for &g in plan.close_defs.get(&k).into_iter().flatten() {
-                out.extend(fns_where(scans, parsed, g, |f| f.close_key == Some(k)));
+                out.extend(fns_where(scans, g, |f| f.close_key == Some(k)));
             }
         }
-        // Same-file questions read the whole file.
+        // Same-file questions read the whole file, or its declarations.
         out.extend(d.files.iter().map(|&g| (g, None)));
+        for &g in &d.file_decls {
+            if let (Some(s), Some(left_out)) = (&scans[g], parsed[g]) {
+                for &(_, at) in &s.body_decls {
+                    if left_out.iter().any(|&(x, y)| x <= at && at < y) {
+                        out.extend(fns_where(scans, g, |f| f.body.0 < at && at < f.body.1));
+                    }
+                }
+            }
+        }
         // The whole lock-order graph: every file where it may have an edge
         // (an edge needs a counted acquisition).
         if d.lock_graph {
             for &g in &plan.across {
-                out.extend(fns_where(scans, parsed, g, |f| {
+                out.extend(fns_where(scans, g, |f| {
                     f.region.facts & (1 << F_LOCK_COUNTED) != 0
                 }));
             }
@@ -189,92 +198,139 @@ impl Prefilter {
             // Functions the parse lacks (body and all) or lacks the body of.
             let gone = |f: &LexFn| out_of(f.body.0);
             let bodyless = |f: &LexFn| out_of(f.body.0 + 1);
-            let veto = !free.is_empty()
-                && free.iter().any(|&(k, module)| {
-                    s.fns
-                        .iter()
-                        .any(|f| f.drop_for.is_none() && f.keys.contains(&k) && bodyless(f))
-                        && in_module.holds(fi, module)
+            // What the file must hold: some functions' bodies (`fns`), its
+            // items outside bodies (`items`), or all of it (`whole`).
+            let mut fns: Vec<usize> = Vec::new();
+            let (mut items, mut whole) = (false, false);
+            let some_fns = |fns: &mut Vec<usize>, on: &dyn Fn(&LexFn) -> bool| {
+                let n = fns.len();
+                fns.extend((0..s.fns.len()).filter(|&i| on(&s.fns[i])));
+                fns.len() > n
+            };
+            if !free.is_empty() {
+                some_fns(&mut fns, &|f: &LexFn| {
+                    f.drop_for.is_none()
+                        && bodyless(f)
+                        && free
+                            .iter()
+                            .any(|&(k, module)| f.keys.contains(&k) && in_module.holds(fi, module))
                 });
-            let lock = !d.locks.is_empty()
+            }
+            if !d.locks.is_empty()
                 && s.lock_call
                 && (lock_any || s.lock_wild || meets(&s.lock_recv, &lock_h))
-                && (!partial
-                    || s.fns
-                        .iter()
-                        .any(|f| f.region.facts & (1 << F_LOCK) != 0 && bodyless(f)));
-            let take = !d.takes.is_empty()
+            {
+                // An acquisition outside every body (a static's initializer)
+                // is in every parse.
+                if partial {
+                    some_fns(&mut fns, &|f: &LexFn| {
+                        f.region.facts & (1 << F_LOCK) != 0 && bodyless(f)
+                    });
+                } else {
+                    whole = true;
+                }
+            }
+            whole |= !d.takes.is_empty()
                 && s.take_call
                 && meets(&s.impls, &take_types)
                 && (take_any || s.take_wild || meets(&s.take_recv, &take_h));
-            let caller = !callers.is_empty()
-                && meets(&s.mentions, &callers)
-                && (!partial
-                    || s.fns
-                        .iter()
-                        .any(|f| bodyless(f) && meets(&f.region.mentions, &callers)));
-            let decl = !decls.is_empty()
-                && meets(&s.decls, &decls)
-                && (!partial
-                    || s.body_decls
-                        .iter()
-                        .any(|&(h, at)| out_of(at) && decls.contains(&h)));
+            if !callers.is_empty() && meets(&s.mentions, &callers) {
+                let any = some_fns(&mut fns, &|f: &LexFn| {
+                    bodyless(f) && meets(&f.region.mentions, &callers)
+                });
+                whole |= !any && !partial;
+            }
+            if !decls.is_empty() && meets(&s.decls, &decls) {
+                // A declaration in a body: that function; elsewhere, an item
+                // every parse holds.
+                for &(h, at) in &s.body_decls {
+                    if decls.contains(&h) && out_of(at) {
+                        some_fns(&mut fns, &|f: &LexFn| f.body.0 < at && at < f.body.1);
+                    }
+                }
+                items = true;
+            }
             // Every definition of a method a call was resolved to as the
             // method of "the only type of that name" (`Index::methods_of_type`):
             // only its existence counts.
-            let impls = !type_impls.is_empty()
-                && s.fns.iter().any(|f| meets(&f.keys, &type_impls) && gone(f));
-            let own_wait = !own_waits.is_empty()
-                && s.fns
-                    .iter()
-                    .any(|f| f.keys.iter().any(|k| own_waits.contains(k)) && bodyless(f));
+            if !type_impls.is_empty() {
+                some_fns(&mut fns, &|f: &LexFn| {
+                    meets(&f.keys, &type_impls) && gone(f)
+                });
+            }
+            if !own_waits.is_empty() {
+                some_fns(&mut fns, &|f: &LexFn| {
+                    f.keys.iter().any(|k| own_waits.contains(k)) && bodyless(f)
+                });
+            }
             // A `#[path]` may place a parsed file elsewhere in the module
             // tree (`Index::module_paths`).
             // It matters only if it can name a parsed file or the directory
             // or module above one: some component of its paths is one of
             // theirs.
-            let path = d.path_decls
+            whole |= d.path_decls
                 && s.path_attrs
                     .as_ref()
                     .is_some_and(|v| v.iter().any(|h| *h == PATH_ANY || parsed_parts.contains(h)));
-            if veto || lock || take || caller || decl || impls || own_wait || path {
+            if whole {
                 out.push((fi, None));
+            } else {
+                out.extend(fns.into_iter().map(|i| (fi, Some(i))));
+                if items && !partial {
+                    out.push((fi, Some(ITEMS)));
+                }
             }
         }
-        // A file parsed with bodies left out is demanded only for what they hold.
-        let mut out: Vec<usize> = out
-            .into_iter()
-            .filter(|&(g, i)| match parsed[g] {
-                None => true,
-                Some([]) => false,
-                Some(left_out) => i.is_none_or(|i| {
+        // A file parsed with bodies left out is demanded only for what they
+        // hold; per file, the functions needed (`None`: all of it).
+        out.retain(|&(g, i)| match parsed[g] {
+            None => true,
+            Some([]) => false,
+            Some(left_out) => i.is_none_or(|i| {
+                i != ITEMS && {
                     let a = scans[g].as_ref().map_or(0, |s| s.fns[i].body.0);
                     left_out.iter().any(|&(x, y)| x <= a + 1 && a < y)
-                }),
-            })
-            .map(|(g, _)| g)
-            .collect();
+                }
+            }),
+        });
         out.sort_unstable();
         out.dedup();
-        STATS[STAT_DEMANDED].fetch_add(out.len(), Ordering::Relaxed);
-        out
+        let mut need: Vec<(usize, Option<Vec<usize>>)> = Vec::new();
+        for (g, i) in out {
+            let scanned = scans[g].is_some();
+            match need.last_mut() {
+                Some((h, v)) if *h == g => match (v, i) {
+                    (Some(v), Some(i)) => v.push(i),
+                    (v, _) => *v = None,
+                },
+                _ => need.push((g, i.filter(|_| scanned).map(|i| vec![i]))),
+            }
+        }
+        for (_, v) in &mut need {
+            if let Some(v) = v {
+                v.retain(|&i| i != ITEMS);
+            }
+        }
+        STATS[STAT_DEMANDED].fetch_add(need.len(), Ordering::Relaxed);
+        need
     }
 }
 
-/// In a file parsed with bodies left out, the functions where `f` holds;
-/// any other file, whole.
+/// A file is demanded for its items outside function bodies only.
+const ITEMS: usize = usize::MAX;
+
+/// The functions of file `g` where `f` holds (all of it if not scanned).
 fn fns_where(
     scans: &[Option<FileScan>],
-    parsed: &[Option<&[(u32, u32)]>],
     g: usize,
     f: impl Fn(&LexFn) -> bool,
 ) -> Vec<(usize, Option<usize>)> {
-    match (&scans[g], parsed[g]) {
-        (Some(s), Some(_)) => (0..s.fns.len())
+    match &scans[g] {
+        Some(s) => (0..s.fns.len())
             .filter(|&i| f(&s.fns[i]))
             .map(|i| (g, Some(i)))
             .collect(),
-        _ => vec![(g, None)],
+        None => vec![(g, None)],
     }
 }
 

@@ -66,6 +66,9 @@ pub(super) struct Positions {
     pub decls: Vec<u64>,
     /// The token of each of `decls`.
     pub decl_at: Vec<usize>,
+    /// Every `a as b` of two identifiers, by its `as` token (`use` renames,
+    /// and casts).
+    pub renames: Vec<usize>,
     /// Names of the modules declared in the file (`mod m;`, `mod m {..}`).
     pub mods: Vec<u64>,
 }
@@ -89,15 +92,20 @@ impl Prefilter {
         };
         // `use std::thread::sleep as nap;`: the alias is the wait word too
         // (the model resolves `use` aliases).
-        let aliases: Vec<(&[u8], u16)> = (1..n.saturating_sub(1))
-            .filter(|&k| {
-                let t = toks[k];
-                t.end - t.start == 2
-                    && s.is_id(k, b"as")
-                    && toks[k - 1].kind == T::Ident
-                    && toks[k + 1].kind == T::Ident
-            })
-            .map(|k| (s.id(k + 1), self.word_flags(s.id(k - 1))))
+        for k in 1..n.saturating_sub(1) {
+            let t = toks[k];
+            if t.end - t.start == 2
+                && s.is_id(k, b"as")
+                && toks[k - 1].kind == T::Ident
+                && toks[k + 1].kind == T::Ident
+            {
+                p.renames.push(k);
+            }
+        }
+        let aliases: Vec<(&[u8], u16)> = p
+            .renames
+            .iter()
+            .map(|&k| (s.id(k + 1), self.word_flags(s.id(k - 1))))
             .filter(|(_, f)| *f != 0)
             .collect();
         // A receiver identifier that is not a field or a path segment.

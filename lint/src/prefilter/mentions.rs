@@ -9,31 +9,16 @@ use crate::lex::T;
 
 /// (token position, key) for every mention, in token order, into
 /// `mention` (cleared first).
-pub(super) fn mentions(s: &Src, impls: &[Impl], mention: &mut Vec<(usize, u64)>) {
+#[inline(never)]
+pub(super) fn mentions(
+    s: &Src,
+    impls: &[Impl],
+    renames: &[usize],
+    mention: &mut Vec<(usize, u64)>,
+) {
     let toks = s.toks;
     let n = toks.len();
     mention.clear();
-    // `use a::B as C;`: a mention of `C` is one of `B` too (`C::m`, `C(..)`).
-    let mut aliases: Vec<(&[u8], &[u8])> = Vec::new();
-    for k in 0..n {
-        if toks[k].kind != T::Ident || s.id(k) != b"use" {
-            continue;
-        }
-        let mut j = k + 1;
-        while j + 2 < n && !s.is_p(j, b';') {
-            if toks[j].kind == T::Ident && s.is_id(j + 1, b"as") && toks[j + 2].kind == T::Ident {
-                aliases.push((s.id(j + 2), s.id(j)));
-            }
-            j += 1;
-        }
-    }
-    let alias_of = |w: &[u8]| aliases.iter().find(|a| a.0 == w).map(|a| a.1);
-    let named = |mention: &mut Vec<(usize, u64)>, k: usize, w: &[u8]| {
-        mention.push((k, name_hash(w)));
-        if let Some(o) = alias_of(w) {
-            mention.push((k, name_hash(o)));
-        }
-    };
     let mut stack: Vec<usize> = Vec::new();
     let mut next_impl = 0;
     for k in 0..n {
@@ -77,9 +62,6 @@ pub(super) fn mentions(s: &Src, impls: &[Impl], mention: &mut Vec<(usize, u64)>)
                     }
                 } else if x.first().is_some_and(|c| c.is_ascii_uppercase()) {
                     mention.push((k, method_key(x, w)));
-                    if let Some(o) = alias_of(x) {
-                        mention.push((k, method_key(o, w)));
-                    }
                 } else {
                     // `m::f` (not `std::..::f`): a free fn; `m::T::f` is
                     // caught by the uppercase arm.
@@ -97,10 +79,10 @@ pub(super) fn mentions(s: &Src, impls: &[Impl], mention: &mut Vec<(usize, u64)>)
                         && !upper
                         && matches!(next, Some(T::Punct(b'(') | T::Punct(b')') | T::Punct(b',')))
                     {
-                        named(mention, k, w);
+                        mention.push((k, name_hash(w)));
                     }
                     if upper && matches!(next, Some(T::Punct(b'{') | T::Punct(b'(') | T::PathSep)) {
-                        named(mention, k, w);
+                        mention.push((k, name_hash(w)));
                     }
                 }
             } else {
@@ -144,12 +126,64 @@ pub(super) fn mentions(s: &Src, impls: &[Impl], mention: &mut Vec<(usize, u64)>)
         let next = toks.get(k + 1).map(|t| t.kind);
         if upper {
             if matches!(next, Some(T::Punct(b'{') | T::Punct(b'(') | T::PathSep)) {
-                named(mention, k, w);
+                mention.push((k, name_hash(w)));
             }
         } else if matches!(next, Some(T::Punct(b'(') | T::Punct(b')') | T::Punct(b','))) {
             // Called, or passed as a fn path (`guard(v, f)`); a receiver
             // (`x.m()`), a module prefix or a macro is not a call target.
-            named(mention, k, w);
+            mention.push((k, name_hash(w)));
         }
+    }
+    // `use a::B as C;`: a mention of `C` is one of `B` too (`C(..)`,
+    // `C::m`, `C {..}`). A rename in a use tree: `B` after `use`, `::`, `{`
+    // or `,`, and `C` before `;`, `,` or `}` (casts mostly fail it).
+    let mut aliases: Vec<(&[u8], &[u8])> = renames
+        .iter()
+        .filter(|&&k| {
+            k >= 2
+                && (toks[k - 2].kind == T::PathSep
+                    || s.is_p(k - 2, b'{')
+                    || s.is_p(k - 2, b',')
+                    || s.is_id(k - 2, b"use"))
+                && (s.is_p(k + 2, b';') || s.is_p(k + 2, b',') || s.is_p(k + 2, b'}'))
+        })
+        .map(|&k| (s.id(k + 1), s.id(k - 1)))
+        .collect();
+    if aliases.is_empty() {
+        return;
+    }
+    aliases.sort_unstable();
+    // Bit `len.min(63)`: some alias has that length (most names fail it).
+    let lens = aliases.iter().fold(0u64, |m, a| m | 1 << a.0.len().min(63));
+    let of = |w: &[u8]| {
+        if lens & 1 << w.len().min(63) == 0 {
+            return &aliases[..0];
+        }
+        let i = aliases.partition_point(|a| a.0 < w);
+        let j = aliases.partition_point(|a| a.0 <= w);
+        &aliases[i..j]
+    };
+    let before = mention.len();
+    for x in 0..before {
+        let (k, key) = mention[x];
+        let w = s.id(k);
+        let direct = of(w);
+        if !direct.is_empty() && key == name_hash(w) {
+            for o in direct {
+                mention.push((k, name_hash(o.1)));
+            }
+        }
+        if k >= 2 && toks[k - 1].kind == T::PathSep && toks[k - 2].kind == T::Ident {
+            let x = s.id(k - 2);
+            let owner = of(x);
+            if !owner.is_empty() && key == method_key(x, w) {
+                for o in owner {
+                    mention.push((k, method_key(o.1, w)));
+                }
+            }
+        }
+    }
+    if mention.len() > before {
+        mention.sort_by_key(|m| m.0);
     }
 }

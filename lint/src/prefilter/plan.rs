@@ -18,11 +18,10 @@ use std::collections::HashSet;
 #[derive(Debug, Default)]
 pub struct Plan {
     pub parse: Vec<bool>,
-    /// Per file parsed, the byte ranges (inside function bodies) to blank
-    /// before parsing it: the bodies of functions where no trigger holds
-    /// (nor in a function nested in them). Empty: the whole file. A file
-    /// parsed so is, for the later rounds (`demanded`), not parsed yet.
-    pub blank: Vec<Vec<(u32, u32)>>,
+    /// Per file parsed, the functions whose bodies its parse keeps (where
+    /// some trigger holds; `FileScan::blank_ranges` leaves out the others);
+    /// `None`: all of it. Later rounds (`demanded`) may need more.
+    pub keep: Vec<Option<Vec<bool>>>,
     /// Functions that may wait (or lock, when a trigger needs `LockReach`),
     /// by the keys a call reaches them by (a `Drop::drop` under its type).
     pub(super) defs: HMap<u64, Vec<(usize, usize)>>,
@@ -417,38 +416,6 @@ impl Resolved {
     }
 }
 
-/// The byte ranges to blank in a file whose functions `keep` says where a
-/// trigger holds: the insides of the outermost bodies that are neither
-/// kept nor enclose a kept function (a body holds every function nested
-/// in it; a kept body is kept whole). `fns` are in source order, their bodies nested or disjoint.
-fn blank_ranges(fns: &[LexFn], mut keep: Vec<bool>) -> Vec<(u32, u32)> {
-    let mut open: Vec<usize> = Vec::new();
-    for (x, f) in fns.iter().enumerate() {
-        while open.last().is_some_and(|&g| fns[g].body.1 <= f.body.0) {
-            open.pop();
-        }
-        if keep[x] {
-            for &g in &open {
-                keep[g] = true;
-            }
-        }
-        open.push(x);
-    }
-    let mut out = Vec::new();
-    let mut until = 0;
-    for (f, k) in fns.iter().zip(&keep) {
-        let (a, b) = f.body;
-        if a < until {
-            continue;
-        }
-        if !*k && b > a + 2 {
-            out.push((a + 1, b - 1));
-        }
-        until = b;
-    }
-    out
-}
-
 /// The facts a trigger needs that a function's own range must show (a
 /// quick reject on the file's union of them).
 fn own_bits(t: &Trigger) -> u16 {
@@ -483,7 +450,7 @@ impl Prefilter {
         {
             return Plan {
                 parse: scans.iter().map(|s| s.is_some()).collect(),
-                blank: vec![Vec::new(); nf],
+                keep: vec![None; nf],
                 ..Plan::default()
             };
         }
@@ -573,12 +540,11 @@ impl Prefilter {
         }
         let mut plan = Plan {
             parse: vec![false; nf],
-            blank: vec![Vec::new(); nf],
+            keep: vec![None; nf],
             ..Plan::default()
         };
         // Per file parsed: the functions where some trigger holds (`None`:
-        // the whole file, for a trigger on the async code or a close-state
-        // method file).
+        // the whole file, for a close-state method file).
         let mut kept: Vec<Option<Vec<bool>>> = vec![None; nf];
         for (fi, s) in scans.iter().enumerate() {
             let Some(s) = s else { continue };
@@ -596,10 +562,21 @@ impl Prefilter {
                 }
                 let on = match t.within {
                     Within::Fn => resolved.holds_in_fns(t, s, closed, &mut keep),
-                    _ => {
+                    // Async code outside every function is never left out;
+                    // inside one, that function's range holds it and its
+                    // facts.
+                    Within::AsyncCode => {
                         let on = resolved.holds_in_file(t, s, closed);
-                        whole |= on;
+                        if on {
+                            for (k, f) in keep.iter_mut().zip(&s.fns) {
+                                *k |= f.has_async && resolved.holds(t, &f.region, closed);
+                            }
+                        }
                         on
+                    }
+                    Within::EveryFile => {
+                        whole = true;
+                        true
                     }
                 };
                 stat(*li, on);
@@ -622,11 +599,26 @@ impl Prefilter {
                 }
             }
         }
-        for (fi, keep) in kept.into_iter().enumerate() {
-            if let (Some(keep), Some(s)) = (keep, &scans[fi]) {
-                plan.blank[fi] = blank_ranges(&s.fns, keep);
+        // A kept function's calls of the file's own may-wait (or may-lock)
+        // functions: the rules' questions about them would parse the file
+        // again for their bodies a round later.
+        for (fi, keep) in kept.iter_mut().enumerate() {
+            let (Some(keep), Some(s)) = (keep, &scans[fi]) else {
+                continue;
+            };
+            let mut work: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
+            while let Some(i) = work.pop() {
+                for m in &s.fns[i].region.mentions {
+                    for &(g, j) in defs.get(m).into_iter().flatten() {
+                        if g == fi && !keep[j] {
+                            keep[j] = true;
+                            work.push(j);
+                        }
+                    }
+                }
             }
         }
+        plan.keep = kept;
         // Triggers whose findings read the whole package (a lock-order
         // cycle): every file where the trigger holds, parsed once a rule
         // asks for the whole graph (`Demand::lock_graph`; the lock-order

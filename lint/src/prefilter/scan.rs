@@ -89,6 +89,8 @@ pub(super) struct LexFn {
     pub takes_callable: bool,
     /// The body's byte range, braces included (what `Plan::blank` blanks).
     pub body: (u32, u32),
+    /// Its range holds async code (an async body, block or closure).
+    pub has_async: bool,
 }
 
 /// What the lexer learned about one file.
@@ -162,6 +164,51 @@ impl FileScan {
     /// source order.
     pub fn bodies(&self) -> Vec<(u32, u32)> {
         self.fns.iter().map(|f| f.body).collect()
+    }
+
+    /// The byte ranges to blank when only the functions `keep` marks (by
+    /// index into the scan's functions; `None`: all) are needed: the
+    /// insides of the outermost bodies that are neither kept nor enclose a
+    /// kept function (a body holds every function nested in it; a kept
+    /// body is kept whole; `Drop::drop` is always kept). Functions are in source order, their bodies
+    /// nested or disjoint.
+    pub fn blank_ranges(&self, keep: Option<&[bool]>) -> Vec<(u32, u32)> {
+        let Some(keep) = keep else {
+            return Vec::new();
+        };
+        let fns = &self.fns;
+        let mut keep = keep.to_vec();
+        keep.resize(fns.len(), true);
+        // A `Drop::drop` body is always kept: the index reads it for every
+        // value of its type (a guard a helper returns), whatever asked.
+        for (k, f) in keep.iter_mut().zip(fns) {
+            *k |= f.drop_for.is_some();
+        }
+        let mut open: Vec<usize> = Vec::new();
+        for (x, f) in fns.iter().enumerate() {
+            while open.last().is_some_and(|&g| fns[g].body.1 <= f.body.0) {
+                open.pop();
+            }
+            if keep[x] {
+                for &g in &open {
+                    keep[g] = true;
+                }
+            }
+            open.push(x);
+        }
+        let mut out = Vec::new();
+        let mut until = 0;
+        for (f, k) in fns.iter().zip(&keep) {
+            let (a, b) = f.body;
+            if a < until {
+                continue;
+            }
+            if !*k && b > a + 2 {
+                out.push((a + 1, b - 1));
+            }
+            until = b;
+        }
+        out
     }
 }
 
@@ -245,7 +292,7 @@ impl Prefilter {
         let n = s.toks.len();
         let p: Positions = self.facts(s);
         let Items { fns: heads, impls } = self.items(s);
-        super::mentions::mentions(s, &impls, mention);
+        super::mentions::mentions(s, &impls, &p.renames, mention);
         let mention = &*mention;
         // Async and test code: a trigger may look only at async code, and
         // skip test code.
@@ -451,6 +498,7 @@ impl Prefilter {
                         && matches!(s.id(k), b"Fn" | b"FnMut" | b"FnOnce" | b"fn")
                 }),
                 body: (s.toks[open].start, s.toks[close].end),
+                has_async: in_async.get(f..=close).is_some_and(|r| r.contains(&true)),
             });
         }
         fs.mentions = sorted(buf, mention.iter().map(|&(_, h)| h));
