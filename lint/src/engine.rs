@@ -172,7 +172,7 @@ pub use depth::{nesting_depth, Depth};
 /// Parse and model one file, never panicking out: a file nested or chained
 /// beyond the limits is refused with a reason, a panic is caught and reported
 /// as an internal error, and parsing always runs on a deep stack.
-/// `blank`: insides of function bodies left out (`Plan::blank`); the
+/// `blank`: insides of function bodies left out (`FileScan::blank_ranges`); the
 /// prefilter's lexer delimits a body with a syntax error, which is then
 /// left out too (`build_file_model_blanked`).
 pub fn model_file(

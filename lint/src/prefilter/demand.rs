@@ -22,9 +22,10 @@ impl Prefilter {
     /// callers of a close method.
     ///
     /// `parsed[g]`: `None` if file `g` is not parsed, else the insides of
-    /// the bodies its parse left out (`Plan::blank`; empty: whole). Such a
-    /// file is demanded (parsed again, whole) only where an answer could
-    /// come from a body it left out.
+    /// the bodies its parse left out (`FileScan::blank_ranges`; empty:
+    /// none). Such a file is demanded only where an answer could come from
+    /// a body it left out. Per file demanded: the functions whose bodies
+    /// are needed, or `None` for all of it.
     #[allow(clippy::too_many_arguments)]
     pub fn demanded(
         &self,

@@ -87,7 +87,7 @@ pub(super) struct LexFn {
     /// Its signature names a callable (`Fn`, `FnMut`, `FnOnce`, `fn(..)`):
     /// a closure handed to it may run inside it (`Index::handed_runs`).
     pub takes_callable: bool,
-    /// The body's byte range, braces included (what `Plan::blank` blanks).
+    /// The body's byte range, braces included (`FileScan::blank_ranges`).
     pub body: (u32, u32),
     /// Its range holds async code (an async body, block or closure).
     pub has_async: bool,
