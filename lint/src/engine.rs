@@ -419,10 +419,9 @@ fn analyze_unit(
                     // A round that adds no function parses it whole (every
                     // round makes progress).
                     keep[i] = match (fns, keep[i].take()) {
-                        (Some(fns), Some(mut k)) if want[i] => {
-                            let was = k.clone();
+                        (Some(fns), Some(mut k)) if want[i] && fns.iter().any(|&j| !k[j]) => {
                             fns.iter().for_each(|&j| k[j] = true);
-                            (k != was).then_some(k)
+                            Some(k)
                         }
                         (Some(fns), _) if !want[i] => {
                             let n = scans[i].as_ref().map_or(0, |s| s.fn_count());
@@ -880,20 +879,26 @@ fn run_unit(unit: Unit, opts: &Options, prefilter: &Prefilter, report: &mut Repo
         if !s.requested {
             continue;
         }
-        match &s.error {
-            Some(e) => report.skipped.push(Skipped {
-                path: s.path.clone(),
-                reason: e.clone(),
-            }),
-            None if s.model.is_some() => report.parsed += 1,
-            None => report.prefiltered += 1,
-        }
-        for e in s.model.iter().flat_map(|m| &m.broken) {
-            report.partly.push(Skipped {
-                path: s.path.clone(),
-                reason: e.clone(),
-            });
-        }
+        tally(s, report);
+    }
+}
+
+/// Counts a requested file as skipped, parsed or prefiltered, and lists
+/// the function bodies its parse left out for a syntax error.
+fn tally(s: &Slot, report: &mut Report) {
+    match &s.error {
+        Some(e) => report.skipped.push(Skipped {
+            path: s.path.clone(),
+            reason: e.clone(),
+        }),
+        None if s.model.is_some() => report.parsed += 1,
+        None => report.prefiltered += 1,
+    }
+    for e in s.model.iter().flat_map(|m| &m.broken) {
+        report.partly.push(Skipped {
+            path: s.path.clone(),
+            reason: e.clone(),
+        });
     }
 }
 
@@ -980,20 +985,7 @@ pub fn lint_sources_asked(
     let prefilter = Prefilter::new(config);
     analyze_unit(&mut slots, None, &opts, &prefilter, &mut report);
     for s in slots.iter().filter(|s| s.requested) {
-        match &s.error {
-            Some(e) => report.skipped.push(Skipped {
-                path: s.path.clone(),
-                reason: e.clone(),
-            }),
-            None if s.model.is_some() => report.parsed += 1,
-            None => report.prefiltered += 1,
-        }
-        for e in s.model.iter().flat_map(|m| &m.broken) {
-            report.partly.push(Skipped {
-                path: s.path.clone(),
-                reason: e.clone(),
-            });
-        }
+        tally(s, &mut report);
     }
     finalize(&mut report, Path::new(""));
     report

@@ -46,7 +46,7 @@ pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildErr
 
 /// At most this many function bodies with a syntax error are left out of
 /// a file's model before the whole file counts as not parsed.
-pub const MAX_BROKEN_BODIES: usize = 16;
+const MAX_BROKEN_BODIES: usize = 16;
 
 /// `build_file_model`, with the byte ranges `blank` (insides of function
 /// bodies) replaced by spaces before parsing: the prefilter's plan leaves

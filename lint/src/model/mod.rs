@@ -9,7 +9,7 @@ mod extent;
 pub mod locks;
 mod path;
 
-pub use build::{build_file_model, build_file_model_blanked, BuildError, MAX_BROKEN_BODIES};
+pub use build::{build_file_model, build_file_model_blanked, BuildError};
 
 use crate::span::Span;
 

@@ -395,9 +395,7 @@ impl Resolved {
             Within::EveryFile => true,
         }
     }
-}
 
-impl Resolved {
     /// `holds_in_file` for a trigger within a function, marking in `keep`
     /// every function where it holds.
     fn holds_in_fns(&self, t: &Trigger, s: &FileScan, closed: bool, keep: &mut [bool]) -> bool {

@@ -170,8 +170,8 @@ impl FileScan {
     /// index into the scan's functions; `None`: all) are needed: the
     /// insides of the outermost bodies that are neither kept nor enclose a
     /// kept function (a body holds every function nested in it; a kept
-    /// body is kept whole; `Drop::drop` is always kept). Functions are in source order, their bodies
-    /// nested or disjoint.
+    /// body is kept whole; `Drop::drop` is always kept). Functions are in
+    /// source order, their bodies nested or disjoint.
     pub fn blank_ranges(&self, keep: Option<&[bool]>) -> Vec<(u32, u32)> {
         let Some(keep) = keep else {
             return Vec::new();
