@@ -167,7 +167,7 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 mod depth;
-pub use depth::{nesting_depth, Depth};
+pub use depth::{nesting_depth, survey, Depth, Survey};
 
 /// Parse and model one file, never panicking out: a file nested or chained
 /// beyond the limits is refused with a reason, a panic is caught and reported
@@ -181,7 +181,8 @@ pub fn model_file(
     blank: &[(u32, u32)],
     prefilter: &Prefilter,
 ) -> Result<FileModel, String> {
-    let depth = nesting_depth(text);
+    let survey = survey(text);
+    let depth = survey.depth;
     if depth.nest > MAX_NESTING {
         return Err(format!(
             "nested too deeply ({} levels; the limit is {MAX_NESTING})",
@@ -197,9 +198,14 @@ pub fn model_file(
     let analyse = || {
         catch_unwind(AssertUnwindSafe(|| {
             test_panic_hook(text);
-            build_file_model_blanked(text, &config.vocab, blank, &|| {
-                prefilter.scan(text).bodies()
-            })
+            build_file_model_blanked(
+                text,
+                &config.vocab,
+                blank,
+                &survey.plain_docs,
+                Some(survey.balanced),
+                &|| prefilter.scan(text).bodies(),
+            )
         }))
     };
     // The pool's threads have deep stacks; library callers (`lint_sources`

@@ -299,6 +299,25 @@ pub fn for_each_token(b: &[u8], mut f: impl FnMut(Tok)) {
     }
 }
 
+/// Where the comment token `t` is a doc comment (`///`, `//!`, `/**`,
+/// `/*!`, which syn reads as `#[doc = ".."]` attributes), the offset of
+/// its third byte: a space written there makes it a plain comment of the
+/// same length. `None` for a plain comment (`////`, `/***`, `/**/`).
+pub fn doc_marker(b: &[u8], t: &Tok) -> Option<usize> {
+    let s = &b[t.range()];
+    let doc = match t.kind {
+        T::LineComment => {
+            s.starts_with(b"//!") || (s.starts_with(b"///") && !s.starts_with(b"////"))
+        }
+        T::BlockComment => {
+            s.starts_with(b"/*!")
+                || (s.starts_with(b"/**") && !s.starts_with(b"/***") && !s.starts_with(b"/**/"))
+        }
+        _ => false,
+    };
+    doc.then_some(t.start as usize + 2)
+}
+
 /// The tokens of `b` without comments.
 pub fn tokenize(b: &[u8]) -> Vec<Tok> {
     let mut out = Vec::new();
@@ -406,6 +425,30 @@ mod tests {
         assert!(only_trivia(" // a\n /* b */ "));
         assert!(!only_trivia("/* open"));
         assert!(!only_trivia("x // a"));
+    }
+
+    /// Doc comments are told from plain ones as rustc does, and a space
+    /// at the marker leaves a plain comment of the same length.
+    #[test]
+    fn doc_comments_and_their_marker() {
+        let doc = |c: &str| {
+            let mut v = Vec::new();
+            for_each_token(c.as_bytes(), |t| v.push(doc_marker(c.as_bytes(), &t)));
+            v
+        };
+        for c in ["/// a", "//! a", "/** a */", "/*! a */", "///"] {
+            assert_eq!(doc(c), [Some(2)], "{c}");
+            let mut b = c.as_bytes().to_vec();
+            b[2] = b' ';
+            let t = tokenize(&b);
+            assert!(
+                t.is_empty() && doc(std::str::from_utf8(&b).unwrap()) == [None],
+                "{c}"
+            );
+        }
+        for c in ["// a", "//// a", "/* a */", "/*** a */", "/**/", "/***/"] {
+            assert_eq!(doc(c), [None], "{c}");
+        }
     }
 
     /// Whitespace runs of every length and mix (the eight-byte space skip)

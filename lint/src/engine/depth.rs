@@ -113,12 +113,33 @@ impl Scan {
     }
 }
 
-use crate::lex::{for_each_token, is_raw, T};
+use crate::lex::{doc_marker, for_each_token, is_raw, T};
 
 /// The deepest `nest` and `chain` anywhere in `text` (see the module docs),
 /// over the tokens of the shared lexer (`crate::lex`).
 pub fn nesting_depth(text: &str) -> Depth {
+    survey(text).depth
+}
+
+/// What one pass of the shared lexer tells about a file before syn parses it.
+#[derive(Debug, Default)]
+pub struct Survey {
+    pub depth: Depth,
+    /// Every bracket closes the one opened last (`lex::balanced`).
+    pub balanced: bool,
+    /// The doc comments the model does without (`lex::doc_marker`
+    /// offsets): all but those that mention a panic, which
+    /// `FnModel::doc_panics` reads.
+    pub plain_docs: Vec<u32>,
+}
+
+/// `nesting_depth`, bracket balance and the doc comments of `text`, in one
+/// pass of the shared lexer.
+pub fn survey(text: &str) -> Survey {
     let b = text.as_bytes();
+    let mut open: Vec<u8> = Vec::new();
+    let mut balanced = true;
+    let mut plain_docs = Vec::new();
     let mut s = Scan {
         stack: vec![Frame::default()],
         max: Depth::default(),
@@ -129,10 +150,30 @@ pub fn nesting_depth(text: &str) -> Depth {
     let mut glued_to = 0usize;
     for_each_token(b, |t| {
         let i = t.start as usize;
-        if i < glued_to || matches!(t.kind, T::LineComment | T::BlockComment) {
+        if matches!(t.kind, T::LineComment | T::BlockComment) {
+            if let Some(m) = doc_marker(b, &t) {
+                if !crate::model::mentions_panic(&b[t.range()]) {
+                    plain_docs.push(m as u32);
+                }
+            }
             return;
         }
         let c = b[i];
+        match t.kind {
+            T::Punct(o @ (b'(' | b'[' | b'{')) => open.push(o),
+            T::Punct(c @ (b')' | b']' | b'}')) => {
+                let want = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                balanced &= open.pop() == Some(want);
+            }
+            _ => {}
+        }
+        if i < glued_to {
+            return;
+        }
         // A `}` ends a statement or item unless an operator, `.`, `?`,
         // `as` or `else` continues the expression it closed.
         if std::mem::take(&mut s.after_brace) {
@@ -176,7 +217,11 @@ pub fn nesting_depth(text: &str) -> Depth {
             }
         }
     });
-    s.max
+    Survey {
+        depth: s.max,
+        balanced: balanced && open.is_empty(),
+        plain_docs,
+    }
 }
 
 /// One operator at the start of `rest` (longest first): updates the scan,
@@ -319,6 +364,24 @@ mod tests {
             .nest
                 >= 50
         );
+    }
+
+    /// One pass finds the doc comments to parse as plain ones (not those
+    /// mentioning a panic) and whether the brackets balance.
+    #[test]
+    fn survey_docs_and_balance() {
+        let text =
+            "//! crate\n/// # Panics\n/// plain\nfn f() { /** PANICS if x */ g(\"/// no\"); }\n";
+        let s = survey(text);
+        assert!(s.balanced);
+        let at: Vec<&str> = s
+            .plain_docs
+            .iter()
+            .map(|&m| &text[m as usize - 2..m as usize + 6])
+            .collect();
+        assert_eq!(at, ["//! crat", "/// plai"]);
+        assert!(!survey("fn f() { (] }").balanced);
+        assert!(!survey("fn f() {").balanced);
     }
 
     #[test]

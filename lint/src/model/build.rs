@@ -41,7 +41,7 @@ impl std::fmt::Display for BuildError {
 
 /// Parses `text` (a whole file as stored) and models every function in it.
 pub fn build_file_model(text: &str, vocab: &Vocab) -> Result<FileModel, BuildError> {
-    build_file_model_blanked(text, vocab, &[], &|| Vec::new())
+    build_file_model_blanked(text, vocab, &[], &[], None, &|| Vec::new())
 }
 
 /// At most this many function bodies with a syntax error are left out of
@@ -58,10 +58,18 @@ const MAX_BROKEN_BODIES: usize = 16;
 /// model of the rest; the errors are in `FileModel::broken`. Both ways of
 /// parsing a file (whole, or with bodies blanked) so end with the same
 /// model of every body they keep.
+///
+/// `plain_docs`: doc comments to parse as plain comments (`lex::doc_marker`
+/// offsets; `engine::survey` finds those that do not mention a panic): syn
+/// turns a doc comment into an attribute holding a string literal, and
+/// only `FnModel::doc_panics` reads them. `balanced`: whether every
+/// bracket closes the one it should, if known (`lex::balanced`).
 pub fn build_file_model_blanked(
     text: &str,
     vocab: &Vocab,
     blank: &[(u32, u32)],
+    plain_docs: &[u32],
+    balanced: Option<bool>,
     bodies: &dyn Fn() -> Vec<(u32, u32)>,
 ) -> Result<FileModel, BuildError> {
     let (base, src) = match text.strip_prefix('\u{feff}') {
@@ -72,7 +80,7 @@ pub fn build_file_model_blanked(
     let shebang = src.starts_with("#!") && !src[2..].trim_start().starts_with('[');
     // Bodies are delimited by the shared lexer's brackets: only in a file
     // where every bracket closes the one it should.
-    let mut balanced: Option<bool> = None;
+    let mut balanced: Option<bool> = balanced;
     let mut is_balanced = || *balanced.get_or_insert_with(|| crate::lex::balanced(text.as_bytes()));
     let blank = if blank.is_empty() || is_balanced() {
         blank
@@ -80,13 +88,18 @@ pub fn build_file_model_blanked(
         &[]
     };
     let mut owned: Option<Vec<u8>> = None;
-    if shebang || !blank.is_empty() {
+    if shebang || !blank.is_empty() || !plain_docs.is_empty() {
         let mut b = src.as_bytes().to_vec();
         if shebang {
             let end = src.find('\n').unwrap_or(src.len());
             b[..end].fill(b' ');
         }
         blank_bytes(&mut b, blank, base);
+        for &m in plain_docs {
+            if let Some(x) = m.checked_sub(base).and_then(|m| b.get_mut(m as usize)) {
+                *x = b' ';
+            }
+        }
         owned = Some(b);
     }
     let mut broken: Vec<BuildError> = Vec::new();
@@ -853,6 +866,16 @@ fn param_types_of(sig: &syn::Signature) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// Does a doc comment's text mention a panic (`# Panics`, "panics if"; any
+/// case)? Only such doc comments can make `doc_panics` true: the others
+/// are parsed as plain comments (`build_file_model_blanked`).
+pub fn mentions_panic(doc: &[u8]) -> bool {
+    memchr::memchr2_iter(b'p', b'P', doc).any(|i| {
+        doc.get(i..i + 6)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"panics"))
+    })
 }
 
 /// Does the doc comment document a panic (`# Panics`, "panics if")?

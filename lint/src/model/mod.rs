@@ -9,7 +9,7 @@ mod extent;
 pub mod locks;
 mod path;
 
-pub use build::{build_file_model, build_file_model_blanked, BuildError};
+pub use build::{build_file_model, build_file_model_blanked, mentions_panic, BuildError};
 
 use crate::span::Span;
 
