@@ -383,6 +383,8 @@ fn analyze_unit(
         .enumerate()
         .map(|(i, s)| s.error.is_none() && (!filtered || plan.parse[i]))
         .collect();
+    // Per file, how often a parse with bodies left out was redone with more.
+    let mut reparsed: Vec<u8> = vec![0; slots.len()];
     let enabled: Vec<(&'static Lint, Level)> = config
         .levels
         .iter()
@@ -425,7 +427,12 @@ fn analyze_unit(
                     // A round that adds no function parses it whole (every
                     // round makes progress).
                     keep[i] = match (fns, keep[i].take()) {
-                        (Some(fns), Some(mut k)) if want[i] && fns.iter().any(|&j| !k[j]) => {
+                        (Some(fns), Some(mut k))
+                            if want[i]
+                                && reparsed[i] < PARTIAL_REPARSES
+                                && fns.iter().any(|&j| !k[j]) =>
+                        {
+                            reparsed[i] += 1;
                             fns.iter().for_each(|&j| k[j] = true);
                             Some(k)
                         }
@@ -603,6 +610,13 @@ fn install(s: &mut Slot, r: Result<FileModel, String>, root: Option<&Path>, repo
         }
     }
 }
+
+/// A file parsed with bodies left out is parsed again with more of them at
+/// most this often; the next demand parses it whole. Each round's reach
+/// (`Index::reach`) follows the calls of the bodies the last one added, so
+/// a long call chain through one file would otherwise parse it once per
+/// link (a 250 KB `lib.rs` seven times, 4.5 times its size).
+const PARTIAL_REPARSES: u8 = 1;
 
 /// At most this many requested files, each at most `AHEAD_MAX_BYTES`, are
 /// parsed ahead, and only in a package with other files to scan.

@@ -597,20 +597,24 @@ impl Prefilter {
                 }
             }
         }
-        // A kept function's calls of the file's own may-wait (or may-lock)
-        // functions: the rules' questions about them would parse the file
-        // again for their bodies a round later.
-        for (fi, keep) in kept.iter_mut().enumerate() {
-            let (Some(keep), Some(s)) = (keep, &scans[fi]) else {
-                continue;
-            };
-            let mut work: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
-            while let Some(i) = work.pop() {
-                for m in &s.fns[i].region.mentions {
-                    for &(g, j) in defs.get(m).into_iter().flatten() {
-                        if g == fi && !keep[j] {
+        // A kept function's calls of may-wait (or may-lock) functions, and
+        // theirs, through the package: the rules' questions reach them
+        // (`Index::reach`), and a file parsed now would be parsed again
+        // for their bodies a round later.
+        let mut work: Vec<FnAt> = Vec::new();
+        for (fi, keep) in kept.iter().enumerate() {
+            if let Some(keep) = keep {
+                work.extend((0..keep.len()).filter(|&i| keep[i]).map(|i| (fi, i)));
+            }
+        }
+        while let Some((fi, i)) = work.pop() {
+            let Some(s) = &scans[fi] else { continue };
+            for m in &s.fns[i].region.mentions {
+                for &(g, j) in defs.get(m).into_iter().flatten() {
+                    if let Some(keep) = &mut kept[g] {
+                        if !keep[j] {
                             keep[j] = true;
-                            work.push(j);
+                            work.push((g, j));
                         }
                     }
                 }
