@@ -2,12 +2,13 @@
 //! (transitively), which Drop types wait, which methods only read close
 //! state, where each lock is acquired and each field taken.
 
+use crate::fxhash::{HashMap, HashSet};
 use crate::model::{
     CallTarget, CloseRead, CloseReadKind, EventKind, FileModel, FnModel, FrameId, GuardArm,
     GuardKind, WaitCall,
 };
 use crate::span::Span;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
@@ -279,7 +280,7 @@ const RESOURCE_TYPES: &[&str] = &[
 
 /// Which structs of a file own a resource (see `RESOURCE_TYPES`).
 fn resource_owners(fm: &FileModel) -> HashMap<String, bool> {
-    let mut owns: HashMap<String, bool> = HashMap::new();
+    let mut owns: HashMap<String, bool> = HashMap::default();
     for s in &fm.structs {
         let direct = s
             .field_types
@@ -388,7 +389,7 @@ fn module_paths(files: &[&FileModel]) -> Vec<Vec<String>> {
         .collect();
     // Files placed by a `#[path]` (their children are found as from a
     // `mod.rs`), and the directories a placed `mod.rs` owns.
-    let mut placed: HashSet<usize> = HashSet::new();
+    let mut placed: HashSet<usize> = HashSet::default();
     for _round in 0..8 {
         let mut changed = false;
         let mut dirs: Vec<(Vec<String>, Vec<String>)> = Vec::new();
@@ -628,7 +629,7 @@ impl Index {
             file_mods: module_paths(files),
             ..Default::default()
         };
-        *ix.build_memo.get_mut().unwrap_or_else(|e| e.into_inner()) = Some(HashMap::new());
+        *ix.build_memo.get_mut().unwrap_or_else(|e| e.into_inner()) = Some(HashMap::default());
         if files.iter().any(|fm| !fm.fns.is_empty()) {
             // A file not parsed yet may place a parsed one (`#[path]`).
             ix.ask(Ask::PathDecls);
@@ -637,7 +638,7 @@ impl Index {
             ix.targets.push(target_of(&fm.parts));
             ix.owners.push(resource_owners(fm));
             ix.file_uses.push(fm.uses.clone());
-            let mut calls: HashMap<String, (usize, usize)> = HashMap::new();
+            let mut calls: HashMap<String, (usize, usize)> = HashMap::default();
             for f in &fm.fns {
                 for (n, owned) in &f.close_calls {
                     let e = calls.entry(n.clone()).or_default();
@@ -1175,7 +1176,7 @@ impl Index {
     /// of every guard type reached.
     pub fn reach(&self, files: &[&FileModel], d: &Demand) -> Reach {
         let mut r = Reach::default();
-        let mut drops: HashMap<&str, Vec<FnId>> = HashMap::new();
+        let mut drops: HashMap<&str, Vec<FnId>> = HashMap::default();
         for (fi, fm) in files.iter().enumerate() {
             for (i, f) in fm.fns.iter().enumerate() {
                 if let (Some(t), Some("Drop"), "drop") =
@@ -1186,8 +1187,8 @@ impl Index {
             }
         }
         let mut work: Vec<(FnId, CallTarget)> = d.targets.iter().cloned().collect();
-        let mut done: HashSet<(FnId, CallTarget)> = HashSet::new();
-        let mut walked: HashSet<FnId> = HashSet::new();
+        let mut done: HashSet<(FnId, CallTarget)> = HashSet::default();
+        let mut walked: HashSet<FnId> = HashSet::default();
         let mut types: Vec<String> = d.types.iter().cloned().collect();
         let walk = |id: FnId, work: &mut Vec<(FnId, CallTarget)>, types: &mut Vec<String>| {
             for e in &files[id.0].fns[id.1].events {

@@ -11,6 +11,7 @@ pub mod diag;
 pub mod discover;
 pub mod engine;
 pub mod fix;
+mod fxhash;
 pub mod index;
 pub mod lex;
 pub mod model;

@@ -11,10 +11,11 @@
 //! struct, through the place it borrows or clones for `let x = &self.inner`).
 
 use super::{keys_match, lock_key, FnId, Index, Witness};
+use crate::fxhash::{HashMap, HashSet};
 use crate::model::locks::{Decl, LockKind};
 use crate::model::{CallTarget, Event, EventKind, FileModel, FnModel, FrameId, LockAcq};
 use crate::span::Span;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Is the place a lock these lints track?
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -232,10 +233,10 @@ impl Index {
         }
         self.lk = lk;
         // Resolve every acquisition.
-        let mut acqs: HashMap<FnId, Vec<Acq>> = HashMap::new();
-        let mut sites: HashMap<String, Vec<Site>> = HashMap::new();
-        let mut consulted: HashMap<FnId, BTreeSet<String>> = HashMap::new();
-        let mut edge_capable = HashSet::new();
+        let mut acqs: HashMap<FnId, Vec<Acq>> = HashMap::default();
+        let mut sites: HashMap<String, Vec<Site>> = HashMap::default();
+        let mut consulted: HashMap<FnId, BTreeSet<String>> = HashMap::default();
+        let mut edge_capable = HashSet::default();
         for (fi, fm) in files.iter().enumerate() {
             for (i, f) in fm.fns.iter().enumerate() {
                 let id = (fi, i);
@@ -287,7 +288,7 @@ impl Index {
         }
         self.lk.sites = sites;
         // What each function takes inline, then through calls (a fixpoint).
-        let mut takes: HashMap<FnId, BTreeMap<String, (LockKind, Witness)>> = HashMap::new();
+        let mut takes: HashMap<FnId, BTreeMap<String, (LockKind, Witness)>> = HashMap::default();
         for (&id, v) in &acqs {
             let f = &files[id.0].fns[id.1];
             let m = takes.entry(id).or_default();
@@ -311,9 +312,9 @@ impl Index {
         // was last computed; `changed_at`, when its takes or names last
         // changed; a clock of both). Each round ends as a full one would.
         let mut clock: u64 = 0;
-        let mut done_at: HashMap<FnId, u64> = HashMap::new();
-        let mut changed_at: HashMap<FnId, u64> = HashMap::new();
-        let mut callees: HashMap<FnId, Vec<FnId>> = HashMap::new();
+        let mut done_at: HashMap<FnId, u64> = HashMap::default();
+        let mut changed_at: HashMap<FnId, u64> = HashMap::default();
+        let mut callees: HashMap<FnId, Vec<FnId>> = HashMap::default();
         for _round in 0..8 {
             let mut changed = false;
             for (fi, fm) in files.iter().enumerate() {
@@ -388,7 +389,7 @@ impl Index {
             }
         }
         // Nested acquisitions per function.
-        let mut pairs: HashMap<FnId, Vec<Pair>> = HashMap::new();
+        let mut pairs: HashMap<FnId, Vec<Pair>> = HashMap::default();
         let mut held_calls = Vec::new();
         for (&id, v) in &self.lk.acqs {
             let f = &files[id.0].fns[id.1];
@@ -821,8 +822,8 @@ impl Index {
     /// reach through the calls of the parsed functions they resolve to.
     pub(super) fn lock_reach(&self, files: &[&FileModel], d: &super::Demand, r: &mut super::Reach) {
         let mut work: Vec<(FnId, CallTarget)> = d.lock_targets.iter().cloned().collect();
-        let mut done: HashSet<(FnId, CallTarget)> = HashSet::new();
-        let mut walked: HashSet<FnId> = HashSet::new();
+        let mut done: HashSet<(FnId, CallTarget)> = HashSet::default();
+        let mut walked: HashSet<FnId> = HashSet::default();
         while let Some((from, t)) = work.pop() {
             if !done.insert((from, t.clone())) {
                 continue;
@@ -951,11 +952,11 @@ impl Index {
         for (a, b) in edges.keys() {
             succ.entry(a.as_str()).or_default().push(b.as_str());
         }
-        let mut seen: HashSet<Vec<String>> = HashSet::new();
+        let mut seen: HashSet<Vec<String>> = HashSet::default();
         let mut out = Vec::new();
         for (a, b) in edges.keys() {
             // Shortest path b -> .. -> a closes the cycle a -> b -> .. -> a.
-            let mut prev: HashMap<&str, &str> = HashMap::new();
+            let mut prev: HashMap<&str, &str> = HashMap::default();
             let mut q = VecDeque::from([b.as_str()]);
             let mut found = b == a;
             while let Some(x) = q.pop_front() {

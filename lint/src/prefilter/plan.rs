@@ -12,7 +12,7 @@ use super::facts::{
 use super::scan::{FileScan, LexFn, LockNames, Region};
 use super::trigger::{Fact, Trigger, Within};
 use super::{meets, stat, HMap, HSet, Prefilter, STAT_CLOSE_DEFS};
-use std::collections::HashSet;
+use crate::fxhash::HashSet;
 
 /// The files to parse in a package, and why.
 #[derive(Debug, Default)]
@@ -66,7 +66,7 @@ impl Package<'_> {
         defs: &mut HMap<u64, Vec<FnAt>>,
     ) -> (HSet<u64>, HashSet<FnAt>) {
         let mut names: HSet<u64> = HSet::default();
-        let mut fns: HashSet<FnAt> = HashSet::new();
+        let mut fns: HashSet<FnAt> = HashSet::default();
         let mut work: Vec<FnAt> = self
             .fns()
             .filter(|(_, _, f)| direct(f))

@@ -12,10 +12,10 @@ pub const LINT: Lint = declare_lint! {
     trigger: Trigger::in_fn(&[Fact::LockEdge, Fact::LockSame]).skipping_test_code(),
     check: check,
 };
+use crate::fxhash::HashSet;
 use crate::index::Inner;
 use crate::model::locks::LockKind;
 use crate::model::FnModel;
-use std::collections::HashSet;
 
 pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     let _ = f;
@@ -28,7 +28,7 @@ pub fn check(cx: &Cx, f: &FnModel, out: &mut Vec<RawFinding>) {
     if acqs.is_empty() {
         return;
     }
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for p in pairs {
         let a = &acqs[p.outer];
         let shown = a.lock.shown();
