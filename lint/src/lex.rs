@@ -328,21 +328,50 @@ pub fn tokenize(b: &[u8]) -> Vec<Tok> {
 /// Does every bracket of `b` close the one opened last (and every one
 /// close)? Then a function body is delimited by its braces, for syn too.
 pub fn balanced(b: &[u8]) -> bool {
-    let mut open: Vec<u8> = Vec::new();
-    let mut ok = true;
-    for_each_token(b, |t| match t.kind {
-        T::Punct(c @ (b'(' | b'[' | b'{')) => open.push(c),
-        T::Punct(c @ (b')' | b']' | b'}')) => {
-            let want = match c {
-                b')' => b'(',
-                b']' => b'[',
-                _ => b'{',
-            };
-            ok &= open.pop() == Some(want);
+    let mut bal = Balance::new();
+    for_each_token(b, |t| bal.token(&t));
+    bal.holds()
+}
+
+/// `balanced` a token at a time, for a pass that reads the tokens anyway.
+pub struct Balance {
+    open: Vec<u8>,
+    ok: bool,
+}
+
+impl Balance {
+    pub fn new() -> Balance {
+        Balance {
+            open: Vec::new(),
+            ok: true,
         }
-        _ => {}
-    });
-    ok && open.is_empty()
+    }
+
+    pub fn token(&mut self, t: &Tok) {
+        match t.kind {
+            T::Punct(c @ (b'(' | b'[' | b'{')) => self.open.push(c),
+            T::Punct(c @ (b')' | b']' | b'}')) => {
+                let want = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                self.ok &= self.open.pop() == Some(want);
+            }
+            _ => {}
+        }
+    }
+
+    /// Every bracket so far closed the one opened last, and none is open.
+    pub fn holds(&self) -> bool {
+        self.ok && self.open.is_empty()
+    }
+}
+
+impl Default for Balance {
+    fn default() -> Self {
+        Balance::new()
+    }
 }
 
 /// The tokens of `b` without comments, into `out` (cleared first): a

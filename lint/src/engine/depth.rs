@@ -113,7 +113,7 @@ impl Scan {
     }
 }
 
-use crate::lex::{doc_marker, for_each_token, is_raw, T};
+use crate::lex::{doc_marker, for_each_token, is_raw, Balance, T};
 
 /// The deepest `nest` and `chain` anywhere in `text` (see the module docs),
 /// over the tokens of the shared lexer (`crate::lex`).
@@ -137,8 +137,7 @@ pub struct Survey {
 /// pass of the shared lexer.
 pub fn survey(text: &str) -> Survey {
     let b = text.as_bytes();
-    let mut open: Vec<u8> = Vec::new();
-    let mut balanced = true;
+    let mut balance = Balance::new();
     let mut plain_docs = Vec::new();
     let mut s = Scan {
         stack: vec![Frame::default()],
@@ -159,18 +158,7 @@ pub fn survey(text: &str) -> Survey {
             return;
         }
         let c = b[i];
-        match t.kind {
-            T::Punct(o @ (b'(' | b'[' | b'{')) => open.push(o),
-            T::Punct(c @ (b')' | b']' | b'}')) => {
-                let want = match c {
-                    b')' => b'(',
-                    b']' => b'[',
-                    _ => b'{',
-                };
-                balanced &= open.pop() == Some(want);
-            }
-            _ => {}
-        }
+        balance.token(&t);
         if i < glued_to {
             return;
         }
@@ -219,7 +207,7 @@ pub fn survey(text: &str) -> Survey {
     });
     Survey {
         depth: s.max,
-        balanced: balanced && open.is_empty(),
+        balanced: balance.holds(),
         plain_docs,
     }
 }
