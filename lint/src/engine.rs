@@ -425,7 +425,8 @@ fn analyze_unit(
                     // The functions needed: added to those a parse of the
                     // file kept (then parsed again), or the first ones kept.
                     // A round that adds no function parses it whole (every
-                    // round makes progress).
+                    // round makes progress), and so does the third demand
+                    // of a file (`PARTIAL_REPARSES`).
                     keep[i] = match (fns, keep[i].take()) {
                         (Some(fns), Some(mut k))
                             if want[i]

@@ -598,9 +598,11 @@ impl Prefilter {
             }
         }
         // A kept function's calls of may-wait (or may-lock) functions, and
-        // theirs, through the package: the rules' questions reach them
-        // (`Index::reach`), and a file parsed now would be parsed again
-        // for their bodies a round later.
+        // theirs, in every file this round parses in part: the rules'
+        // questions reach them (`Index::reach`), and such a file would be
+        // parsed again for their bodies a round later. (Files this round
+        // does not parse are left to the demand rounds: parsing them now
+        // gained nothing on the library corpus.)
         let mut work: Vec<FnAt> = Vec::new();
         for (fi, keep) in kept.iter().enumerate() {
             if let Some(keep) = keep {
