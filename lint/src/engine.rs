@@ -332,7 +332,7 @@ fn analyze_unit(
         },
     );
     phase("scan", &mut t);
-    let plan = if filtered {
+    let mut plan = if filtered {
         let requested: Vec<bool> = slots.iter().map(|s| s.requested).collect();
         let test_target: Vec<bool> = slots
             .iter()
@@ -346,7 +346,7 @@ fn analyze_unit(
     // the plan's first round, then what later rounds demand), and the
     // insides of the bodies it leaves out.
     let mut keep: Vec<Option<Vec<bool>>> = if filtered {
-        plan.keep.clone()
+        std::mem::take(&mut plan.keep)
     } else {
         vec![None; slots.len()]
     };

@@ -103,7 +103,7 @@ impl Prefilter {
         for &g in &d.file_decls {
             if let (Some(s), Some(left_out)) = (&scans[g], parsed[g]) {
                 for &(_, at) in &s.body_decls {
-                    if left_out.iter().any(|&(x, y)| x <= at && at < y) {
+                    if inside(left_out, at) {
                         out.extend(fns_where(scans, g, |f| f.body.0 < at && at < f.body.1));
                     }
                 }
@@ -195,7 +195,7 @@ impl Prefilter {
                 None => &[],
             };
             let partial = parsed[fi].is_some();
-            let out_of = |at: u32| !partial || left_out.iter().any(|&(x, y)| x <= at && at < y);
+            let out_of = |at: u32| !partial || inside(left_out, at);
             // Functions the parse lacks (body and all) or lacks the body of.
             let gone = |f: &LexFn| out_of(f.body.0);
             let bodyless = |f: &LexFn| out_of(f.body.0 + 1);
@@ -290,7 +290,7 @@ impl Prefilter {
             Some(left_out) => i.is_none_or(|i| {
                 i != ITEMS && {
                     let a = scans[g].as_ref().map_or(0, |s| s.fns[i].body.0);
-                    left_out.iter().any(|&(x, y)| x <= a + 1 && a < y)
+                    inside(left_out, a + 1)
                 }
             }),
         });
@@ -315,6 +315,11 @@ impl Prefilter {
         STATS[STAT_DEMANDED].fetch_add(need.len(), Ordering::Relaxed);
         need
     }
+}
+
+/// Is byte `at` inside one of the ranges a parse left out (`FileScan::blank_ranges`)?
+fn inside(left_out: &[(u32, u32)], at: u32) -> bool {
+    left_out.iter().any(|&(x, y)| x <= at && at < y)
 }
 
 /// A file is demanded for its items outside function bodies only.

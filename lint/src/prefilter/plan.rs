@@ -20,7 +20,8 @@ pub struct Plan {
     pub parse: Vec<bool>,
     /// Per file parsed, the functions whose bodies its parse keeps (where
     /// some trigger holds; `FileScan::blank_ranges` leaves out the others);
-    /// `None`: all of it. Later rounds (`demanded`) may need more.
+    /// `None`: all of it. Later rounds (`demanded`) may need more: the
+    /// engine takes it and grows it round by round.
     pub keep: Vec<Option<Vec<bool>>>,
     /// Functions that may wait (or lock, when a trigger needs `LockReach`),
     /// by the keys a call reaches them by (a `Drop::drop` under its type).
