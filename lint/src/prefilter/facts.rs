@@ -514,7 +514,7 @@ pub(super) fn guard_reach(
     let mut j = child;
     loop {
         j -= 1;
-        if j == block {
+        if j == block || stmt_ends_at(s, j) {
             break;
         }
         match toks[j].kind {
@@ -524,7 +524,15 @@ pub(super) fn guard_reach(
                 o => j = o as usize,
             },
             T::Punct(b'(' | b'[' | b'{') => return ANY,
-            T::Ident if s.id(j) == b"let" => return end,
+            T::Ident if s.id(j) == b"let" => {
+                // `if let` / `while let` starting its statement: the
+                // scrutinee's temporaries live through the body and the
+                // `else` chain (edition 2021), not to the block's end.
+                let starts = j >= 2
+                    && (s.is_id(j - 1, b"if") || s.is_id(j - 1, b"while"))
+                    && (j - 2 == block || s.is_p(j - 2, b';') || stmt_ends_at(s, j - 2));
+                return if starts { chain_end(s, j, end) } else { end };
+            }
             _ => {}
         }
     }
@@ -536,8 +544,58 @@ pub(super) fn guard_reach(
     };
     while j < end {
         match toks[j].kind {
-            T::Punct(b'(' | b'[' | b'{') => j = s.close_of(j) + 1,
+            T::Punct(b'(' | b'[') => j = s.close_of(j) + 1,
+            T::Punct(b'{') => {
+                j = s.close_of(j);
+                if stmt_ends_at(s, j) {
+                    return j;
+                }
+                j += 1;
+            }
             T::Punct(b';') => return j,
+            _ => j += 1,
+        }
+    }
+    end
+}
+
+/// Does a statement end at the `}` at `j` (a statement-level block-like
+/// expression: `if`/`match`/`loop`/.. bodies, a macro's braces)? Then an
+/// identifier follows it that no expression continues with (not `else`,
+/// not `as`): the next statement's first token. A struct literal, a block
+/// inside an expression, a closure body are followed by `.`, `?`, `)`,
+/// `,`, an operator or `;` instead.
+fn stmt_ends_at(s: &Src, j: usize) -> bool {
+    s.is_p(j, b'}')
+        && j + 1 < s.toks.len()
+        && s.toks[j + 1].kind == T::Ident
+        && !matches!(s.id(j + 1), b"else" | b"as")
+}
+
+/// The `}` ending the `if let` / `while let` whose `let` is at `l`: its
+/// body, then every `else` branch. `end` (the block's end) when the tokens
+/// do not show it.
+fn chain_end(s: &Src, l: usize, end: usize) -> usize {
+    let mut j = l + 1;
+    while j < end {
+        match s.toks[j].kind {
+            T::Punct(b'(' | b'[') => j = s.close_of(j) + 1,
+            T::Punct(b'{') => {
+                let c = s.close_of(j);
+                if c >= end {
+                    return end;
+                }
+                // A brace group the scrutinee holds (a `match` body, a
+                // block) goes on with `{`, `.`, `?`, an operator; the body
+                // with `else`, or the statement ends.
+                match s.toks.get(c + 1).map(|t| t.kind) {
+                    Some(T::Ident) if s.id(c + 1) == b"else" => j = c + 2,
+                    Some(T::Ident) if s.id(c + 1) != b"as" => return c,
+                    Some(T::Punct(b';' | b'}')) | None => return c,
+                    _ => j = c + 1,
+                }
+            }
+            T::Punct(b';') => return end,
             _ => j += 1,
         }
     }

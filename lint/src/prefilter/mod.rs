@@ -532,6 +532,14 @@ mod tests {
             "let x = if c { let g = a.lock(); 1 } else { 2 }; if let Ok(y) = (T { f: a.lock().unwrap().x }) { z(); b.lock(); }",
             // Bound in a nested block: to that block's end.
             "loop { let g = a.lock(); { b.lock(); } }",
+            // An `if let` / `while let` scrutinee: through the body and the
+            // `else` chain (edition 2021), a `match` in it included.
+            "if let Some(x) = a.lock().unwrap().get() { } else if c { } else { b.lock(); }",
+            "while let Some(x) = a.lock().unwrap().pop() { b.lock(); }",
+            "if let Some(v) = match a.lock().unwrap().s { X => Some(1), _ => None } { b.lock(); }",
+            // Not starting its statement: to the block's end.
+            "let y = if let Some(x) = a.lock().unwrap().get() { 1 } else { 2 }; b.lock();",
+            "if c { d(); } let g = a.lock(); b.lock();",
         ] {
             assert!(two(yes), "{yes}");
         }
@@ -550,6 +558,12 @@ mod tests {
             "*a.lock().unwrap() = 1; *b.lock().unwrap() = 2;",
             "{ let g = a.lock(); } b.lock();",
             "x(|| { a.lock().unwrap().y(); }); b.lock();",
+            // A block-like statement ends at its last brace.
+            "match a.lock().unwrap().s { X => {} _ => {} } b.lock();",
+            "if let Some(x) = a.lock().unwrap().get() { x(); } b.lock();",
+            "if let Some(x) = a.read().unwrap().get() { } else { y(); } let w = b.write();",
+            "while let Some(x) = a.lock().unwrap().pop() { y(); } b.lock();",
+            "if let Some(x) = y { z(); } a.lock().unwrap().f(); b.lock();",
         ] {
             assert!(!two(no), "{no}");
             assert!(one(no), "{no}");
