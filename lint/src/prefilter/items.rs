@@ -51,20 +51,22 @@ impl Prefilter {
             if w == b"fn" && k + 1 < n && toks[k + 1].kind == T::Ident {
                 let name = s.id(k + 1);
                 let close_path = self.close_path(name);
-                // The body: the first `{` at paren/bracket depth 0 not in a
-                // generic argument position, or none (`;`).
+                // The body: the first `{` at paren/bracket depth 0 outside
+                // angle brackets (a const generic argument `<{ N }>`), or
+                // none (`;`). A `where` clause may end in `,` before it.
                 let mut j = k + 2;
                 let mut depth = 0i32;
+                let mut angle = 0i32;
                 let mut body = None;
                 while j < n {
                     match toks[j].kind {
                         T::Punct(b'(') | T::Punct(b'[') => depth += 1,
                         T::Punct(b')') | T::Punct(b']') => depth -= 1,
+                        T::Punct(b'<') if depth <= 0 => angle += 1,
+                        T::Punct(b'>') if depth <= 0 => angle -= 1,
                         T::Punct(b';') if depth <= 0 => break,
                         T::Punct(b'{') if depth <= 0 => {
-                            let generic = j > 0
-                                && matches!(toks[j - 1].kind, T::Punct(b'<') | T::Punct(b','));
-                            if !generic {
+                            if angle <= 0 {
                                 body = Some(j);
                                 break;
                             }

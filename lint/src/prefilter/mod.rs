@@ -572,6 +572,29 @@ mod tests {
         assert!(!one("a.try_lock(); self.lock();"));
     }
 
+    /// A function's body is its first `{` outside brackets and angle
+    /// brackets: after a `where` clause's trailing comma too, not a const
+    /// generic argument.
+    #[test]
+    fn fn_bodies_after_where_clauses_and_const_generics() {
+        let src = "fn f<A, B>(a: A) -> R<A> where A: X, B: Y<{ 3 }>, { a.lock(); }\n\
+                   fn g() -> Foo<{ N }> { b() }\n\
+                   fn h(x: [u8; 1 << 4]) where T: Fn(u8) -> u8, { c() }";
+        let body = |from: &str, to: &str| {
+            let a = src.find(from).expect("start") as u32;
+            let b = (src[a as usize..].find(to).expect("end") + a as usize + 1) as u32;
+            (a, b)
+        };
+        assert_eq!(
+            pf().scan(src).bodies(),
+            [
+                body("{ a.lock", "}"),
+                body("{ b()", "}"),
+                body("{ c()", "}")
+            ]
+        );
+    }
+
     #[test]
     fn awaited_recv_is_not_a_wait() {
         let p = pf();
