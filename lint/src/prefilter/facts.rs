@@ -588,11 +588,16 @@ fn chain_end(s: &Src, l: usize, end: usize) -> usize {
                 // A brace group the scrutinee holds (a `match` body, a
                 // block) goes on with `{`, `.`, `?`, an operator; the body
                 // with `else`, or the statement ends.
-                match s.toks.get(c + 1).map(|t| t.kind) {
-                    Some(T::Ident) if s.id(c + 1) == b"else" => j = c + 2,
-                    Some(T::Ident) if s.id(c + 1) != b"as" => return c,
-                    Some(T::Punct(b';' | b'}')) | None => return c,
-                    _ => j = c + 1,
+                if s.is_id(c + 1, b"else") {
+                    j = c + 2;
+                } else if stmt_ends_at(s, c)
+                    || c + 1 == s.toks.len()
+                    || s.is_p(c + 1, b';')
+                    || s.is_p(c + 1, b'}')
+                {
+                    return c;
+                } else {
+                    j = c + 1;
                 }
             }
             T::Punct(b';') => return end,
