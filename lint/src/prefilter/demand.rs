@@ -109,13 +109,19 @@ impl Prefilter {
                 }
             }
         }
-        // The whole lock-order graph: every file where it may have an edge
-        // (an edge needs a counted acquisition).
+        // The whole lock-order graph: every function that may have an edge
+        // on a cycle (the callees under its guards are asked for by the
+        // rules once it is parsed); for a trigger not bound to a function,
+        // every function of its files with a counted acquisition (an edge
+        // needs one).
         if d.lock_graph {
-            for &g in &plan.across {
-                out.extend(fns_where(scans, g, |f| {
-                    f.region.facts & (1 << F_LOCK_COUNTED) != 0
-                }));
+            for &(g, i) in &plan.across {
+                match i {
+                    Some(_) => out.push((g, i)),
+                    None => out.extend(fns_where(scans, g, |f| {
+                        f.region.facts & (1 << F_LOCK_COUNTED) != 0
+                    })),
+                }
             }
         }
         let free: Vec<(u64, Option<u64>)> = d.free.iter().map(|n| free_key(n)).collect();

@@ -31,9 +31,10 @@ pub struct Plan {
     /// Files defining a method `T::m` with close vocabulary: a possible
     /// close-state method (`Index::close_method`), by key.
     pub(super) close_defs: HMap<u64, Vec<usize>>,
-    /// Files where a trigger that reads the whole package holds
-    /// (`Trigger::across_the_package`), parsed on `Demand::lock_graph`.
-    pub(super) across: Vec<usize>,
+    /// Functions where a trigger that reads the whole package holds
+    /// (`Trigger::across_the_package`), parsed on `Demand::lock_graph`
+    /// (`None`: every function of the file with a counted acquisition).
+    pub(super) across: Vec<(usize, Option<usize>)>,
 }
 
 type FnAt = (usize, usize);
@@ -625,9 +626,11 @@ impl Prefilter {
         }
         plan.keep = kept;
         // Triggers whose findings read the whole package (a lock-order
-        // cycle): every file where the trigger holds, parsed once a rule
-        // asks for the whole graph (`Demand::lock_graph`; the lock-order
-        // lint asks only from a function with an edge of its own).
+        // cycle): every function where the trigger holds, parsed once a
+        // rule asks for the whole graph (`Demand::lock_graph`; the
+        // lock-order lint asks only from a function with an edge of its
+        // own). A function where it does not hold has no edge on a cycle
+        // of the name graph, so none on a cycle of the model's.
         for (_, t) in self.triggers.iter().filter(|(_, t)| t.across_package) {
             for (fi, s) in scans.iter().enumerate() {
                 let Some(s) = s else { continue };
@@ -635,11 +638,19 @@ impl Prefilter {
                     continue;
                 }
                 let closed = s.plain.iter().any(|m| close_defs.contains_key(m));
-                if resolved.holds_in_file(t, s, closed) && !plan.across.contains(&fi) {
-                    plan.across.push(fi);
+                if t.within == Within::Fn {
+                    let mut keep = vec![false; s.fns.len()];
+                    if resolved.holds_in_fns(t, s, closed, &mut keep) {
+                        let held = keep.iter().enumerate().filter(|(_, k)| **k);
+                        plan.across.extend(held.map(|(i, _)| (fi, Some(i))));
+                    }
+                } else if resolved.holds_in_file(t, s, closed) {
+                    plan.across.push((fi, None));
                 }
             }
         }
+        plan.across.sort_unstable();
+        plan.across.dedup();
         // Definitions are parsed on demand (`demanded`): the may-wait (and
         // may-lock) functions by key, and the impls of such types (constructors).
         for (fi, s) in scans.iter().enumerate() {
