@@ -363,18 +363,28 @@ fn analyze_unit(
         vec![Vec::new(); slots.len()]
     };
     for (i, ahead) in ahead {
-        let Some((was, text, result)) = ahead else {
+        let Some(a) = ahead else {
             continue;
         };
-        // Used only if the plan parses the file and it is the text the
-        // scan saw (same stamp); else parsed as usual, or not at all.
+        // Used only if the plan parses the file, it is the text the scan
+        // saw (same stamp), and it kept every body the plan keeps; else
+        // parsed as usual, or not at all.
         let s = &mut slots[i];
-        if plan.parse.get(i) == Some(&true) && s.lazy == Some(Some(was)) && s.error.is_none() {
-            s.text = Some(text);
+        let covers = match (&a.keep, &keep[i]) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(had), Some(wants)) => wants.iter().zip(had).all(|(w, h)| *h || !*w),
+        };
+        if plan.parse.get(i) == Some(&true)
+            && s.lazy == Some(Some(a.stamp))
+            && s.error.is_none()
+            && covers
+        {
+            s.text = Some(a.text);
             report.syn_parsed += 1;
-            keep[i] = None;
-            blank[i].clear();
-            install(s, result, root, report);
+            keep[i] = a.keep;
+            blank[i] = a.blank;
+            install(s, a.model, root, report);
         }
     }
     phase("plan", &mut t);
@@ -643,22 +653,47 @@ fn parse_ahead_candidates(slots: &[Slot], filtered: bool) -> Vec<(usize, PathBuf
         .collect()
 }
 
-type Ahead = Option<(Stamp, String, Result<FileModel, String>)>;
+/// A file parsed ahead: its text as read, with the bodies the plan for the
+/// file alone keeps (`keep`, `None`: all), and the insides of those it
+/// left out.
+struct Ahead {
+    stamp: Stamp,
+    text: String,
+    keep: Option<Vec<bool>>,
+    blank: Vec<(u32, u32)>,
+    model: Result<FileModel, String>,
+}
 
-/// Reads and models one file ahead of the package's plan; `None` if it
-/// cannot be read (the scan reports why) or if the prefilter's plan for the
-/// file alone parses nothing (then the package's plan most likely does not
-/// parse it either, and a parse of a large file would only delay the run;
-/// if it does, the file is parsed as usual).
-fn parse_ahead(path: &Path, root: Option<&Path>, prefilter: &Prefilter, config: &Config) -> Ahead {
-    let (text, was) = read_stamped(path).ok()?;
+/// Reads and models one file ahead of the package's plan, with what the
+/// prefilter's plan for the file alone keeps; `None` if it cannot be read
+/// (the scan reports why) or if that plan parses nothing (then the
+/// package's plan most likely does not parse it either, and a parse of a
+/// large file would only delay the run; if it does, the file is parsed as
+/// usual, as it is when the package's plan keeps a body this parse left
+/// out).
+fn parse_ahead(
+    path: &Path,
+    root: Option<&Path>,
+    prefilter: &Prefilter,
+    config: &Config,
+) -> Option<Ahead> {
+    let (text, stamp) = read_stamped(path).ok()?;
     let test_target = crate::index::is_test_target(&path_parts(path, root));
-    let alone = prefilter.plan(&[Some(prefilter.scan(&text))], &[true], &[test_target]);
+    let scans = [Some(prefilter.scan(&text))];
+    let mut alone = prefilter.plan(&scans, &[true], &[test_target]);
     if alone.parse.first() != Some(&true) {
         return None;
     }
-    let result = model_file(&text, config, &[], prefilter);
-    Some((was, text, result))
+    let keep = alone.keep.swap_remove(0);
+    let blank = scans[0].as_ref()?.blank_ranges(keep.as_deref());
+    let model = model_file(&text, config, &blank, prefilter);
+    Some(Ahead {
+        stamp,
+        text,
+        keep,
+        blank,
+        model,
+    })
 }
 
 /// The prefilter's scan of one slot. A lazy slot's text is read here and

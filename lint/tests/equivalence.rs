@@ -132,6 +132,69 @@ fn each_file_asked_alone_agrees() {
     );
 }
 
+/// The deepest directory holding every file of `pkg` (a package's `src`
+/// counts as its parent, so `tests/` and `Cargo.toml` stay beside it).
+fn package_base(pkg: &[(PathBuf, String)]) -> PathBuf {
+    let mut base = pkg[0].0.parent().unwrap().to_path_buf();
+    while !pkg.iter().all(|(p, _)| p.starts_with(&base)) {
+        base.pop();
+    }
+    if base.ends_with("src") {
+        base.pop();
+    }
+    base
+}
+
+/// A pre-commit run on disk: each file of a multi-file package named alone
+/// on the command line, the rest of the package read for the index and the
+/// named file parsed ahead on a second thread with what the prefilter's
+/// plan for it alone keeps. The package's plan may keep more of it (a body
+/// calling a function that waits in another file): then that parse must not
+/// be used.
+#[test]
+fn each_file_named_alone_on_disk_agrees() {
+    let (mut found, mut runs) = (0, 0);
+    for (pi, pkg) in packages().iter().enumerate().filter(|(_, p)| p.len() > 1) {
+        let dir = tempfile::tempdir().unwrap();
+        let base = package_base(pkg);
+        for (p, text) in pkg {
+            let to = dir.path().join(p.strip_prefix(&base).unwrap());
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::write(&to, text).unwrap();
+        }
+        let manifest = std::fs::read_to_string(base.join("Cargo.toml")).unwrap_or_else(|_| {
+            "[package]\nname = \"case\"\nversion = \"0.1.0\"\nedition = \"2021\"\n".into()
+        });
+        std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+        for (p, _) in pkg {
+            let named = dir.path().join(p.strip_prefix(&base).unwrap());
+            let run = |prefilter: bool| {
+                synclint::run(&synclint::Options {
+                    paths: vec![named.clone()],
+                    cwd: dir.path().to_path_buf(),
+                    config: Config::defaults(dir.path()),
+                    jobs: 2,
+                    prefilter,
+                    parse_only: false,
+                })
+            };
+            let (on, off) = (run(true), run(false));
+            assert_eq!(
+                key(&on),
+                key(&off),
+                "package {pi}, only {} named: findings differ with the prefilter",
+                p.display()
+            );
+            found += off.findings.len();
+            runs += 1;
+        }
+    }
+    assert!(
+        runs > 20 && found > 10,
+        "{runs} runs, {found} findings: vacuous"
+    );
+}
+
 /// Mutants per package; with the packages this makes thousands of files.
 const MUTANTS: usize = 30;
 
