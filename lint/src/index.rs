@@ -94,6 +94,10 @@ pub struct Demand {
     /// Files whose declarations (structs) a question read: one inside a
     /// function body a parse left out could answer differently.
     pub file_decls: BTreeSet<usize>,
+    /// (file, close path) whose method calls in that file were counted
+    /// (`close_calls_in_file`): a body calling it that a parse left out
+    /// could answer differently.
+    pub file_calls: BTreeSet<(usize, String)>,
 }
 
 /// A question to the index whose answer depends on the files parsed.
@@ -134,6 +138,8 @@ enum Ask {
     File(usize),
     /// The declarations of one file (`owns_resource`).
     FileDecls(usize),
+    /// The method calls of a close path in one file (`close_calls_in_file`).
+    FileCalls(usize, String),
 }
 
 impl Ask {
@@ -171,6 +177,7 @@ impl Demand {
                 true
             }
             Ask::File(g) => self.files.insert(g),
+            Ask::FileCalls(g, name) => self.file_calls.insert((g, name)),
             Ask::FileDecls(g) => self.file_decls.insert(g),
         };
     }
@@ -1281,7 +1288,7 @@ impl Index {
     /// How the file of `id` calls a close method `name` on receivers other
     /// than `self`: (on values the caller owns, on other places).
     pub fn close_calls_in_file(&self, id: FnId, name: &str) -> (usize, usize) {
-        self.ask(Ask::File(id.0));
+        self.ask(Ask::FileCalls(id.0, name.to_string()));
         self.close_calls
             .get(id.0)
             .and_then(|m| m.get(name))

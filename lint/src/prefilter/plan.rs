@@ -543,9 +543,11 @@ impl Prefilter {
             keep: vec![None; nf],
             ..Plan::default()
         };
-        // Per file parsed: the functions where some trigger holds (`None`:
-        // the whole file, for a close-state method file).
+        // Per file parsed: the functions where some trigger holds, and the
+        // close-state methods they may call (`None`: the whole file).
         let mut kept: Vec<Option<Vec<bool>>> = vec![None; nf];
+        // (file, key) of the close-state methods the candidates may call.
+        let mut close_keep: Vec<(usize, u64)> = Vec::new();
         for (fi, s) in scans.iter().enumerate() {
             let Some(s) = s else { continue };
             if !requested[fi] {
@@ -592,11 +594,41 @@ impl Prefilter {
                 // Close-state methods the checks may call.
                 for m in &s.plain {
                     for &g in close_defs.get(m).into_iter().flatten() {
-                        stat(STAT_CLOSE_DEFS, !plan.parse[g]);
-                        plan.parse[g] = true;
-                        kept[g] = None;
+                        close_keep.push((g, *m));
                     }
                 }
+            }
+        }
+        // Those methods' bodies (a close-state method is read alone,
+        // `Index::close_method`), in files parsed for them or with them.
+        for &(g, m) in &close_keep {
+            let Some(s) = &scans[g] else { continue };
+            stat(STAT_CLOSE_DEFS, !plan.parse[g]);
+            if !plan.parse[g] {
+                plan.parse[g] = true;
+                kept[g] = Some(vec![false; s.fns.len()]);
+            }
+            if let Some(keep) = &mut kept[g] {
+                for (k, f) in keep.iter_mut().zip(&s.fns) {
+                    *k |= f.close_key == Some(m);
+                }
+            }
+        }
+        // A kept close path's method calls in its own file: the rules count
+        // them (`Index::close_calls_in_file`).
+        for (fi, keep) in kept.iter_mut().enumerate() {
+            let (Some(keep), Some(s)) = (keep, &scans[fi]) else {
+                continue;
+            };
+            let named: Vec<u64> = (0..keep.len())
+                .filter(|&i| keep[i] && s.fns[i].region.facts & (1 << F_CLOSE_PATH_NAME) != 0)
+                .map(|i| s.fns[i].name)
+                .collect();
+            if named.is_empty() {
+                continue;
+            }
+            for (k, f) in keep.iter_mut().zip(&s.fns) {
+                *k |= f.dot_calls.iter().any(|h| named.contains(h));
             }
         }
         // A kept function's calls of may-wait (or may-lock) functions, and

@@ -91,6 +91,11 @@ pub(super) struct LexFn {
     pub body: (u32, u32),
     /// Its range holds async code (an async body, block or closure).
     pub has_async: bool,
+    /// The hash of its name; with `F_CLOSE_PATH_NAME`, a close path.
+    pub name: u64,
+    /// The close paths of this file its range calls as methods (`.name`,
+    /// any receiver): `Index::close_calls_in_file` reads them (sorted).
+    pub dot_calls: Vec<u64>,
 }
 
 /// What the lexer learned about one file.
@@ -448,6 +453,26 @@ impl Prefilter {
             outer_fn.push(fst.last().copied().filter(|&g| heads[g].open < h.kw));
             fst.push(x);
         }
+        // Method calls of the file's close paths (`x.shutdown()`), by
+        // token: what a close path's same-file callers are (only files
+        // defining one pay for the pass).
+        let mut close_names: Vec<u64> = heads
+            .iter()
+            .filter(|h| h.close_path)
+            .map(|h| h.name)
+            .collect();
+        close_names.sort_unstable();
+        let mut dot_calls: Vec<(usize, u64)> = Vec::new();
+        if !close_names.is_empty() {
+            for k in 1..n {
+                if s.toks[k].kind == T::Ident && s.is_p(k - 1, b'.') {
+                    let h = name_hash(s.id(k));
+                    if close_names.binary_search(&h).is_ok() {
+                        dot_calls.push((k, h));
+                    }
+                }
+            }
+        }
         for (x, h) in heads.iter().enumerate() {
             let (f, open, name) = (h.kw, h.open, h.name);
             let inner = inner_impl[x].map(|i| &impls[i]);
@@ -499,6 +524,12 @@ impl Prefilter {
                 }),
                 body: (s.toks[open].start, s.toks[close].end),
                 has_async: in_async.get(f..=close).is_some_and(|r| r.contains(&true)),
+                name,
+                dot_calls: {
+                    let lo = dot_calls.partition_point(|&(t, _)| t < f);
+                    let hi = dot_calls.partition_point(|&(t, _)| t <= close);
+                    sorted(buf, dot_calls[lo..hi].iter().map(|&(_, h)| h))
+                },
             });
         }
         fs.mentions = sorted(buf, mention.iter().map(|&(_, h)| h));
