@@ -2,7 +2,7 @@
 //! files not parsed yet that could change an answer the index gave
 //! (`Index::demand`, followed through the parsed functions by `Index::reach`).
 
-use super::facts::{F_CLOSE_PATH_NAME, F_LOCK, F_LOCK_COUNTED};
+use super::facts::{F_LOCK, F_LOCK_COUNTED};
 use super::plan::Plan;
 use super::regions::PATH_ANY;
 use super::scan::{FileScan, LexFn};
@@ -102,11 +102,9 @@ impl Prefilter {
         // as a method (the whole file if the scan does not know it).
         for (g, name) in &d.file_calls {
             let h = name_hash(name.as_bytes());
-            let known = scans[*g].as_ref().is_some_and(|s| {
-                s.fns
-                    .iter()
-                    .any(|f| f.name == h && f.region.facts & (1 << F_CLOSE_PATH_NAME) != 0)
-            });
+            let known = scans[*g]
+                .as_ref()
+                .is_some_and(|s| s.fns.iter().any(|f| f.name == h && f.is_close_path()));
             if known {
                 out.extend(fns_where(scans, *g, |f| f.dot_calls.contains(&h)));
             } else {

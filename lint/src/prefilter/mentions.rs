@@ -8,17 +8,22 @@ use super::{method_key, name_hash};
 use crate::lex::T;
 
 /// (token position, key) for every mention, in token order, into
-/// `mention` (cleared first).
+/// `mention` (cleared first); and into `dot_calls`, (token position, name)
+/// of every method call `.m` (any receiver) whose name is one of
+/// `close_names` (sorted): the file's own close paths.
 #[inline(never)]
 pub(super) fn mentions(
     s: &Src,
     impls: &[Impl],
     renames: &[usize],
+    close_names: &[u64],
     mention: &mut Vec<(usize, u64)>,
+    dot_calls: &mut Vec<(usize, u64)>,
 ) {
     let toks = s.toks;
     let n = toks.len();
     mention.clear();
+    dot_calls.clear();
     let mut stack: Vec<usize> = Vec::new();
     let mut next_impl = 0;
     for k in 0..n {
@@ -39,6 +44,12 @@ pub(super) fn mentions(
         let inner = stack.last().map(|&i| &impls[i]);
         let after_dot = k > 0 && s.is_p(k - 1, b'.');
         if after_dot {
+            if !close_names.is_empty() {
+                let h = name_hash(w);
+                if close_names.binary_search(&h).is_ok() {
+                    dot_calls.push((k, h));
+                }
+            }
             if k >= 2 && s.is_id(k - 2, b"self") {
                 match inner {
                     Some(im) => {

@@ -621,7 +621,7 @@ impl Prefilter {
                 continue;
             };
             let named: Vec<u64> = (0..keep.len())
-                .filter(|&i| keep[i] && s.fns[i].region.facts & (1 << F_CLOSE_PATH_NAME) != 0)
+                .filter(|&i| keep[i] && s.fns[i].is_close_path())
                 .map(|i| s.fns[i].name)
                 .collect();
             if named.is_empty() {

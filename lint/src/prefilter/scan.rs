@@ -91,11 +91,18 @@ pub(super) struct LexFn {
     pub body: (u32, u32),
     /// Its range holds async code (an async body, block or closure).
     pub has_async: bool,
-    /// The hash of its name; with `F_CLOSE_PATH_NAME`, a close path.
+    /// The hash of its name (a close path: `is_close_path`).
     pub name: u64,
     /// The close paths of this file its range calls as methods (`.name`,
     /// any receiver): `Index::close_calls_in_file` reads them (sorted).
     pub dot_calls: Vec<u64>,
+}
+
+impl LexFn {
+    /// Named `drop` or a close path (`F_CLOSE_PATH_NAME`).
+    pub fn is_close_path(&self) -> bool {
+        self.region.facts & (1 << F_CLOSE_PATH_NAME) != 0
+    }
 }
 
 /// What the lexer learned about one file.
@@ -297,7 +304,16 @@ impl Prefilter {
         let n = s.toks.len();
         let p: Positions = self.facts(s);
         let Items { fns: heads, impls } = self.items(s);
-        super::mentions::mentions(s, &impls, &p.renames, mention);
+        // The file's close paths, whose method calls `mentions` lists too:
+        // what a close path's same-file callers are.
+        let mut close_names: Vec<u64> = heads
+            .iter()
+            .filter(|h| h.close_path)
+            .map(|h| h.name)
+            .collect();
+        close_names.sort_unstable();
+        let mut dot_calls: Vec<(usize, u64)> = Vec::new();
+        super::mentions::mentions(s, &impls, &p.renames, &close_names, mention, &mut dot_calls);
         let mention = &*mention;
         // Async and test code: a trigger may look only at async code, and
         // skip test code.
@@ -452,26 +468,6 @@ impl Prefilter {
             }
             outer_fn.push(fst.last().copied().filter(|&g| heads[g].open < h.kw));
             fst.push(x);
-        }
-        // Method calls of the file's close paths (`x.shutdown()`), by
-        // token: what a close path's same-file callers are (only files
-        // defining one pay for the pass).
-        let mut close_names: Vec<u64> = heads
-            .iter()
-            .filter(|h| h.close_path)
-            .map(|h| h.name)
-            .collect();
-        close_names.sort_unstable();
-        let mut dot_calls: Vec<(usize, u64)> = Vec::new();
-        if !close_names.is_empty() {
-            for k in 1..n {
-                if s.toks[k].kind == T::Ident && s.is_p(k - 1, b'.') {
-                    let h = name_hash(s.id(k));
-                    if close_names.binary_search(&h).is_ok() {
-                        dot_calls.push((k, h));
-                    }
-                }
-            }
         }
         for (x, h) in heads.iter().enumerate() {
             let (f, open, name) = (h.kw, h.open, h.name);
