@@ -308,29 +308,15 @@ fn analyze_unit(
         *t = Instant::now();
     };
     let mut t = Instant::now();
-    // A few files named in a large package (a pre-commit hook's staged
-    // files) are parsed while the package is scanned, on the other thread;
-    // a parse the plan then does not want is dropped unseen.
-    let ahead = parse_ahead_candidates(slots, filtered);
-    let (scans, ahead): (Vec<Option<FileScan>>, Vec<_>) = rayon::join(
-        || {
-            if filtered {
-                slots
-                    .par_iter_mut()
-                    .map(|s| scan_slot(s, prefilter))
-                    .collect()
-            } else {
-                slots.par_iter_mut().for_each(load_text);
-                Vec::new()
-            }
-        },
-        || {
-            ahead
-                .into_par_iter()
-                .map(|(i, path)| (i, parse_ahead(&path, root, prefilter, config)))
-                .collect()
-        },
-    );
+    let scans: Vec<Option<FileScan>> = if filtered {
+        slots
+            .par_iter_mut()
+            .map(|s| scan_slot(s, prefilter))
+            .collect()
+    } else {
+        slots.par_iter_mut().for_each(load_text);
+        Vec::new()
+    };
     phase("scan", &mut t);
     let mut plan = if filtered {
         let requested: Vec<bool> = slots.iter().map(|s| s.requested).collect();
@@ -362,31 +348,6 @@ fn analyze_unit(
     } else {
         vec![Vec::new(); slots.len()]
     };
-    for (i, ahead) in ahead {
-        let Some(a) = ahead else {
-            continue;
-        };
-        // Used only if the plan parses the file, it is the text the scan
-        // saw (same stamp), and it kept every body the plan keeps; else
-        // parsed as usual, or not at all.
-        let s = &mut slots[i];
-        let covers = match (&a.keep, &keep[i]) {
-            (None, _) => true,
-            (Some(_), None) => false,
-            (Some(had), Some(wants)) => wants.iter().zip(had).all(|(w, h)| *h || !*w),
-        };
-        if plan.parse.get(i) == Some(&true)
-            && s.lazy == Some(Some(a.stamp))
-            && s.error.is_none()
-            && covers
-        {
-            s.text = Some(a.text);
-            report.syn_parsed += 1;
-            keep[i] = a.keep;
-            blank[i] = a.blank;
-            install(s, a.model, root, report);
-        }
-    }
     phase("plan", &mut t);
     let mut want: Vec<bool> = slots
         .iter()
@@ -628,73 +589,6 @@ fn install(s: &mut Slot, r: Result<FileModel, String>, root: Option<&Path>, repo
 /// a long call chain through one file would otherwise parse it once per
 /// link (a 250 KB `lib.rs` seven times, 4.5 times its size).
 const PARTIAL_REPARSES: u8 = 1;
-
-/// At most this many requested files, each at most `AHEAD_MAX_BYTES`, are
-/// parsed ahead, and only in a package with other files to scan.
-const AHEAD_MAX_FILES: usize = 4;
-const AHEAD_MAX_BYTES: u64 = 2 << 20;
-
-/// The requested files of a unit worth parsing while the package is
-/// scanned: a handful of files named in a larger package, with a second
-/// thread to parse them on.
-fn parse_ahead_candidates(slots: &[Slot], filtered: bool) -> Vec<(usize, PathBuf)> {
-    if !filtered || rayon::current_num_threads() < 2 {
-        return Vec::new();
-    }
-    let requested: Vec<usize> = (0..slots.len()).filter(|&i| slots[i].requested).collect();
-    if requested.len() > AHEAD_MAX_FILES || requested.len() * 2 > slots.len() {
-        return Vec::new();
-    }
-    requested
-        .into_iter()
-        .filter(|&i| slots[i].lazy.is_some() && slots[i].error.is_none())
-        .filter(|&i| std::fs::metadata(&slots[i].path).is_ok_and(|m| m.len() <= AHEAD_MAX_BYTES))
-        .map(|i| (i, slots[i].path.clone()))
-        .collect()
-}
-
-/// A file parsed ahead: its text as read, with the bodies the plan for the
-/// file alone keeps (`keep`, `None`: all), and the insides of those it
-/// left out.
-struct Ahead {
-    stamp: Stamp,
-    text: String,
-    keep: Option<Vec<bool>>,
-    blank: Vec<(u32, u32)>,
-    model: Result<FileModel, String>,
-}
-
-/// Reads and models one file ahead of the package's plan, with what the
-/// prefilter's plan for the file alone keeps; `None` if it cannot be read
-/// (the scan reports why) or if that plan parses nothing (then the
-/// package's plan most likely does not parse it either, and a parse of a
-/// large file would only delay the run; if it does, the file is parsed as
-/// usual, as it is when the package's plan keeps a body this parse left
-/// out).
-fn parse_ahead(
-    path: &Path,
-    root: Option<&Path>,
-    prefilter: &Prefilter,
-    config: &Config,
-) -> Option<Ahead> {
-    let (text, stamp) = read_stamped(path).ok()?;
-    let test_target = crate::index::is_test_target(&path_parts(path, root));
-    let scans = [Some(prefilter.scan(&text))];
-    let mut alone = prefilter.plan(&scans, &[true], &[test_target]);
-    if alone.parse.first() != Some(&true) {
-        return None;
-    }
-    let keep = alone.keep.swap_remove(0);
-    let blank = scans[0].as_ref()?.blank_ranges(keep.as_deref());
-    let model = model_file(&text, config, &blank, prefilter);
-    Some(Ahead {
-        stamp,
-        text,
-        keep,
-        blank,
-        model,
-    })
-}
 
 /// The prefilter's scan of one slot. A lazy slot's text is read here and
 /// dropped after the scan (read again by `load_text` if the plan parses it).

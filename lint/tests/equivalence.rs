@@ -146,11 +146,10 @@ fn package_base(pkg: &[(PathBuf, String)]) -> PathBuf {
 }
 
 /// A pre-commit run on disk: each file of a multi-file package named alone
-/// on the command line, the rest of the package read for the index and the
-/// named file parsed ahead on a second thread with what the prefilter's
-/// plan for it alone keeps. The package's plan may keep more of it (a body
-/// calling a function that waits in another file): then that parse must not
-/// be used.
+/// on the command line, the rest of the package read (lazily, from disk)
+/// for the index. The package's plan may keep more of the named file than a
+/// plan for it alone would (a body calling a function that waits in another
+/// file).
 #[test]
 fn each_file_named_alone_on_disk_agrees() {
     let (mut found, mut runs) = (0, 0);
