@@ -149,130 +149,73 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// What a token's first byte may start, for `token_at`'s dispatch: one
+/// table lookup instead of a chain of tests (punctuation, half the tokens,
+/// came last).
+const C_IDENT: u8 = 0;
+const C_PUNCT: u8 = 1;
+const C_OP2: u8 = 2;
+const C_SLASH: u8 = 3;
+/// `r`, `b`, `c`: an identifier, or a raw/byte/C string or byte char.
+const C_PREFIX: u8 = 4;
+const C_QUOTE: u8 = 5;
+const C_DQUOTE: u8 = 6;
+const C_DIGIT: u8 = 7;
+const CLASS: [u8; 256] = {
+    let mut t = [C_PUNCT; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if IDENT[i] & 4 != 0 {
+            C_IDENT
+        } else if b == b'r' || b == b'b' || b == b'c' {
+            C_PREFIX
+        } else if b == b'/' {
+            C_SLASH
+        } else if b == b'\'' {
+            C_QUOTE
+        } else if b == b'"' {
+            C_DQUOTE
+        } else if b.is_ascii_digit() {
+            C_DIGIT
+        } else if OP2[i] {
+            C_OP2
+        } else {
+            C_PUNCT
+        };
+        i += 1;
+    }
+    t
+};
+
 /// The token starting at `i` (not whitespace): its kind, start and end.
 #[inline(always)]
 fn token_at(b: &[u8], i: usize) -> (T, usize, usize) {
-    let n = b.len();
     let c = b[i];
-    // Most tokens are identifiers: those that cannot start a literal first.
-    if IDENT[c as usize] & 4 != 0 {
-        return (T::Ident, i, ident_end(b, i + 1));
-    }
-    if c == b'/' && i + 1 < n && b[i + 1] == b'/' {
-        let e = memchr::memchr(b'\n', &b[i..]).map_or(n, |j| i + j);
-        return (T::LineComment, i, e);
-    }
-    if c == b'/' && i + 1 < n && b[i + 1] == b'*' {
-        let mut depth = 1;
-        let mut j = i + 2;
-        while j < n && depth > 0 {
-            if b[j] == b'/' && j + 1 < n && b[j + 1] == b'*' {
-                depth += 1;
-                j += 2;
-            } else if b[j] == b'*' && j + 1 < n && b[j + 1] == b'/' {
-                depth -= 1;
-                j += 2;
-            } else {
-                j += 1;
+    match CLASS[c as usize] {
+        C_IDENT => (T::Ident, i, ident_end(b, i + 1)),
+        C_PUNCT => (T::Punct(c), i, i + 1),
+        C_OP2 => op_at(b, i),
+        C_SLASH => match b.get(i + 1) {
+            Some(b'/') => {
+                let e = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |j| i + j);
+                (T::LineComment, i, e)
             }
-        }
-        return (T::BlockComment, i, j.min(n));
+            Some(b'*') => block_comment_at(b, i),
+            _ => op_at(b, i),
+        },
+        C_PREFIX => prefixed_at(b, i),
+        C_QUOTE => quote_at(b, i, i),
+        C_DQUOTE => string_at(b, i, i + 1),
+        _ => number_at(b, i),
     }
-    // Raw strings: r"..", r#".."#, br#".."#, cr#".."#.
-    if (c == b'r' || ((c == b'b' || c == b'c') && i + 1 < n && b[i + 1] == b'r')) && {
-        let j = if c == b'r' { i + 1 } else { i + 2 };
-        let mut k = j;
-        while k < n && b[k] == b'#' {
-            k += 1;
-        }
-        k < n && b[k] == b'"' && (k > j || b[j] == b'"')
-    } {
-        let mut j = if c == b'r' { i + 1 } else { i + 2 };
-        let mut hashes = 0;
-        while b[j] == b'#' {
-            hashes += 1;
-            j += 1;
-        }
-        j += 1; // the opening quote
-        while j < n {
-            if b[j] == b'"' && b[j + 1..].iter().take_while(|&&h| h == b'#').count() >= hashes {
-                j += 1 + hashes;
-                break;
-            }
-            j += 1;
-        }
-        return (T::Lit, i, j.min(n));
-    }
-    // Strings: "..", b"..", c"..".
-    if c == b'"' || ((c == b'b' || c == b'c') && i + 1 < n && b[i + 1] == b'"') {
-        let mut j = i + if c == b'"' { 1 } else { 2 };
-        while j < n {
-            match memchr::memchr2(b'"', b'\\', &b[j..]) {
-                Some(k) if b[j + k] == b'"' => {
-                    j += k;
-                    break;
-                }
-                Some(k) => j += k + 2,
-                None => j = n,
-            }
-        }
-        return (T::Lit, i, (j + 1).min(n));
-    }
-    // Chars and lifetimes: 'a', '\n', '\'', b'x', 'a (lifetime).
-    if c == b'\'' || (c == b'b' && i + 1 < n && b[i + 1] == b'\'') {
-        let q = if c == b'\'' { i } else { i + 1 };
-        if q + 1 < n && b[q + 1] == b'\\' {
-            // The escaped character is never the closing quote (`'\''`).
-            let mut j = q + 3;
-            while j < n && b[j] != b'\'' && b[j] != b'\n' {
-                j += 1;
-            }
-            return (T::Lit, i, (j + 1).min(n));
-        }
-        // One (possibly multi-byte) char then a quote: a char literal.
-        if q + 1 < n {
-            let len = match b[q + 1] {
-                x if x < 0x80 => 1,
-                x if x >= 0xf0 => 4,
-                x if x >= 0xe0 => 3,
-                _ => 2,
-            };
-            if q + 1 + len < n && b[q + 1 + len] == b'\'' {
-                return (T::Lit, i, q + 2 + len);
-            }
-        }
-        // A lifetime or label.
-        let mut j = q + 1;
-        while j < n && is_ident_char(b[j]) {
-            j += 1;
-        }
-        return (T::Lifetime, i, j.max(q + 1));
-    }
-    if c == b'r' && i + 2 < n && b[i + 1] == b'#' && is_ident_start(b[i + 2]) {
-        // Raw identifier: the token is the name without `r#`.
-        let s = i + 2;
-        let mut j = s;
-        while j < n && is_ident_char(b[j]) {
-            j += 1;
-        }
-        return (T::Ident, s, j);
-    }
-    if is_ident_start(c) {
-        return (T::Ident, i, ident_end(b, i + 1));
-    }
-    if c.is_ascii_digit() {
-        let mut j = i;
-        while j < n
-            && (is_ident_char(b[j]) || (b[j] == b'.' && j + 1 < n && b[j + 1].is_ascii_digit()))
-        {
-            j += 1;
-        }
-        return (T::Lit, i, j);
-    }
-    if !OP2[c as usize] {
-        return (T::Punct(c), i, i + 1);
-    }
-    let next = if i + 1 < n { b[i + 1] } else { 0 };
+}
+
+/// A token from an operator byte: `::`, `->`, `==`-like, or one byte.
+#[inline(always)]
+fn op_at(b: &[u8], i: usize) -> (T, usize, usize) {
+    let c = b[i];
+    let next = b.get(i + 1).copied().unwrap_or(0);
     match (c, next) {
         (b':', b':') => (T::PathSep, i, i + 2),
         (b'-', b'>') => (T::Arrow, i, i + 2),
@@ -282,6 +225,123 @@ fn token_at(b: &[u8], i: usize) -> (T, usize, usize) {
         }
         _ => (T::Punct(c), i, i + 1),
     }
+}
+
+/// `/* .. */` from `i`, nested ones included (to the end if unterminated).
+fn block_comment_at(b: &[u8], i: usize) -> (T, usize, usize) {
+    let n = b.len();
+    let mut depth = 1;
+    let mut j = i + 2;
+    while j < n && depth > 0 {
+        if b[j] == b'/' && j + 1 < n && b[j + 1] == b'*' {
+            depth += 1;
+            j += 2;
+        } else if b[j] == b'*' && j + 1 < n && b[j + 1] == b'/' {
+            depth -= 1;
+            j += 2;
+        } else {
+            j += 1;
+        }
+    }
+    (T::BlockComment, i, j.min(n))
+}
+
+/// A token starting with `r`, `b` or `c`: a raw string (`r".."`,
+/// `r#".."#`, `br#".."#`, `cr#".."#`), a byte or C string, a byte char,
+/// a raw identifier (`r#match`, the token without `r#`), or an identifier.
+fn prefixed_at(b: &[u8], i: usize) -> (T, usize, usize) {
+    let n = b.len();
+    let c = b[i];
+    if c == b'r' || ((c == b'b' || c == b'c') && i + 1 < n && b[i + 1] == b'r') {
+        let j = if c == b'r' { i + 1 } else { i + 2 };
+        let mut k = j;
+        while k < n && b[k] == b'#' {
+            k += 1;
+        }
+        if k < n && b[k] == b'"' && (k > j || b[j] == b'"') {
+            let hashes = k - j;
+            let mut j = k + 1;
+            while j < n {
+                if b[j] == b'"' && b[j + 1..].iter().take_while(|&&h| h == b'#').count() >= hashes {
+                    j += 1 + hashes;
+                    break;
+                }
+                j += 1;
+            }
+            return (T::Lit, i, j.min(n));
+        }
+    }
+    if (c == b'b' || c == b'c') && i + 1 < n && b[i + 1] == b'"' {
+        return string_at(b, i, i + 2);
+    }
+    if c == b'b' && i + 1 < n && b[i + 1] == b'\'' {
+        return quote_at(b, i, i + 1);
+    }
+    if c == b'r' && i + 2 < n && b[i + 1] == b'#' && is_ident_start(b[i + 2]) {
+        // Raw identifier: the token is the name without `r#`.
+        return (T::Ident, i + 2, ident_end(b, i + 3));
+    }
+    (T::Ident, i, ident_end(b, i + 1))
+}
+
+/// A string literal from `i` whose text starts at `j` (after the quote).
+fn string_at(b: &[u8], i: usize, mut j: usize) -> (T, usize, usize) {
+    let n = b.len();
+    while j < n {
+        match memchr::memchr2(b'"', b'\\', &b[j..]) {
+            Some(k) if b[j + k] == b'"' => {
+                j += k;
+                break;
+            }
+            Some(k) => j += k + 2,
+            None => j = n,
+        }
+    }
+    (T::Lit, i, (j + 1).min(n))
+}
+
+/// A char literal or a lifetime/label from `i`, its quote at `q`:
+/// `'a'`, `'\n'`, `'\''`, `b'x'`, `'a`.
+fn quote_at(b: &[u8], i: usize, q: usize) -> (T, usize, usize) {
+    let n = b.len();
+    if q + 1 < n && b[q + 1] == b'\\' {
+        // The escaped character is never the closing quote (`'\''`).
+        let mut j = q + 3;
+        while j < n && b[j] != b'\'' && b[j] != b'\n' {
+            j += 1;
+        }
+        return (T::Lit, i, (j + 1).min(n));
+    }
+    // One (possibly multi-byte) char then a quote: a char literal.
+    if q + 1 < n {
+        let len = match b[q + 1] {
+            x if x < 0x80 => 1,
+            x if x >= 0xf0 => 4,
+            x if x >= 0xe0 => 3,
+            _ => 2,
+        };
+        if q + 1 + len < n && b[q + 1 + len] == b'\'' {
+            return (T::Lit, i, q + 2 + len);
+        }
+    }
+    // A lifetime or label.
+    let mut j = q + 1;
+    while j < n && is_ident_char(b[j]) {
+        j += 1;
+    }
+    (T::Lifetime, i, j.max(q + 1))
+}
+
+/// A number from `i`: digits, letters (suffixes, exponents, hex) and a `.`
+/// followed by a digit.
+fn number_at(b: &[u8], i: usize) -> (T, usize, usize) {
+    let n = b.len();
+    let mut j = i;
+    while j < n && (is_ident_char(b[j]) || (b[j] == b'.' && j + 1 < n && b[j + 1].is_ascii_digit()))
+    {
+        j += 1;
+    }
+    (T::Lit, i, j)
 }
 
 /// Every token of `b`, comments included, in order.

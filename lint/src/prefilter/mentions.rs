@@ -111,7 +111,20 @@ pub(super) fn mentions(
         }
         // A free fn (called or passed as a path), or a type built
         // (`T {..}`, `T(..)`, `T::f`). Not a declared name, a macro or a
-        // module prefix.
+        // module prefix. The next token rules out most identifiers: tested
+        // before the keyword before them.
+        let upper = w.first().is_some_and(|c| c.is_ascii_uppercase());
+        let next = toks.get(k + 1).map(|t| t.kind);
+        let callish = if upper {
+            matches!(next, Some(T::Punct(b'{') | T::Punct(b'(') | T::PathSep))
+        } else {
+            // Called, or passed as a fn path (`guard(v, f)`); a receiver
+            // (`x.m()`), a module prefix or a macro is not a call target.
+            matches!(next, Some(T::Punct(b'(') | T::Punct(b')') | T::Punct(b',')))
+        };
+        if !callish {
+            continue;
+        }
         if k >= 1
             && toks[k - 1].kind == T::Ident
             && matches!(
@@ -133,17 +146,7 @@ pub(super) fn mentions(
         {
             continue;
         }
-        let upper = w.first().is_some_and(|c| c.is_ascii_uppercase());
-        let next = toks.get(k + 1).map(|t| t.kind);
-        if upper {
-            if matches!(next, Some(T::Punct(b'{') | T::Punct(b'(') | T::PathSep)) {
-                mention.push((k, name_hash(w)));
-            }
-        } else if matches!(next, Some(T::Punct(b'(') | T::Punct(b')') | T::Punct(b','))) {
-            // Called, or passed as a fn path (`guard(v, f)`); a receiver
-            // (`x.m()`), a module prefix or a macro is not a call target.
-            mention.push((k, name_hash(w)));
-        }
+        mention.push((k, name_hash(w)));
     }
     // `use a::B as C;`: a mention of `C` is one of `B` too (`C(..)`,
     // `C::m`, `C {..}`). A rename in a use tree: `B` after `use`, `::`, `{`
