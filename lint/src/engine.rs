@@ -56,6 +56,9 @@ pub struct Report {
     pub prefiltered: usize,
     /// Files syn actually parsed (for the benchmark and `--no-prefilter` checks).
     pub syn_parsed: usize,
+    /// Times a later round gave a parsed file more bodies by parsing only
+    /// the functions owning them (`model::add_bodies`), not the whole file.
+    pub bodies_added: usize,
     pub elapsed_ms: u128,
     /// Sources of every file a finding or label points into.
     pub sources: HashMap<PathBuf, Arc<str>>,
@@ -416,11 +419,32 @@ fn analyze_unit(
                         }
                         _ => None,
                     };
-                    if want[i] && slots[i].model.take().is_some() {
+                    let now = blank_of(&keep[i], &scans[i]);
+                    // A model with bodies left out gets those now needed
+                    // (only the functions owning them parsed); else the
+                    // file is parsed again.
+                    let added = want[i]
+                        && now.iter().all(|r| blank[i].contains(r))
+                        && match (slots[i].model.as_mut(), slots[i].text.as_deref()) {
+                            (Some(m), Some(text)) => {
+                                let add: Vec<(u32, u32)> = blank[i]
+                                    .iter()
+                                    .filter(|r| !now.contains(r))
+                                    .copied()
+                                    .collect();
+                                catch_unwind(AssertUnwindSafe(|| {
+                                    crate::model::add_bodies(text, &config.vocab, m, &add)
+                                }))
+                                .unwrap_or(false)
+                            }
+                            _ => false,
+                        };
+                    report.bodies_added += usize::from(added);
+                    if !added && want[i] && slots[i].model.take().is_some() {
                         report.syn_parsed -= 1;
                     }
                     want[i] = true;
-                    blank[i] = blank_of(&keep[i], &scans[i]);
+                    blank[i] = now;
                 }
                 continue;
             }
@@ -659,6 +683,9 @@ static EMPTY: FileModel = FileModel {
         aliases: Vec::new(),
     },
     mod_decls: Vec::new(),
+    left_out: Vec::new(),
+    impl_methods: Vec::new(),
+    plain_docs: Vec::new(),
 };
 
 fn suppressed_by_comment(m: &FileModel, lint: &str, line: u32) -> bool {
@@ -779,6 +806,7 @@ pub fn run(opts: &Options) -> Report {
         report.parsed += part.parsed;
         report.prefiltered += part.prefiltered;
         report.syn_parsed += part.syn_parsed;
+        report.bodies_added += part.bodies_added;
         report.internal_errors += part.internal_errors;
         report.sources.extend(part.sources);
     }
@@ -786,9 +814,10 @@ pub fn run(opts: &Options) -> Report {
     report.elapsed_ms = start.elapsed().as_millis();
     if stats_on() {
         eprintln!(
-            "synclint stats: files {} parsed-by-syn {} findings {} elapsed {} ms",
+            "synclint stats: files {} parsed-by-syn {} bodies-added {} findings {} elapsed {} ms",
             report.files,
             report.syn_parsed,
+            report.bodies_added,
             report.findings.len(),
             report.elapsed_ms
         );

@@ -237,3 +237,70 @@ fn mutants_agree_with_and_without_the_prefilter() {
         "only {with_findings} of {total} mutants have findings"
     );
 }
+
+/// A file parsed with bodies left out, then given some of them by
+/// `model::add_bodies` (only the functions owning them parsed), is the model
+/// a parse with those bodies kept gives, every field compared; over the
+/// fixtures, the runtime-demo crate and the linter's own source, with
+/// random kept sets. Most additions must take this path (not `false`, which
+/// makes the engine parse the file again), or the test shows nothing.
+#[test]
+fn bodies_added_to_a_model_match_a_parse_with_them() {
+    let config = Config::defaults(&repo());
+    let prefilter = synclint::prefilter::Prefilter::new(&config);
+    let mut files = rs_files(&repo().join("fixtures"));
+    files.extend(rs_files(&repo().join("runtime-demo")));
+    files.extend(rs_files(&repo().join("lint/src")));
+    let mut rng = Rng(0x5eed_b0d1e5);
+    let (mut spliced, mut refused) = (0, 0);
+    for path in &files {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let scan = prefilter.scan(&text);
+        let n = scan.fn_count();
+        if n == 0 {
+            continue;
+        }
+        let plain_docs = synclint::engine::survey(&text).plain_docs;
+        let build = |blank: &[(u32, u32)]| {
+            synclint::model::build_file_model_blanked(
+                &text,
+                &config.vocab,
+                blank,
+                &plain_docs,
+                None,
+                &|| scan.bodies(),
+            )
+        };
+        for _ in 0..4 {
+            let k1: Vec<bool> = (0..n).map(|_| rng.below(4) == 0).collect();
+            let k2: Vec<bool> = k1.iter().map(|&k| k || rng.below(3) == 0).collect();
+            let (b1, b2) = (scan.blank_ranges(Some(&k1)), scan.blank_ranges(Some(&k2)));
+            assert!(b2.iter().all(|r| b1.contains(r)), "{}", path.display());
+            let add: Vec<(u32, u32)> = b1.iter().filter(|r| !b2.contains(r)).copied().collect();
+            let (Ok(mut m1), Ok(m2)) = (build(&b1), build(&b2)) else {
+                continue;
+            };
+            if add.is_empty() {
+                continue;
+            }
+            match synclint::model::add_bodies(&text, &config.vocab, &mut m1, &add) {
+                true => {
+                    spliced += 1;
+                    assert_eq!(
+                        format!("{m1:#?}"),
+                        format!("{m2:#?}"),
+                        "{}: bodies {add:?} added",
+                        path.display()
+                    );
+                }
+                false => refused += 1,
+            }
+        }
+    }
+    assert!(
+        spliced > 200 && refused * 10 < spliced,
+        "{spliced} added, {refused} refused"
+    );
+}

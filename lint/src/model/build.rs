@@ -126,6 +126,8 @@ pub fn build_file_model_blanked(
                 collect_uses(&file.items, &mut uses);
                 let mut impl_methods = Vec::new();
                 collect_impl_methods(&file.items, &mut impl_methods);
+                fm.left_out = blank.iter().chain(&fixed).copied().collect();
+                fm.plain_docs = plain_docs.to_vec();
                 let mut cx = ItemCx {
                     types: &mut fm.locks,
                     vocab,
@@ -143,6 +145,7 @@ pub fn build_file_model_blanked(
                 collect_mod_decls(&file.items, &mut Vec::new(), &mut fm.mod_decls);
                 drop(file);
                 fm.uses = uses;
+                fm.impl_methods = impl_methods;
                 break Ok(fm);
             }
             Err(e) => {
@@ -180,6 +183,130 @@ pub fn build_file_model_blanked(
     };
     proc_macro2::extra::invalidate_current_thread_spans();
     result
+}
+
+/// Adds to `model` the left-out bodies `ranges` (each one of
+/// `model.left_out`), parsing only the functions that own them: the text
+/// with everything else blanked (offsets, lines and columns kept), each
+/// function from its signature to its body's end as a free `fn`, built
+/// with what the model recorded of its place (impl type, trait, modules,
+/// test code, attributes' allows) and of the file (imports, impl methods).
+/// The functions replace their left-out versions, any nested in them
+/// follow, as a parse of the whole file with those bodies would give.
+/// `false` (and `model` unchanged) when that cannot be shown this way (a
+/// function the model does not know, a non-ASCII byte before a signature on
+/// its line, a syntax error, an item other than a function inside such a
+/// body): then parse the file again.
+pub fn add_bodies(text: &str, vocab: &Vocab, model: &mut FileModel, ranges: &[(u32, u32)]) -> bool {
+    let base = if text.starts_with('\u{feff}') {
+        3u32
+    } else {
+        0
+    };
+    let src = &text.as_bytes()[base as usize..];
+    // (function index, its range from the signature to the body's end).
+    let mut owners: Vec<(usize, u32, u32)> = Vec::new();
+    for r in ranges {
+        if !model.left_out.contains(r) {
+            return false;
+        }
+        let Some(i) = model.fns.iter().position(|f| f.span.end.byte == r.1 + 1) else {
+            return false;
+        };
+        let f = &model.fns[i];
+        let (a, z) = (f.span.start.byte, f.span.end.byte);
+        let line_start = text.as_bytes()[..a as usize]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1);
+        let inside = |&(x, y): &(u32, u32)| a <= x && y <= z && (x, y) != *r;
+        if a < base
+            || !text.as_bytes()[line_start..a as usize].is_ascii()
+            || model.left_out.iter().any(inside)
+        {
+            return false;
+        }
+        owners.push((i, a, z));
+    }
+    owners.sort_by_key(|o| o.1);
+    let mut b: Vec<u8> = src
+        .iter()
+        .map(|&c| if c == b'\n' { b'\n' } else { b' ' })
+        .collect();
+    for &(_, a, z) in &owners {
+        let (a, z) = ((a - base) as usize, (z - base) as usize);
+        b[a..z].copy_from_slice(&src[a..z]);
+    }
+    for &m in &model.plain_docs {
+        let inside = owners.iter().any(|&(_, a, z)| a <= m && m < z);
+        if let (true, Some(x)) = (
+            inside,
+            m.checked_sub(base).and_then(|m| b.get_mut(m as usize)),
+        ) {
+            *x = b' ';
+        }
+    }
+    let built = (|| {
+        let text_b = std::str::from_utf8(&b).ok()?;
+        let file = syn::parse_file(text_b).ok()?;
+        if file.items.len() != owners.len() {
+            return None;
+        }
+        let li = LineIndex::new(text, base);
+        let (mut types, mut structs) = (Default::default(), Vec::new());
+        let mut built: Vec<(usize, Vec<FnModel>)> = Vec::new();
+        for (item, &(i, _, _)) in file.items.iter().zip(&owners) {
+            let Item::Fn(f) = item else { return None };
+            let old = &model.fns[i];
+            let mut out = Vec::new();
+            let mut cx = ItemCx {
+                types: &mut types,
+                vocab,
+                li: &li,
+                uses: &model.uses,
+                impl_methods: &model.impl_methods,
+                out: &mut out,
+                structs: &mut structs,
+                mods: old.mods.clone(),
+                in_test: old.is_test,
+                scope: old.scope,
+            };
+            cx.func(
+                &f.sig,
+                &f.block,
+                old.self_ty.as_deref(),
+                old.trait_name.as_deref(),
+                &old.allows,
+            );
+            let new = &mut out[0];
+            new.self_ty_path = old.self_ty_path.clone();
+            new.is_pub = old.is_pub;
+            new.doc_panics = old.doc_panics;
+            if new.span != old.span || new.name != old.name {
+                return None;
+            }
+            built.push((i, out));
+        }
+        let types: &super::locks::TypeLocks = &types;
+        if !structs.is_empty()
+            || !types.fields.is_empty()
+            || !types.statics.is_empty()
+            || !types.aliases.is_empty()
+        {
+            return None;
+        }
+        Some(built)
+    })();
+    proc_macro2::extra::invalidate_current_thread_spans();
+    let Some(mut built) = built else {
+        return false;
+    };
+    built.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
+    for (i, fns) in built {
+        model.fns.splice(i..=i, fns);
+    }
+    model.left_out.retain(|r| !ranges.contains(r));
+    true
 }
 
 /// Replaces the bytes of `ranges` (offsets into the text, `base` bytes

@@ -9,7 +9,9 @@ mod extent;
 pub mod locks;
 mod path;
 
-pub use build::{build_file_model, build_file_model_blanked, mentions_panic, BuildError};
+pub use build::{
+    add_bodies, build_file_model, build_file_model_blanked, mentions_panic, BuildError,
+};
 
 use crate::span::Span;
 
@@ -37,6 +39,15 @@ pub struct FileModel {
     /// places (on the declaration or on an enclosing inline `mod`): where
     /// the module tree puts a file is not always where its path says.
     pub mod_decls: Vec<ModDecl>,
+    /// Insides of the function bodies the parse left out (as applied:
+    /// asked for, or holding a syntax error): `build::add_bodies` parses
+    /// some of them later and splices their functions in.
+    pub left_out: Vec<(u32, u32)>,
+    /// What building a left-out body needs of the rest of the file: the
+    /// methods its impls define, (type, method), and the doc comments the
+    /// parse read as plain ones (`engine::depth::Survey::plain_docs`).
+    pub impl_methods: Vec<(String, String)>,
+    pub plain_docs: Vec<u32>,
 }
 
 /// `#[path = "sys/unix.rs"] mod imp;` (or a `mod m;` inside an inline
