@@ -95,11 +95,7 @@ pub fn build_file_model_blanked(
             b[..end].fill(b' ');
         }
         blank_bytes(&mut b, blank, base);
-        for &m in plain_docs {
-            if let Some(x) = m.checked_sub(base).and_then(|m| b.get_mut(m as usize)) {
-                *x = b' ';
-            }
-        }
+        plain_doc_marks(&mut b, plain_docs, base);
         owned = Some(b);
     }
     let mut broken: Vec<BuildError> = Vec::new();
@@ -229,23 +225,18 @@ pub fn add_bodies(text: &str, vocab: &Vocab, model: &mut FileModel, ranges: &[(u
         owners.push((i, a, z));
     }
     owners.sort_by_key(|o| o.1);
-    let mut b: Vec<u8> = src
-        .iter()
-        .map(|&c| if c == b'\n' { b'\n' } else { b' ' })
-        .collect();
+    // Everything between the functions blanked (a doc marker outside them
+    // is a space already).
+    let mut gaps: Vec<(u32, u32)> = Vec::with_capacity(owners.len() + 1);
+    let mut from = base;
     for &(_, a, z) in &owners {
-        let (a, z) = ((a - base) as usize, (z - base) as usize);
-        b[a..z].copy_from_slice(&src[a..z]);
+        gaps.push((from, a));
+        from = z;
     }
-    for &m in &model.plain_docs {
-        let inside = owners.iter().any(|&(_, a, z)| a <= m && m < z);
-        if let (true, Some(x)) = (
-            inside,
-            m.checked_sub(base).and_then(|m| b.get_mut(m as usize)),
-        ) {
-            *x = b' ';
-        }
-    }
+    gaps.push((from, text.len() as u32));
+    let mut b = src.to_vec();
+    blank_bytes(&mut b, &gaps, base);
+    plain_doc_marks(&mut b, &model.plain_docs, base);
     let built = (|| {
         let text_b = std::str::from_utf8(&b).ok()?;
         let file = syn::parse_file(text_b).ok()?;
@@ -307,6 +298,17 @@ pub fn add_bodies(text: &str, vocab: &Vocab, model: &mut FileModel, ranges: &[(u
     }
     model.left_out.retain(|r| !ranges.contains(r));
     true
+}
+
+/// Writes a space at each doc comment's marker (`Survey::plain_docs`,
+/// offsets into the text, `base` bytes before `b` starts): syn reads them
+/// as plain comments.
+fn plain_doc_marks(b: &mut [u8], marks: &[u32], base: u32) {
+    for &m in marks {
+        if let Some(x) = m.checked_sub(base).and_then(|m| b.get_mut(m as usize)) {
+            *x = b' ';
+        }
+    }
 }
 
 /// Replaces the bytes of `ranges` (offsets into the text, `base` bytes
