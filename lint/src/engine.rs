@@ -681,6 +681,7 @@ static EMPTY: FileModel = FileModel {
         fields: Vec::new(),
         statics: Vec::new(),
         aliases: Vec::new(),
+        at: [Vec::new(), Vec::new(), Vec::new()],
     },
     mod_decls: Vec::new(),
     left_out: Vec::new(),

@@ -278,20 +278,18 @@ pub fn add_bodies(text: &str, vocab: &Vocab, model: &mut FileModel, ranges: &[(u
             }
             built.push((i, out));
         }
-        let types: &super::locks::TypeLocks = &types;
-        if !structs.is_empty()
-            || !types.fields.is_empty()
-            || !types.statics.is_empty()
-            || !types.aliases.is_empty()
-        {
-            return None;
-        }
-        Some(built)
+        Some((built, types, structs))
     })();
     proc_macro2::extra::invalidate_current_thread_spans();
-    let Some(mut built) = built else {
+    let Some((mut built, types, structs)) = built else {
         return false;
     };
+    // Items declared inside the added bodies join the file's at their
+    // place in source order, the order a parse notes them in (refused if
+    // either list is out of that order).
+    if !merge_noted(&mut model.structs, &mut model.locks, structs, types) {
+        return false;
+    }
     built.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
     for (i, fns) in built {
         model.fns.splice(i..=i, fns);
@@ -309,6 +307,65 @@ fn plain_doc_marks(b: &mut [u8], marks: &[u32], base: u32) {
             *x = b' ';
         }
     }
+}
+
+/// Whether items noted at `new` (byte offsets) can join those noted at
+/// `old` in source order: both lists in order, no place shared.
+fn mergeable(old: &[u32], new: &[u32]) -> bool {
+    let sorted = |v: &[u32]| v.windows(2).all(|w| w[0] <= w[1]);
+    new.is_empty()
+        || (sorted(old) && sorted(new) && new.iter().all(|n| old.binary_search(n).is_err()))
+}
+
+/// Merges `new` (noted at `new_at`) into `vals` (noted at `at`), in order
+/// of place (`mergeable` holds).
+fn merge_at<V>(vals: &mut Vec<V>, at: &mut Vec<u32>, new: Vec<V>, new_at: Vec<u32>) {
+    if new.is_empty() {
+        return;
+    }
+    let mut v = Vec::with_capacity(vals.len() + new.len());
+    let mut p = Vec::with_capacity(v.capacity());
+    let mut old = std::mem::take(vals)
+        .into_iter()
+        .zip(std::mem::take(at))
+        .peekable();
+    for (n, na) in new.into_iter().zip(new_at) {
+        while let Some((o, oa)) = old.next_if(|(_, oa)| *oa < na) {
+            v.push(o);
+            p.push(oa);
+        }
+        v.push(n);
+        p.push(na);
+    }
+    for (o, oa) in old {
+        v.push(o);
+        p.push(oa);
+    }
+    (*vals, *at) = (v, p);
+}
+
+/// Adds the structs and `TypeLocks` entries noted in added bodies to the
+/// file's, in source order (the order a parse notes them in); `false`
+/// (model unchanged) if that order cannot be shown.
+fn merge_noted(
+    structs: &mut Vec<StructDef>,
+    locks: &mut super::locks::TypeLocks,
+    new_structs: Vec<StructDef>,
+    new: super::locks::TypeLocks,
+) -> bool {
+    let s_at: Vec<u32> = structs.iter().map(|s| s.at).collect();
+    let n_at: Vec<u32> = new_structs.iter().map(|s| s.at).collect();
+    if !mergeable(&s_at, &n_at) || !(0..3).all(|k| mergeable(&locks.at[k], &new.at[k])) {
+        return false;
+    }
+    let mut s_at = s_at;
+    merge_at(structs, &mut s_at, new_structs, n_at);
+    let [nf, ns, na] = new.at;
+    let [af, ast, aa] = &mut locks.at;
+    merge_at(&mut locks.fields, af, new.fields, nf);
+    merge_at(&mut locks.statics, ast, new.statics, ns);
+    merge_at(&mut locks.aliases, aa, new.aliases, na);
+    true
 }
 
 /// Replaces the bytes of `ranges` (offsets into the text, `base` bytes
@@ -755,6 +812,7 @@ impl ItemCx<'_, '_> {
                     name: st.ident.to_string(),
                     mods: self.mods.clone(),
                     field_types,
+                    at: st.ident.span().byte_range().start as u32,
                 });
             }
             Item::Trait(t) => {

@@ -157,10 +157,20 @@ pub struct TypeLocks {
     pub statics: Vec<(String, Decl)>,
     /// `type Name = T;`
     pub aliases: Vec<(String, Decl)>,
+    /// Where each entry of `fields`, `statics` and `aliases` was declared
+    /// (byte offset of the item's name): a parse notes items in source
+    /// order, so `model::add_bodies` can place those of an added body.
+    pub at: [Vec<u32>; 3],
 }
+
+/// `TypeLocks::at` of `fields`, `statics` and `aliases`.
+pub const AT_FIELDS: usize = 0;
+pub const AT_STATICS: usize = 1;
+pub const AT_ALIASES: usize = 2;
 
 /// Hook for items: struct fields, statics and type aliases.
 pub fn note_item(t: &mut TypeLocks, item: &syn::Item) {
+    let at = |i: &syn::Ident| i.span().byte_range().start as u32;
     match item {
         syn::Item::Struct(s) => {
             let name = s.ident.to_string();
@@ -171,11 +181,21 @@ pub fn note_item(t: &mut TypeLocks, item: &syn::Item) {
                     .map(|x| x.to_string())
                     .unwrap_or_else(|| i.to_string());
                 t.fields.push((name.clone(), field, classify_type(&f.ty)));
+                t.at[AT_FIELDS].push(at(&s.ident));
             }
         }
-        syn::Item::Static(s) => t.statics.push((s.ident.to_string(), classify_type(&s.ty))),
-        syn::Item::Const(c) => t.statics.push((c.ident.to_string(), classify_type(&c.ty))),
-        syn::Item::Type(a) => t.aliases.push((a.ident.to_string(), classify_type(&a.ty))),
+        syn::Item::Static(s) => {
+            t.statics.push((s.ident.to_string(), classify_type(&s.ty)));
+            t.at[AT_STATICS].push(at(&s.ident));
+        }
+        syn::Item::Const(c) => {
+            t.statics.push((c.ident.to_string(), classify_type(&c.ty)));
+            t.at[AT_STATICS].push(at(&c.ident));
+        }
+        syn::Item::Type(a) => {
+            t.aliases.push((a.ident.to_string(), classify_type(&a.ty)));
+            t.at[AT_ALIASES].push(at(&a.ident));
+        }
         _ => {}
     }
 }

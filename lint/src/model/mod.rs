@@ -71,6 +71,8 @@ pub struct StructDef {
     /// Every identifier in the fields' types (`Option<JoinHandle<()>>` ->
     /// Option, JoinHandle).
     pub field_types: Vec<String>,
+    /// Byte offset of the name (see `TypeLocks::at`).
+    pub at: u32,
 }
 
 /// What a function does with a parameter it is handed (a closure, usually).
