@@ -188,11 +188,12 @@ pub fn build_file_model_blanked(
 /// with what the model recorded of its place (impl type, trait, modules,
 /// test code, attributes' allows) and of the file (imports, impl methods).
 /// The functions replace their left-out versions, any nested in them
-/// follow, as a parse of the whole file with those bodies would give.
-/// `false` (and `model` unchanged) when that cannot be shown this way (a
-/// function the model does not know, a non-ASCII byte before a signature on
-/// its line, a syntax error, an item other than a function inside such a
-/// body): then parse the file again.
+/// follow, as a parse of the whole file with those bodies would give;
+/// structs, statics, consts and aliases declared in them join the file's
+/// at their place in source order. `false` (and `model` unchanged) when
+/// that cannot be shown this way (a function the model does not know, as
+/// one inside a macro, a non-ASCII byte before a signature on its line, a
+/// syntax error): then parse the file again.
 pub fn add_bodies(text: &str, vocab: &Vocab, model: &mut FileModel, ranges: &[(u32, u32)]) -> bool {
     let base = if text.starts_with('\u{feff}') {
         3u32
