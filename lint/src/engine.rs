@@ -395,6 +395,7 @@ fn analyze_unit(
             more.retain(|&(i, _)| slots[i].error.is_none() && !(want[i] && blank[i].is_empty()));
             phase("demand", &mut t);
             if !more.is_empty() {
+                let mut add: Vec<Option<Vec<(u32, u32)>>> = vec![None; slots.len()];
                 for (i, fns) in more {
                     // The functions needed: added to those a parse of the
                     // file kept (then parsed again), or the first ones kept.
@@ -421,30 +422,47 @@ fn analyze_unit(
                     };
                     let now = blank_of(&keep[i], &scans[i]);
                     // A model with bodies left out gets those now needed
-                    // (only the functions owning them parsed); else the
-                    // file is parsed again.
-                    let added = want[i]
-                        && now.iter().all(|r| blank[i].contains(r))
-                        && match (slots[i].model.as_mut(), slots[i].text.as_deref()) {
-                            (Some(m), Some(text)) => {
-                                let add: Vec<(u32, u32)> = blank[i]
-                                    .iter()
-                                    .filter(|r| !now.contains(r))
-                                    .copied()
-                                    .collect();
-                                catch_unwind(AssertUnwindSafe(|| {
-                                    crate::model::add_bodies(text, &config.vocab, m, &add)
-                                }))
-                                .unwrap_or(false)
-                            }
-                            _ => false,
-                        };
-                    report.bodies_added += usize::from(added);
-                    if !added && want[i] && slots[i].model.take().is_some() {
+                    // (only the functions owning them parsed, below); else
+                    // the file is parsed again.
+                    let addable = want[i]
+                        && slots[i].model.is_some()
+                        && slots[i].text.is_some()
+                        && now.iter().all(|r| blank[i].contains(r));
+                    if addable {
+                        add[i] = Some(
+                            blank[i]
+                                .iter()
+                                .filter(|r| !now.contains(r))
+                                .copied()
+                                .collect(),
+                        );
+                    } else if want[i] && slots[i].model.take().is_some() {
                         report.syn_parsed -= 1;
                     }
                     want[i] = true;
                     blank[i] = now;
+                }
+                // The additions, in parallel (a file's own work).
+                let added: Vec<(usize, bool)> = slots
+                    .par_iter_mut()
+                    .zip(add.par_iter())
+                    .enumerate()
+                    .filter_map(|(i, (s, add))| {
+                        let add = add.as_ref()?;
+                        let (m, text) = (s.model.as_mut()?, s.text.as_deref()?);
+                        let ok = catch_unwind(AssertUnwindSafe(|| {
+                            crate::model::add_bodies(text, &config.vocab, m, add)
+                        }))
+                        .unwrap_or(false);
+                        Some((i, ok))
+                    })
+                    .collect();
+                for (i, ok) in added {
+                    if ok {
+                        report.bodies_added += 1;
+                    } else if slots[i].model.take().is_some() {
+                        report.syn_parsed -= 1;
+                    }
                 }
                 continue;
             }
