@@ -59,6 +59,9 @@ pub struct Report {
     /// Times a later round gave a parsed file more bodies by parsing only
     /// the functions owning them (`model::add_bodies`), not the whole file.
     pub bodies_added: usize,
+    /// Staged files whose model was made while their package was scanned
+    /// (`parse_ahead`) and used.
+    pub parsed_ahead: usize,
     pub elapsed_ms: u128,
     /// Sources of every file a finding or label points into.
     pub sources: HashMap<PathBuf, Arc<str>>,
@@ -311,11 +314,32 @@ fn analyze_unit(
         *t = Instant::now();
     };
     let mut t = Instant::now();
+    // One file asked about in a larger package (a staged file): while the
+    // package is scanned, the file is parsed as its own plan would have it,
+    // if that plan parses it (see `Ahead`).
+    let mut ahead: Option<Ahead> = None;
     let scans: Vec<Option<FileScan>> = if filtered {
-        slots
-            .par_iter_mut()
-            .map(|s| scan_slot(s, prefilter))
-            .collect()
+        match solo_request(slots) {
+            Some(r) => {
+                let test_target = crate::index::is_test_target(&path_parts(&slots[r].path, root));
+                let (before, rest) = slots.split_at_mut(r);
+                let (me, after) = rest.split_first_mut().expect("r < len");
+                let ((scan, a), (mut scans, after)) = rayon::join(
+                    || parse_ahead(me, r, test_target, config, prefilter),
+                    || {
+                        rayon::join(
+                            || scan_all(before, prefilter),
+                            || scan_all(after, prefilter),
+                        )
+                    },
+                );
+                ahead = a;
+                scans.push(scan);
+                scans.extend(after);
+                scans
+            }
+            None => scan_all(slots, prefilter),
+        }
     } else {
         slots.par_iter_mut().for_each(load_text);
         Vec::new()
@@ -357,6 +381,34 @@ fn analyze_unit(
         .enumerate()
         .map(|(i, s)| s.error.is_none() && (!filtered || plan.parse[i]))
         .collect();
+    // The file parsed ahead is used if the package's plan keeps every body
+    // it kept: the bodies the package's plan keeps besides are added (only
+    // the functions owning them parsed). Else it is parsed as usual.
+    if let Some(a) = ahead {
+        let i = a.slot;
+        let covered = want[i] && blank[i].iter().all(|r| a.blank.contains(r));
+        if covered && slots[i].model.is_none() {
+            let add: Vec<(u32, u32)> = a
+                .blank
+                .iter()
+                .filter(|r| !blank[i].contains(r))
+                .copied()
+                .collect();
+            let mut m = a.model;
+            let text = slots[i].text.as_deref().unwrap_or_default();
+            let ok = add.is_empty()
+                || catch_unwind(AssertUnwindSafe(|| {
+                    crate::model::add_bodies(text, &config.vocab, &mut m, &add)
+                }))
+                .unwrap_or(false);
+            if ok {
+                report.syn_parsed += 1;
+                report.parsed_ahead += 1;
+                report.bodies_added += usize::from(!add.is_empty());
+                install(&mut slots[i], Ok(m), root, report);
+            }
+        }
+    }
     // Per file, how often a parse with bodies left out was redone with more.
     let mut reparsed: Vec<u8> = vec![0; slots.len()];
     let enabled: Vec<(&'static Lint, Level)> = config
@@ -632,6 +684,69 @@ fn install(s: &mut Slot, r: Result<FileModel, String>, root: Option<&Path>, repo
 /// link (a 250 KB `lib.rs` seven times, 4.5 times its size).
 const PARTIAL_REPARSES: u8 = 1;
 
+/// The prefilter's scan of some slots, in parallel.
+fn scan_all(slots: &mut [Slot], prefilter: &Prefilter) -> Vec<Option<FileScan>> {
+    slots
+        .par_iter_mut()
+        .map(|s| scan_slot(s, prefilter))
+        .collect()
+}
+
+/// The only file asked about in a package of others (a staged file), when
+/// the pool has a second thread to scan the package meanwhile.
+fn solo_request(slots: &[Slot]) -> Option<usize> {
+    let mut asked = slots.iter().enumerate().filter(|(_, s)| s.requested);
+    let (r, _) = asked.next()?;
+    (asked.next().is_none() && slots.len() > 1 && rayon::current_num_threads() > 1).then_some(r)
+}
+
+/// A staged file's model made while its package is scanned: parsed with
+/// the bodies its own plan (the file alone) keeps, the insides of the
+/// others left out (`blank`).
+struct Ahead {
+    slot: usize,
+    blank: Vec<(u32, u32)>,
+    model: FileModel,
+}
+
+/// Scans a staged file (keeping its text) and, if the file's own plan
+/// parses it, parses it so. Its own plan keeps fewer bodies than its
+/// package's, never more, in practice (the package's plan adds callers and
+/// callees): the bodies the package's plan adds are added to the model
+/// afterwards, and a model the package's plan does not cover is dropped.
+fn parse_ahead(
+    s: &mut Slot,
+    slot: usize,
+    test_target: bool,
+    config: &Config,
+    prefilter: &Prefilter,
+) -> (Option<FileScan>, Option<Ahead>) {
+    if s.text.is_none() && s.error.is_none() && s.lazy.is_some() {
+        match read_stamped(&s.path) {
+            Ok((t, was)) => {
+                s.text = Some(t);
+                s.lazy = Some(s.lazy.flatten().or(Some(was)));
+            }
+            Err(e) => s.error = Some(e),
+        }
+    }
+    let Some(text) = s.text.as_deref() else {
+        return (None, None);
+    };
+    let scan = Some(prefilter.scan(text));
+    let own = prefilter.plan(std::slice::from_ref(&scan), &[true], &[test_target]);
+    let ahead = own.parse[0]
+        .then(|| {
+            let blank = scan
+                .as_ref()
+                .map_or_else(Vec::new, |sc| sc.blank_ranges(own.keep[0].as_deref()));
+            let model = model_file(text, config, &blank, prefilter).ok()?;
+            Some(Ahead { slot, blank, model })
+        })
+        .flatten();
+    (scan, ahead)
+}
+
 /// The prefilter's scan of one slot. A lazy slot's text is read here and
 /// dropped after the scan (read again by `load_text` if the plan parses it).
 fn scan_slot(s: &mut Slot, prefilter: &Prefilter) -> Option<FileScan> {
@@ -826,6 +941,7 @@ pub fn run(opts: &Options) -> Report {
         report.prefiltered += part.prefiltered;
         report.syn_parsed += part.syn_parsed;
         report.bodies_added += part.bodies_added;
+        report.parsed_ahead += part.parsed_ahead;
         report.internal_errors += part.internal_errors;
         report.sources.extend(part.sources);
     }
@@ -833,10 +949,11 @@ pub fn run(opts: &Options) -> Report {
     report.elapsed_ms = start.elapsed().as_millis();
     if stats_on() {
         eprintln!(
-            "synclint stats: files {} parsed-by-syn {} bodies-added {} findings {} elapsed {} ms",
+            "synclint stats: files {} parsed-by-syn {} bodies-added {} parsed-ahead {} findings {} elapsed {} ms",
             report.files,
             report.syn_parsed,
             report.bodies_added,
+            report.parsed_ahead,
             report.findings.len(),
             report.elapsed_ms
         );
