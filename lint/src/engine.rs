@@ -386,22 +386,11 @@ fn analyze_unit(
     // the functions owning them parsed). Else it is parsed as usual.
     if let Some(a) = ahead {
         let i = a.slot;
-        let covered = want[i] && blank[i].iter().all(|r| a.blank.contains(r));
-        if covered && slots[i].model.is_none() {
-            let add: Vec<(u32, u32)> = a
-                .blank
-                .iter()
-                .filter(|r| !blank[i].contains(r))
-                .copied()
-                .collect();
+        let add = bodies_to_add(&a.blank, &blank[i]).filter(|_| want[i]);
+        if let (Some(add), None) = (add, &slots[i].model) {
             let mut m = a.model;
             let text = slots[i].text.as_deref().unwrap_or_default();
-            let ok = add.is_empty()
-                || catch_unwind(AssertUnwindSafe(|| {
-                    crate::model::add_bodies(text, &config.vocab, &mut m, &add)
-                }))
-                .unwrap_or(false);
-            if ok {
+            if add.is_empty() || add_bodies_guarded(text, config, &mut m, &add) {
                 report.syn_parsed += 1;
                 report.parsed_ahead += 1;
                 report.bodies_added += usize::from(!add.is_empty());
@@ -476,19 +465,9 @@ fn analyze_unit(
                     // A model with bodies left out gets those now needed
                     // (only the functions owning them parsed, below); else
                     // the file is parsed again.
-                    let addable = want[i]
-                        && slots[i].model.is_some()
-                        && slots[i].text.is_some()
-                        && now.iter().all(|r| blank[i].contains(r));
-                    if addable {
-                        add[i] = Some(
-                            blank[i]
-                                .iter()
-                                .filter(|r| !now.contains(r))
-                                .copied()
-                                .collect(),
-                        );
-                    } else if want[i] && slots[i].model.take().is_some() {
+                    add[i] = bodies_to_add(&blank[i], &now)
+                        .filter(|_| want[i] && slots[i].model.is_some() && slots[i].text.is_some());
+                    if add[i].is_none() && want[i] && slots[i].model.take().is_some() {
                         report.syn_parsed -= 1;
                     }
                     want[i] = true;
@@ -502,11 +481,7 @@ fn analyze_unit(
                     .filter_map(|(i, (s, add))| {
                         let add = add.as_ref()?;
                         let (m, text) = (s.model.as_mut()?, s.text.as_deref()?);
-                        let ok = catch_unwind(AssertUnwindSafe(|| {
-                            crate::model::add_bodies(text, &config.vocab, m, add)
-                        }))
-                        .unwrap_or(false);
-                        Some((i, ok))
+                        Some((i, add_bodies_guarded(text, config, m, add)))
                     })
                     .collect();
                 for (i, ok) in added {
@@ -684,6 +659,24 @@ fn install(s: &mut Slot, r: Result<FileModel, String>, root: Option<&Path>, repo
 /// link (a 250 KB `lib.rs` seven times, 4.5 times its size).
 const PARTIAL_REPARSES: u8 = 1;
 
+/// The bodies a model parsed with the insides `had` left out must be given
+/// to be the model of a parse leaving out `now`: `None` if `now` leaves
+/// out something `had` kept (then the file is parsed again).
+fn bodies_to_add(had: &[(u32, u32)], now: &[(u32, u32)]) -> Option<Vec<(u32, u32)>> {
+    now.iter()
+        .all(|r| had.contains(r))
+        .then(|| had.iter().filter(|r| !now.contains(r)).copied().collect())
+}
+
+/// `model::add_bodies`, a panic in it counted as a refusal (`model` is
+/// then dropped by the caller and the file parsed again).
+fn add_bodies_guarded(text: &str, config: &Config, m: &mut FileModel, add: &[(u32, u32)]) -> bool {
+    catch_unwind(AssertUnwindSafe(|| {
+        crate::model::add_bodies(text, &config.vocab, m, add)
+    }))
+    .unwrap_or(false)
+}
+
 /// The prefilter's scan of some slots, in parallel.
 fn scan_all(slots: &mut [Slot], prefilter: &Prefilter) -> Vec<Option<FileScan>> {
     slots
@@ -721,14 +714,8 @@ fn parse_ahead(
     config: &Config,
     prefilter: &Prefilter,
 ) -> (Option<FileScan>, Option<Ahead>) {
-    if s.text.is_none() && s.error.is_none() && s.lazy.is_some() {
-        match read_stamped(&s.path) {
-            Ok((t, was)) => {
-                s.text = Some(t);
-                s.lazy = Some(s.lazy.flatten().or(Some(was)));
-            }
-            Err(e) => s.error = Some(e),
-        }
+    if s.text.is_none() {
+        s.text = read_for_scan(s);
     }
     let Some(text) = s.text.as_deref() else {
         return (None, None);
@@ -750,17 +737,23 @@ fn parse_ahead(
 /// The prefilter's scan of one slot. A lazy slot's text is read here and
 /// dropped after the scan (read again by `load_text` if the plan parses it).
 fn scan_slot(s: &mut Slot, prefilter: &Prefilter) -> Option<FileScan> {
-    let Some(stamp) = s.lazy else {
+    if s.lazy.is_none() {
         return s.text.as_ref().map(|t| prefilter.scan(t));
-    };
+    }
+    read_for_scan(s).map(|t| prefilter.scan(&t))
+}
+
+/// A lazy slot's text, read for its scan: the stamp is kept to check a
+/// later read against (`None`, and the reason in `error`, if unreadable).
+fn read_for_scan(s: &mut Slot) -> Option<String> {
+    let stamp = s.lazy?;
     if s.error.is_some() {
         return None;
     }
     match read_stamped(&s.path) {
         Ok((t, was)) => {
-            let scan = prefilter.scan(&t);
             s.lazy = Some(Some(stamp.unwrap_or(was)));
-            Some(scan)
+            Some(t)
         }
         Err(e) => {
             s.error = Some(e);
