@@ -174,6 +174,7 @@ pub fn note_item(t: &mut TypeLocks, item: &syn::Item) {
     match item {
         syn::Item::Struct(s) => {
             let name = s.ident.to_string();
+            let pos = at(&s.ident);
             for (i, f) in s.fields.iter().enumerate() {
                 let field = f
                     .ident
@@ -181,7 +182,7 @@ pub fn note_item(t: &mut TypeLocks, item: &syn::Item) {
                     .map(|x| x.to_string())
                     .unwrap_or_else(|| i.to_string());
                 t.fields.push((name.clone(), field, classify_type(&f.ty)));
-                t.at[AT_FIELDS].push(at(&s.ident));
+                t.at[AT_FIELDS].push(pos);
             }
         }
         syn::Item::Static(s) => {
